@@ -1,0 +1,624 @@
+/*
+ * acr.h -- public C API of acr-run: the Azure Container Registry run model.
+ *
+ * This is the only header a C host includes.  The core (everything in this
+ * header except the "Lua glue" section at the end) does not depend on Lua:
+ * a host can create, read, change, validate, decode, encode and free runs and
+ * run lists with an allocator of its own.
+ *
+ * Conventions
+ *  - Every function that can fail returns an acr_status (ACR_OK == 0) or a
+ *    pointer that is NULL on failure; when an acr_error * is given it is
+ *    filled with the kind, the field path and (for text) line/column/offset.
+ *  - All memory comes from the acr_allocator given at creation; it has the
+ *    contract of lua_Alloc (realloc-like, nsize == 0 frees), so a Lua host
+ *    can pass lua_getallocf() straight through.
+ *  - There is no mutable global state.  Objects are not internally locked:
+ *    one object may be used by one thread at a time; different objects
+ *    (different lua_States) may be used by different threads at once.
+ *  - Pointers returned by getters (strings, records, lists) stay valid until
+ *    the next change to the same run (a change may compact its memory).
+ */
+#ifndef ACR_H
+#define ACR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  define ACR_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#  define ACR_API __attribute__((visibility("default")))
+#else
+#  define ACR_API
+#endif
+
+#define ACR_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------ */
+/* Allocator, status, errors                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Same contract as lua_Alloc: realloc when nsize > 0, free when nsize == 0
+ * (returning NULL).  osize is the old size of ptr (0 when ptr is NULL). */
+typedef void *(*acr_allocf)(void *ud, void *ptr, size_t osize, size_t nsize);
+
+typedef struct acr_allocator {
+  acr_allocf f;
+  void *ud;
+} acr_allocator;
+
+/* A malloc/realloc/free based allocator for hosts that have none. */
+ACR_API void *acr_default_alloc(void *ud, void *ptr, size_t osize,
+                                size_t nsize);
+
+typedef enum acr_status {
+  ACR_OK = 0,
+  ACR_ESYNTAX,  /* malformed text (JSON, date-time, filter) */
+  ACR_ESCHEMA,  /* well-formed but wrong for the model: type, enum, range */
+  ACR_ELIMIT,   /* depth or size limit exceeded */
+  ACR_EMEMORY,  /* the allocator returned NULL */
+  ACR_EMISUSE   /* bad arguments from the caller (read-only field, ...) */
+} acr_status;
+
+#define ACR_PATH_MAX 256
+#define ACR_MSG_MAX 512
+
+/* Error record.  path is like "value[3].properties.status" ("" for the
+ * document root); line/column are 1-based and offset 0-based, all 0 when the
+ * error is not about text. message is one line that says it all. */
+typedef struct acr_error {
+  acr_status kind;
+  char path[ACR_PATH_MAX];
+  long line, column, offset;
+  char message[ACR_MSG_MAX];
+} acr_error;
+
+/* "syntax", "schema", "limit", "memory", "misuse" ("ok" for ACR_OK). */
+ACR_API const char *acr_status_name(acr_status s);
+
+/* ------------------------------------------------------------------------ */
+/* Enums: one X-macro list each: X(C-name-suffix, "canonical spelling")     */
+/* ------------------------------------------------------------------------ */
+
+#define ACR_RUNSTATUS(X) \
+  X(QUEUED, "Queued") X(STARTED, "Started") X(RUNNING, "Running") \
+  X(SUCCEEDED, "Succeeded") X(FAILED, "Failed") X(CANCELED, "Canceled") \
+  X(ERROR, "Error") X(TIMEOUT, "Timeout")
+#define ACR_RUNTYPE(X) \
+  X(QUICKBUILD, "QuickBuild") X(QUICKRUN, "QuickRun") \
+  X(AUTOBUILD, "AutoBuild") X(AUTORUN, "AutoRun")
+#define ACR_PROVISIONINGSTATE(X) \
+  X(CREATING, "Creating") X(UPDATING, "Updating") X(DELETING, "Deleting") \
+  X(SUCCEEDED, "Succeeded") X(FAILED, "Failed") X(CANCELED, "Canceled")
+#define ACR_OS(X) X(WINDOWS, "Windows") X(LINUX, "Linux")
+/* "386" is not a C identifier: it is ACR_ARCHITECTURE_I386. */
+#define ACR_ARCHITECTURE(X) \
+  X(AMD64, "amd64") X(X86, "x86") X(I386, "386") X(ARM, "arm") \
+  X(ARM64, "arm64")
+#define ACR_VARIANT(X) X(V6, "v6") X(V7, "v7") X(V8, "v8")
+#define ACR_CREATEDBYTYPE(X) \
+  X(USER, "User") X(APPLICATION, "Application") \
+  X(MANAGEDIDENTITY, "ManagedIdentity") X(KEY, "Key")
+
+#define ACR_ENUM_MEMBER_(prefix, id, s) prefix##id,
+#define ACR_X_RUNSTATUS(id, s) ACR_RUNSTATUS_##id,
+#define ACR_X_RUNTYPE(id, s) ACR_RUNTYPE_##id,
+#define ACR_X_PROVISIONINGSTATE(id, s) ACR_PROVISIONINGSTATE_##id,
+#define ACR_X_OS(id, s) ACR_OS_##id,
+#define ACR_X_ARCHITECTURE(id, s) ACR_ARCHITECTURE_##id,
+#define ACR_X_VARIANT(id, s) ACR_VARIANT_##id,
+#define ACR_X_CREATEDBYTYPE(id, s) ACR_CREATEDBYTYPE_##id,
+enum { ACR_RUNSTATUS(ACR_X_RUNSTATUS) ACR_RUNSTATUS_COUNT };
+enum { ACR_RUNTYPE(ACR_X_RUNTYPE) ACR_RUNTYPE_COUNT };
+enum { ACR_PROVISIONINGSTATE(ACR_X_PROVISIONINGSTATE) ACR_PROVISIONINGSTATE_COUNT };
+enum { ACR_OS(ACR_X_OS) ACR_OS_COUNT };
+enum { ACR_ARCHITECTURE(ACR_X_ARCHITECTURE) ACR_ARCHITECTURE_COUNT };
+enum { ACR_VARIANT(ACR_X_VARIANT) ACR_VARIANT_COUNT };
+enum { ACR_CREATEDBYTYPE(ACR_X_CREATEDBYTYPE) ACR_CREATEDBYTYPE_COUNT };
+
+/* Value of an enum field whose text is outside the known set (kept as raw). */
+#define ACR_ENUM_UNKNOWN (-1)
+
+typedef struct acr_enum_def {
+  const char *name;            /* "RunStatus" */
+  int count;
+  const char *const *values;   /* canonical spellings, spec order */
+  const uint8_t *lengths;      /* strlen of each value */
+} acr_enum_def;
+
+ACR_API extern const acr_enum_def acr_enum_runstatus, acr_enum_runtype,
+    acr_enum_provisioningstate, acr_enum_os, acr_enum_architecture,
+    acr_enum_variant, acr_enum_createdbytype;
+
+/* Index of s (case-insensitive) in def, or ACR_ENUM_UNKNOWN. */
+ACR_API int acr_enum_lookup(const acr_enum_def *def, const char *s, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Strings and lists as stored in a run                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Length-counted, NUL-terminated string (may contain NUL bytes). */
+typedef struct acr_str {
+  uint32_t len;
+  char s[1]; /* really len + 1 bytes */
+} acr_str;
+
+/* A list of items: acr_str * for string lists, record pointers for record
+ * lists; for the unknown-field list of a record the items alternate
+ * name, json-text (both acr_str *), so n is twice the number of fields. */
+typedef struct acr_list {
+  uint32_t n, cap;
+  void *items[1]; /* really cap items */
+} acr_list;
+
+/* ------------------------------------------------------------------------ */
+/* Date-time (RFC 3339 section 5.6), exact                                  */
+/* ------------------------------------------------------------------------ */
+
+/* flags of acr_datetime: how the text was written, so it is given back
+ * byte for byte. */
+#define ACR_DT_ZULU      0x01u /* "Z" (or "z") instead of a numeric offset */
+#define ACR_DT_LOWER_T   0x02u /* separator written "t" */
+#define ACR_DT_LOWER_Z   0x04u /* "z" */
+#define ACR_DT_NEG_ZERO  0x08u /* "-00:00" (offset unknown, RFC 3339 4.3) */
+#define ACR_DT_LEAP      0x10u /* second written as 60 (leap second) */
+
+/* An instant plus the way it was written.  sec is seconds since
+ * 1970-01-01T00:00:00Z (UTC, leap second counted as the next second's :00),
+ * nsec the fraction in nanoseconds, offset the minutes east of UTC the text
+ * used, digits the number of fraction digits written (0..9). */
+typedef struct acr_datetime {
+  int64_t sec;
+  int32_t nsec;
+  int16_t offset;
+  uint8_t digits;
+  uint8_t flags;
+} acr_datetime;
+
+/* The broken-down local time as written (at the text's offset). */
+typedef struct acr_civil {
+  int year, month, day, hour, min, sec; /* sec is 60 for a leap second */
+  int32_t nsec;
+  int offset;
+} acr_civil;
+
+#define ACR_DATETIME_TEXT_MAX 40
+
+/* Parse RFC 3339 date-time text.  On failure returns ACR_ESYNTAX (bad form)
+ * or ACR_ESCHEMA (out of range: month 13, 31 April, 29 Feb 2019, hour 24,
+ * offset beyond 23:59, more than 9 fraction digits) and, if err is not
+ * NULL, fills err->message ("expected ... at character N") and
+ * err->offset (0-based byte offset in s).  err->path is left alone. */
+ACR_API acr_status acr_datetime_parse(const char *s, size_t n,
+                                      acr_datetime *out, acr_error *err);
+/* Write the text back exactly as parsed (or canonically for made-up
+ * values) into buf (ACR_DATETIME_TEXT_MAX bytes); returns the length. */
+ACR_API size_t acr_datetime_format(const acr_datetime *dt, char *buf);
+/* From seconds + nanoseconds since the epoch, written in UTC with "Z" and
+ * the fewest of 0, 3, 6 or 9 fraction digits that are exact.
+ * ACR_ESCHEMA when outside years 0000..9999. */
+ACR_API acr_status acr_datetime_from_epoch(int64_t sec, int32_t nsec,
+                                           acr_datetime *out);
+/* Same from a double (rounded to the nearest nanosecond). */
+ACR_API acr_status acr_datetime_from_number(double secs, acr_datetime *out);
+/* The same instant written with offset 0 and "Z", keeping the digits. */
+ACR_API acr_datetime acr_datetime_utc(const acr_datetime *dt);
+/* Shift by secs + nsec (nsec may be negative), keeping the offset; digits
+ * grow (to 3, 6 or 9) only if needed to stay exact. ACR_ESCHEMA if the
+ * result leaves years 0000..9999. */
+ACR_API acr_status acr_datetime_add(const acr_datetime *dt, int64_t secs,
+                                    int32_t nsec, acr_datetime *out);
+/* <0, 0, >0 comparing instants (offsets and text form ignored). */
+ACR_API int acr_datetime_cmp(const acr_datetime *a, const acr_datetime *b);
+/* b - a in seconds, as a double. */
+ACR_API double acr_datetime_diff(const acr_datetime *a, const acr_datetime *b);
+ACR_API void acr_datetime_civil(const acr_datetime *dt, acr_civil *out);
+
+/* ------------------------------------------------------------------------ */
+/* The schema: records and their fields, described by static tables         */
+/* ------------------------------------------------------------------------ */
+
+typedef enum acr_kind {
+  ACR_K_STRING,      /* slot: acr_str *            */
+  ACR_K_ENUM,        /* slot: acr_enumval          */
+  ACR_K_DATETIME,    /* slot: acr_datetime         */
+  ACR_K_BOOL,        /* slot: uint8_t (0/1)         */
+  ACR_K_INT32,       /* slot: int32_t              */
+  ACR_K_RECORD,      /* slot: pointer to record    */
+  ACR_K_RECORD_LIST, /* slot: acr_list * of records */
+  ACR_K_STRING_LIST  /* slot: acr_list * of acr_str */
+} acr_kind;
+
+#define ACR_F_READONLY 0x01u /* server-set: refused by acr_new-style input */
+#define ACR_F_REQUIRED 0x02u /* PlatformProperties.os */
+#define ACR_F_ENVELOPE 0x04u /* Run: ARM envelope field, not in properties */
+
+struct acr_type;
+
+typedef struct acr_field {
+  const char *name;            /* exact JSON name */
+  uint8_t namelen;
+  uint8_t kind;                /* acr_kind */
+  uint8_t flags;               /* ACR_F_* */
+  uint8_t index;               /* position in its type, = presence bit */
+  uint16_t offset;             /* offsetof the slot in the record struct */
+  const acr_enum_def *enumdef; /* ACR_K_ENUM */
+  const struct acr_type *sub;  /* ACR_K_RECORD, ACR_K_RECORD_LIST */
+} acr_field;
+
+typedef struct acr_type {
+  const char *name;            /* "PlatformProperties" */
+  uint16_t size;               /* sizeof the record struct */
+  uint8_t nfields;
+  const acr_field *fields;     /* in spec (= encode) order */
+} acr_type;
+
+ACR_API extern const acr_type acr_type_run, acr_type_systemdata,
+    acr_type_image, acr_type_imageupdatetrigger, acr_type_sourcetrigger,
+    acr_type_timertrigger, acr_type_platform, acr_type_agent;
+
+/* Field of t named exactly name, or NULL. */
+ACR_API const acr_field *acr_type_field(const acr_type *t, const char *name,
+                                        size_t n);
+/* Field of t whose name is closest to name (edit distance <= 3 or
+ * case-insensitive match), for "did you mean" messages, or NULL. */
+ACR_API const acr_field *acr_type_suggest(const acr_type *t,
+                                          const char *name, size_t n);
+
+/* An enum slot: code is an index into enumdef->values, or ACR_ENUM_UNKNOWN
+ * with the text as given in raw. */
+typedef struct acr_enumval {
+  int32_t code;
+  acr_str *raw; /* only when code == ACR_ENUM_UNKNOWN */
+} acr_enumval;
+
+/* Every record starts with this header. */
+typedef struct acr_rechdr {
+  uint32_t present;  /* bit i set <=> field with index i is set */
+  acr_list *unknown; /* unknown fields: name, json, name, json, ...; or NULL */
+} acr_rechdr;
+
+typedef struct acr_image {           /* ImageDescriptor */
+  acr_rechdr h;
+  acr_str *registry, *repository, *tag, *digest;
+} acr_image;
+
+typedef struct acr_imageupdatetrigger {
+  acr_rechdr h;
+  acr_str *id;
+  acr_datetime timestamp;
+  acr_list *images;                  /* of acr_image * */
+} acr_imageupdatetrigger;
+
+typedef struct acr_sourcetrigger {   /* SourceTriggerDescriptor */
+  acr_rechdr h;
+  acr_str *id, *eventType, *commitId, *pullRequestId, *repositoryUrl,
+      *branchName, *providerType;
+} acr_sourcetrigger;
+
+typedef struct acr_timertrigger {    /* TimerTriggerDescriptor */
+  acr_rechdr h;
+  acr_str *timerTriggerName, *scheduleOccurrence;
+} acr_timertrigger;
+
+typedef struct acr_platform {        /* PlatformProperties */
+  acr_rechdr h;
+  acr_enumval os, architecture, variant;
+} acr_platform;
+
+typedef struct acr_agent {           /* AgentProperties */
+  acr_rechdr h;
+  int32_t cpu;
+} acr_agent;
+
+typedef struct acr_systemdata {
+  acr_rechdr h;
+  acr_str *createdBy;
+  acr_enumval createdByType;
+  acr_datetime createdAt;
+  acr_str *lastModifiedBy;
+  acr_enumval lastModifiedByType;
+  acr_datetime lastModifiedAt;
+} acr_systemdata;
+
+/* The Run record: the envelope fields and RunProperties side by side.
+ * h.unknown holds unknown keys of "properties"; env_unknown those beside
+ * it (envelope level, e.g. "resourceGroup" of the Azure CLI shape). */
+typedef struct acr_runrec {
+  acr_rechdr h;
+  /* envelope (ACR_F_ENVELOPE) */
+  acr_str *id, *name, *type;
+  acr_systemdata *systemData;
+  /* properties, in encode order */
+  acr_str *runId;
+  acr_enumval status;
+  acr_datetime lastUpdatedTime;
+  acr_enumval runType;
+  acr_str *agentPoolName;
+  acr_datetime createTime, startTime, finishTime;
+  acr_list *outputImages;            /* of acr_image * */
+  acr_str *task;
+  acr_imageupdatetrigger *imageUpdateTrigger;
+  acr_sourcetrigger *sourceTrigger;
+  acr_timertrigger *timerTrigger;
+  acr_platform *platform;
+  acr_agent *agentConfiguration;
+  acr_str *sourceRegistryAuth;
+  acr_list *customRegistries;        /* of acr_str * */
+  acr_str *runErrorMessage;
+  acr_str *updateTriggerToken;
+  acr_image *logArtifact;
+  acr_enumval provisioningState;
+  uint8_t isArchiveEnabled;
+} acr_runrec;
+
+/* Field indexes of acr_type_run (= presence bits). */
+enum {
+  ACR_RUN_ID, ACR_RUN_NAME, ACR_RUN_TYPE, ACR_RUN_SYSTEMDATA,
+  ACR_RUN_RUNID, ACR_RUN_STATUS, ACR_RUN_LASTUPDATEDTIME, ACR_RUN_RUNTYPE,
+  ACR_RUN_AGENTPOOLNAME, ACR_RUN_CREATETIME, ACR_RUN_STARTTIME,
+  ACR_RUN_FINISHTIME, ACR_RUN_OUTPUTIMAGES, ACR_RUN_TASK,
+  ACR_RUN_IMAGEUPDATETRIGGER, ACR_RUN_SOURCETRIGGER, ACR_RUN_TIMERTRIGGER,
+  ACR_RUN_PLATFORM, ACR_RUN_AGENTCONFIGURATION, ACR_RUN_SOURCEREGISTRYAUTH,
+  ACR_RUN_CUSTOMREGISTRIES, ACR_RUN_RUNERRORMESSAGE,
+  ACR_RUN_UPDATETRIGGERTOKEN, ACR_RUN_LOGARTIFACT,
+  ACR_RUN_PROVISIONINGSTATE, ACR_RUN_ISARCHIVEENABLED, ACR_RUN_NFIELDS
+};
+
+/* ------------------------------------------------------------------------ */
+/* Runs                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* How a run was received, to write it back in the same shape. */
+typedef enum acr_shape {
+  ACR_SHAPE_BARE,     /* bare RunProperties */
+  ACR_SHAPE_ENVELOPE, /* {"id":..,"properties":{..}} */
+  ACR_SHAPE_FLAT      /* Azure CLI: envelope and properties side by side */
+} acr_shape;
+
+/* A run: reference counted; all its strings, records and lists live in an
+ * arena that belongs to it. */
+typedef struct acr_run acr_run;
+
+struct acr_arena_chunk;
+struct acr_run {
+  acr_runrec rec;                /* read freely; change through the API */
+  acr_list *env_unknown;         /* unknown envelope-level fields */
+  uint8_t shape;                 /* acr_shape */
+  uint8_t has_properties;        /* "properties" was present (maybe {}) */
+  int refcount;
+  acr_allocator alloc;
+  struct acr_arena_chunk *chunks;
+  size_t arena_bytes;            /* bytes of all arena chunks */
+  size_t arena_base;             /* arena_bytes after the last compaction */
+};
+
+/* New empty run with refcount 1, or NULL when out of memory. */
+ACR_API acr_run *acr_run_new(const acr_allocator *a);
+ACR_API void acr_run_retain(acr_run *r);
+/* Drops one reference; frees the run when none is left. NULL is ignored. */
+ACR_API void acr_run_release(acr_run *r);
+/* Deep, independent copy with refcount 1, or NULL when out of memory. */
+ACR_API acr_run *acr_run_clone(const acr_run *r, const acr_allocator *a);
+/* Deep equality of the model (fields, unknown fields; not the shape). */
+ACR_API int acr_run_equal(const acr_run *a, const acr_run *b);
+/* Rewrites the run's memory into one exact-size block; pointers obtained
+ * before are invalid afterwards.  ACR_EMEMORY leaves the run unchanged. */
+ACR_API acr_status acr_run_compact(acr_run *r);
+/* Compacts when changes have abandoned much of the arena (more than twice
+ * the size after the last compaction, and over 4 KB); call it after a
+ * complete change, never while holding pointers into the run.  Out of
+ * memory is ignored (the run stays valid, just larger). */
+ACR_API void acr_run_gc(acr_run *r);
+/* Bytes held by the run (header and arena), for memory accounting. */
+ACR_API size_t acr_run_memsize(const acr_run *r);
+
+/* Arena allocation (8-byte aligned) and string copy; NULL when out of
+ * memory.  Memory lives as long as the run. */
+ACR_API void *acr_run_alloc(acr_run *r, size_t n);
+ACR_API acr_str *acr_run_str(acr_run *r, const char *s, size_t n);
+
+/* ---- generic field access (rec is &run->rec or a nested record) -------- */
+
+#define ACR_SLOT(rec, f) ((void *)((char *)(rec) + (f)->offset))
+ACR_API int acr_rec_has(const void *rec, const acr_field *f);
+/* Clears the field (frees nothing: arena memory is reclaimed by compaction). */
+ACR_API void acr_rec_clear(acr_run *r, void *rec, const acr_field *f);
+
+/* Setters copy their input into the run.  They check the kind of f
+ * (ACR_EMISUSE if wrong) but not ACR_F_READONLY, which is a policy of the
+ * caller.  acr_rec_set_enum: text matched case-insensitively and stored
+ * canonical; unknown text is kept raw, or refused with ACR_ESCHEMA (message
+ * lists the valid values) when strict. */
+ACR_API acr_status acr_rec_set_string(acr_run *r, void *rec,
+                                      const acr_field *f, const char *s,
+                                      size_t n, acr_error *err);
+ACR_API acr_status acr_rec_set_enum(acr_run *r, void *rec, const acr_field *f,
+                                    const char *s, size_t n, int strict,
+                                    acr_error *err);
+ACR_API acr_status acr_rec_set_datetime(acr_run *r, void *rec,
+                                        const acr_field *f,
+                                        const acr_datetime *dt,
+                                        acr_error *err);
+ACR_API acr_status acr_rec_set_bool(acr_run *r, void *rec, const acr_field *f,
+                                    int b, acr_error *err);
+ACR_API acr_status acr_rec_set_int32(acr_run *r, void *rec,
+                                     const acr_field *f, int32_t v,
+                                     acr_error *err);
+/* Creates a new empty record of f->sub (replacing any), returns it or NULL
+ * (out of memory or wrong kind). Its presence bit is set. */
+ACR_API void *acr_rec_new_record(acr_run *r, void *rec, const acr_field *f);
+/* A new empty record of type t in r's arena, not attached anywhere (to
+ * build a replacement and attach it with acr_rec_attach once valid). */
+ACR_API void *acr_record_new(acr_run *r, const acr_type *t);
+/* Sets a record or list field to an object built in r's arena
+ * (acr_record_new / acr_list_new); value NULL clears. */
+ACR_API acr_status acr_rec_attach(acr_run *r, void *rec, const acr_field *f,
+                                  void *value);
+
+/* Lists in r's arena.  acr_list_push may move the list: it updates *lp. */
+ACR_API acr_list *acr_list_new(acr_run *r, uint32_t cap);
+ACR_API acr_status acr_list_push(acr_run *r, acr_list **lp, void *item);
+/* Removes item i (0-based), shifting the rest down. */
+ACR_API void acr_list_remove(acr_list *l, uint32_t i);
+/* Appends name/json to rec's unknown list (replacing an existing field of
+ * the same name in place, "last wins"); env selects run->env_unknown. */
+ACR_API acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
+                                       const char *name, size_t nn,
+                                       const char *json, size_t jn);
+
+/* Deep copy of record rec of type t into r's arena (rec may belong to
+ * another run), or NULL when out of memory. */
+ACR_API void *acr_record_copy(acr_run *r, const acr_type *t,
+                              const void *rec);
+ACR_API int acr_record_equal(const acr_type *t, const void *a, const void *b);
+
+/* Problems of a run that is accepted but not valid for sending: unknown enum
+ * values, platform without os, startTime after finishTime, finishTime
+ * before createTime.  Calls cb once per problem with its field path and a
+ * message; returns the number of problems. */
+typedef void (*acr_problem_cb)(void *ud, const char *path,
+                               const char *message);
+ACR_API int acr_run_problems(const acr_run *r, acr_problem_cb cb, void *ud);
+
+/* Terminal status: Succeeded, Failed, Canceled, Error, Timeout. */
+ACR_API int acr_run_is_terminal(const acr_run *r);
+/* finishTime - startTime in seconds into *secs; 0 if not both set. */
+ACR_API int acr_run_duration(const acr_run *r, double *secs);
+
+/* ------------------------------------------------------------------------ */
+/* Run lists                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef struct acr_runlist {
+  size_t n, cap;
+  acr_run **runs;          /* each holds one reference */
+  acr_run *meta;           /* owns nextLink and unknown top-level fields:
+                              meta->rec.runId unused; see acr_runlist_* */
+  acr_str *nextLink;       /* in meta's arena, or NULL */
+  acr_list *unknown;       /* unknown RunListResult keys (in meta's arena) */
+  acr_allocator alloc;
+} acr_runlist;
+
+ACR_API acr_runlist *acr_runlist_new(const acr_allocator *a);
+ACR_API void acr_runlist_free(acr_runlist *l);
+/* Appends r, taking a new reference. */
+ACR_API acr_status acr_runlist_push(acr_runlist *l, acr_run *r);
+ACR_API acr_status acr_runlist_set_nextlink(acr_runlist *l, const char *s,
+                                            size_t n);
+/* Bytes held by the list and its runs. */
+ACR_API size_t acr_runlist_memsize(const acr_runlist *l);
+
+/* ------------------------------------------------------------------------ */
+/* JSON                                                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct acr_decode_opts {
+  int strict;     /* unknown fields/enum values and duplicate keys: errors */
+  int max_depth;  /* nesting limit, 0 means the default 512 */
+} acr_decode_opts;
+
+/* Decode JSON text (any accepted shape: bare properties, envelope, Azure CLI
+ * flat, task run, RunListResult, array of runs).  On success exactly one of
+ * *run_out / *list_out is set (the caller owns it) and ACR_OK returned; on
+ * failure both are NULL and err is filled (kind, path, line, column,
+ * offset, message).  opts may be NULL. */
+ACR_API acr_status acr_json_decode(const char *text, size_t len,
+                                   const acr_decode_opts *opts,
+                                   const acr_allocator *a, acr_run **run_out,
+                                   acr_runlist **list_out, acr_error *err);
+
+/* Growing output buffer; memory from alloc.  Free with acr_buf_free. */
+typedef struct acr_buf {
+  char *p;
+  size_t len, cap;
+  acr_allocator alloc;
+} acr_buf;
+ACR_API void acr_buf_init(acr_buf *b, const acr_allocator *a);
+ACR_API void acr_buf_free(acr_buf *b);
+
+typedef enum acr_profile {
+  ACR_PROFILE_FULL,    /* everything, read-only and unknown fields too */
+  ACR_PROFILE_REQUEST, /* no read-only, no unknown fields */
+  ACR_PROFILE_UPDATE   /* RunUpdateParameters: only isArchiveEnabled */
+} acr_profile;
+
+typedef struct acr_encode_opts {
+  acr_profile profile;
+  const char *indent; /* NULL: compact; else pretty with this indent */
+} acr_encode_opts;
+
+/* Append the JSON of a run / list to out.  ACR_EMEMORY on failure (out
+ * keeps what was written). opts may be NULL (compact, full). */
+ACR_API acr_status acr_json_encode_run(const acr_run *r,
+                                       const acr_encode_opts *opts,
+                                       acr_buf *out);
+ACR_API acr_status acr_json_encode_list(const acr_runlist *l,
+                                        const acr_encode_opts *opts,
+                                        acr_buf *out);
+/* Append s as a JSON string literal (quotes, minimal escapes). */
+ACR_API acr_status acr_json_write_string(acr_buf *out, const char *s,
+                                         size_t n);
+/* Check that text is exactly one JSON value (RFC 8259, UTF-8 validated);
+ * on success append its minified form to out (if out != NULL). */
+ACR_API acr_status acr_json_validate(const char *text, size_t len,
+                                     int max_depth, acr_buf *out,
+                                     acr_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Filters (OData $filter over RunFilter) and list queries                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct acr_filter acr_filter;
+
+/* Compile expr.  On failure returns NULL with err->kind ACR_ESYNTAX (or
+ * ACR_EMEMORY), err->column (1-based) and err->offset set and a message
+ * that says what was expected there. */
+ACR_API acr_filter *acr_filter_compile(const char *expr, size_t n,
+                                       const acr_allocator *a,
+                                       acr_error *err);
+ACR_API void acr_filter_free(acr_filter *f);
+ACR_API int acr_filter_match(const acr_filter *f, const acr_run *r);
+/* Canonical expression text (re-compiles to the same filter). */
+ACR_API acr_status acr_filter_tostring(const acr_filter *f, acr_buf *out);
+
+/* New list of the runs of l that match f, in order (runs are shared). */
+ACR_API acr_runlist *acr_runlist_filter(const acr_runlist *l,
+                                        const acr_filter *f);
+/* Stable in-place sort by a scalar field of Run (date-times by instant,
+ * absent last); ACR_EMISUSE if the field is not scalar. */
+ACR_API acr_status acr_runlist_sort(acr_runlist *l, const acr_field *f,
+                                    int descending);
+/* New list of the n most recently created runs, newest first. */
+ACR_API acr_runlist *acr_runlist_top(const acr_runlist *l, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Lua glue (csrc/lacr_*.c; needs Lua headers in the host)                  */
+/* ------------------------------------------------------------------------ */
+
+struct lua_State;
+/* The module opener: require("acr.run"), or luaL_requiref(L, "acr.run",
+ * luaopen_acr_run, 0) in a host that links the static library. */
+ACR_API int luaopen_acr_run(struct lua_State *L);
+/* Push a Run userdata for r, taking a new reference (the host keeps its
+ * own).  The module must have been opened in L. */
+ACR_API void acr_lua_push_run(struct lua_State *L, acr_run *r);
+/* The run behind the Run userdata at idx, or NULL if it is not a Run.
+ * The pointer is borrowed: acr_run_retain it to keep it beyond the value. */
+ACR_API acr_run *acr_lua_to_run(struct lua_State *L, int idx);
+/* Push a new RunList holding new references to the runs of l (and a copy of
+ * its nextLink); l stays the host's. */
+ACR_API void acr_lua_push_runlist(struct lua_State *L, const acr_runlist *l);
+/* A new list (the caller frees it with acr_runlist_free) sharing the runs of
+ * the RunList at idx, or NULL if it is not a RunList or memory ran out. */
+ACR_API acr_runlist *acr_lua_to_runlist(struct lua_State *L, int idx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ACR_H */

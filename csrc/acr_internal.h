@@ -1,0 +1,75 @@
+/*
+ * acr_internal.h -- helpers shared by the core's .c files; not installed.
+ * Lua-free.  Symbols here are hidden (not part of the host API).
+ */
+#ifndef ACR_INTERNAL_H
+#define ACR_INTERNAL_H
+
+#include "acr.h"
+#include <stdarg.h>
+
+#if defined(__GNUC__)
+#  define ACR_HIDDEN __attribute__((visibility("hidden")))
+#  define ACR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#  define ACR_HIDDEN
+#  define ACR_PRINTF(a, b)
+/* Semantic equality of two valid JSON texts: objects as unordered maps,
+ * numbers by value (exactly, decimal), strings after unescaping.
+ * (acr_json_equal.c) */
+ACR_HIDDEN int acr_json_equal(const char *a, size_t an, const char *b,
+                              size_t bn);
+
+#endif
+
+#define ACR_DEFAULT_MAX_DEPTH 512
+
+/* Allocator shorthands (lua_Alloc contract). */
+#define acr_malloc(A, n) ((A)->f((A)->ud, NULL, 0, (n)))
+#define acr_free(A, p, n) ((void)((p) ? (A)->f((A)->ud, (p), (n), 0) : NULL))
+#define acr_realloc(A, p, o, n) ((A)->f((A)->ud, (p), (o), (n)))
+
+/* Fill err (if not NULL): kind and a printf-style message.  path, line,
+ * column and offset are left as they are. Returns kind. */
+ACR_HIDDEN acr_status acr_err(acr_error *err, acr_status kind,
+                              const char *fmt, ...) ACR_PRINTF(3, 4);
+/* Reset err to "ok" with empty path and zero position. */
+ACR_HIDDEN void acr_err_clear(acr_error *err);
+/* err->message = "not enough memory", kind ACR_EMEMORY. */
+ACR_HIDDEN acr_status acr_err_nomem(acr_error *err);
+
+/* A field path under construction, e.g. value[3].properties.status.
+ * Pushing returns the previous length, to pop back to it. */
+typedef struct acr_path {
+  char buf[ACR_PATH_MAX];
+  size_t len;
+} acr_path;
+ACR_HIDDEN void acr_path_init(acr_path *p);
+ACR_HIDDEN size_t acr_path_key(acr_path *p, const char *name, size_t n);
+ACR_HIDDEN size_t acr_path_index(acr_path *p, size_t i); /* 1-based [i] */
+#define acr_path_pop(p, old) ((p)->len = (old), (p)->buf[(old)] = '\0')
+
+/* Comma-separated canonical values of an enum: "Windows, Linux". */
+ACR_HIDDEN size_t acr_enum_list(const acr_enum_def *def, char *buf,
+                                size_t size);
+
+/* ASCII case-insensitive equality of two byte strings. */
+ACR_HIDDEN int acr_strieq(const char *a, size_t an, const char *b, size_t bn);
+
+/* Buffer appends; ACR_EMEMORY on failure. */
+ACR_HIDDEN acr_status acr_buf_reserve(acr_buf *b, size_t extra);
+ACR_HIDDEN acr_status acr_buf_add(acr_buf *b, const char *s, size_t n);
+#define acr_buf_addlit(b, lit) acr_buf_add((b), (lit), sizeof(lit) - 1)
+ACR_HIDDEN acr_status acr_buf_addc(acr_buf *b, char c);
+
+/* Text of an enum slot (canonical, or raw when unknown); NULL if absent. */
+ACR_HIDDEN const char *acr_enum_text(const acr_field *f,
+                                     const acr_enumval *v, size_t *len);
+
+/* Semantic equality of two valid JSON texts: objects as unordered maps,
+ * numbers by value (exactly, decimal), strings after unescaping.
+ * (acr_json_equal.c) */
+ACR_HIDDEN int acr_json_equal(const char *a, size_t an, const char *b,
+                              size_t bn);
+
+#endif

@@ -1,0 +1,625 @@
+/*
+ * acr_model.c -- runs: their arena, life cycle, generic field setters,
+ * lists, unknown fields, deep copy/compaction, equality and problems.
+ *
+ * A run owns an arena (a chain of chunks).  Everything reachable from the
+ * run's root record -- strings, nested records, lists -- lives there, so a
+ * change never frees piecemeal and an error half-way through building a
+ * value leaks nothing: the abandoned bytes are reclaimed by compaction,
+ * which copies the live graph into one exact-size chunk.
+ */
+#include "acr_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
+#define MIN_CHUNK 512u
+#define GC_FLOOR 4096u
+
+typedef union acr_maxalign {
+  void *p;
+  double d;
+  int64_t i;
+} acr_maxalign;
+
+struct acr_arena_chunk {
+  struct acr_arena_chunk *next;
+  size_t size, used;
+  acr_maxalign data[1];
+};
+
+#define CHUNK_HDR offsetof(struct acr_arena_chunk, data)
+#define STR_SIZE(n) ALIGN8(offsetof(acr_str, s) + (size_t)(n) + 1)
+#define LIST_SIZE(cap) \
+  ALIGN8(offsetof(acr_list, items) + sizeof(void *) * ((cap) ? (cap) : 1))
+
+/* ---- arena --------------------------------------------------------------- */
+
+static struct acr_arena_chunk *chunk_new(acr_run *r, size_t size) {
+  struct acr_arena_chunk *c =
+      (struct acr_arena_chunk *)acr_malloc(&r->alloc, CHUNK_HDR + size);
+  if (c == NULL) return NULL;
+  c->size = size;
+  c->used = 0;
+  c->next = r->chunks;
+  r->chunks = c;
+  r->arena_bytes += CHUNK_HDR + size;
+  return c;
+}
+
+static void chunks_free(const acr_allocator *a, struct acr_arena_chunk *c) {
+  while (c) {
+    struct acr_arena_chunk *next = c->next;
+    acr_free(a, c, CHUNK_HDR + c->size);
+    c = next;
+  }
+}
+
+void *acr_run_alloc(acr_run *r, size_t n) {
+  struct acr_arena_chunk *c = r->chunks;
+  void *p;
+  n = ALIGN8(n ? n : 1);
+  if (c == NULL || c->size - c->used < n) {
+    size_t size = n < MIN_CHUNK ? MIN_CHUNK : n;
+    /* Grow with the run so that appending many items stays linear. */
+    if (size < r->arena_bytes / 2) size = ALIGN8(r->arena_bytes / 2);
+    if (n > ((size_t)-1) / 2 || (c = chunk_new(r, size)) == NULL) return NULL;
+  }
+  p = (char *)c->data + c->used;
+  c->used += n;
+  return p;
+}
+
+acr_str *acr_run_str(acr_run *r, const char *s, size_t n) {
+  acr_str *str;
+  if (n > UINT32_MAX - 16) return NULL;
+  str = (acr_str *)acr_run_alloc(r, offsetof(acr_str, s) + n + 1);
+  if (str == NULL) return NULL;
+  str->len = (uint32_t)n;
+  if (n) memcpy(str->s, s, n);
+  str->s[n] = '\0';
+  return str;
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+acr_run *acr_run_new(const acr_allocator *a) {
+  acr_run *r = (acr_run *)acr_malloc(a, sizeof *r);
+  if (r == NULL) return NULL;
+  memset(r, 0, sizeof *r);
+  r->refcount = 1;
+  r->alloc = *a;
+  return r;
+}
+
+void acr_run_retain(acr_run *r) { r->refcount++; }
+
+void acr_run_release(acr_run *r) {
+  acr_allocator a;
+  if (r == NULL || --r->refcount > 0) return;
+  a = r->alloc;
+  chunks_free(&a, r->chunks);
+  acr_free(&a, r, sizeof *r);
+}
+
+size_t acr_run_memsize(const acr_run *r) {
+  return sizeof *r + r->arena_bytes;
+}
+
+/* ---- deep size and copy -------------------------------------------------- */
+
+static size_t record_size(const acr_type *t, const void *rec);
+
+static size_t unknown_size(const acr_list *l) {
+  size_t n = 0;
+  uint32_t i;
+  if (l == NULL) return 0;
+  n += LIST_SIZE(l->n);
+  for (i = 0; i < l->n; i++) n += STR_SIZE(((acr_str *)l->items[i])->len);
+  return n;
+}
+
+/* Bytes of the arena objects hanging off rec (not rec itself). */
+static size_t children_size(const acr_type *t, const void *rec) {
+  const acr_rechdr *h = (const acr_rechdr *)rec;
+  size_t n = unknown_size(h->unknown);
+  uint8_t i;
+  uint32_t j;
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *f = &t->fields[i];
+    const void *slot = (const char *)rec + f->offset;
+    if (!(h->present & (1u << i))) continue;
+    switch (f->kind) {
+    case ACR_K_STRING:
+      n += STR_SIZE((*(acr_str *const *)slot)->len);
+      break;
+    case ACR_K_ENUM: {
+      const acr_enumval *v = (const acr_enumval *)slot;
+      if (v->code == ACR_ENUM_UNKNOWN) n += STR_SIZE(v->raw->len);
+      break;
+    }
+    case ACR_K_RECORD:
+      n += record_size(f->sub, *(void *const *)slot);
+      break;
+    case ACR_K_RECORD_LIST: {
+      const acr_list *l = *(acr_list *const *)slot;
+      n += LIST_SIZE(l->n);
+      for (j = 0; j < l->n; j++) n += record_size(f->sub, l->items[j]);
+      break;
+    }
+    case ACR_K_STRING_LIST: {
+      const acr_list *l = *(acr_list *const *)slot;
+      n += LIST_SIZE(l->n);
+      for (j = 0; j < l->n; j++) n += STR_SIZE(((acr_str *)l->items[j])->len);
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return n;
+}
+
+static size_t record_size(const acr_type *t, const void *rec) {
+  return ALIGN8(t->size) + children_size(t, rec);
+}
+
+static acr_list *list_copy_strs(acr_run *r, const acr_list *l) {
+  acr_list *c = acr_list_new(r, l->n);
+  uint32_t i;
+  if (c == NULL) return NULL;
+  for (i = 0; i < l->n; i++) {
+    const acr_str *s = (const acr_str *)l->items[i];
+    if ((c->items[i] = acr_run_str(r, s->s, s->len)) == NULL) return NULL;
+  }
+  c->n = l->n;
+  return c;
+}
+
+/* rec is a shallow copy of a record: replace each pointer it holds with a
+ * deep copy in r's arena.  Returns 0 when out of memory. */
+static int copy_children(acr_run *r, const acr_type *t, void *rec) {
+  acr_rechdr *h = (acr_rechdr *)rec;
+  uint8_t i;
+  uint32_t j;
+  if (h->unknown && (h->unknown = list_copy_strs(r, h->unknown)) == NULL)
+    return 0;
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *f = &t->fields[i];
+    void *slot = (char *)rec + f->offset;
+    if (!(h->present & (1u << i))) continue;
+    switch (f->kind) {
+    case ACR_K_STRING: {
+      acr_str **sp = (acr_str **)slot;
+      if ((*sp = acr_run_str(r, (*sp)->s, (*sp)->len)) == NULL) return 0;
+      break;
+    }
+    case ACR_K_ENUM: {
+      acr_enumval *v = (acr_enumval *)slot;
+      if (v->code == ACR_ENUM_UNKNOWN &&
+          (v->raw = acr_run_str(r, v->raw->s, v->raw->len)) == NULL)
+        return 0;
+      break;
+    }
+    case ACR_K_RECORD: {
+      void **rp = (void **)slot;
+      if ((*rp = acr_record_copy(r, f->sub, *rp)) == NULL) return 0;
+      break;
+    }
+    case ACR_K_RECORD_LIST: {
+      acr_list **lp = (acr_list **)slot;
+      const acr_list *src = *lp;
+      acr_list *c = acr_list_new(r, src->n);
+      if (c == NULL) return 0;
+      for (j = 0; j < src->n; j++)
+        if ((c->items[j] = acr_record_copy(r, f->sub, src->items[j])) == NULL)
+          return 0;
+      c->n = src->n;
+      *lp = c;
+      break;
+    }
+    case ACR_K_STRING_LIST: {
+      acr_list **lp = (acr_list **)slot;
+      if ((*lp = list_copy_strs(r, *lp)) == NULL) return 0;
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return 1;
+}
+
+void *acr_record_copy(acr_run *r, const acr_type *t, const void *rec) {
+  void *c = acr_run_alloc(r, t->size);
+  if (c == NULL) return NULL;
+  memcpy(c, rec, t->size);
+  return copy_children(r, t, c) ? c : NULL;
+}
+
+/* Deep-copies src's graph into dst, whose arena is empty: one exact chunk. */
+static int copy_run_graph(acr_run *dst, const acr_run *src) {
+  size_t need = children_size(&acr_type_run, &src->rec) +
+                unknown_size(src->env_unknown);
+  dst->rec = src->rec;
+  dst->env_unknown = src->env_unknown;
+  if (need > 0 && chunk_new(dst, need) == NULL) return 0;
+  if (!copy_children(dst, &acr_type_run, &dst->rec)) return 0;
+  if (dst->env_unknown &&
+      (dst->env_unknown = list_copy_strs(dst, dst->env_unknown)) == NULL)
+    return 0;
+  dst->arena_base = dst->arena_bytes;
+  return 1;
+}
+
+acr_run *acr_run_clone(const acr_run *r, const acr_allocator *a) {
+  acr_run *c = acr_run_new(a);
+  if (c == NULL) return NULL;
+  c->shape = r->shape;
+  c->has_properties = r->has_properties;
+  if (!copy_run_graph(c, r)) {
+    acr_run_release(c);
+    return NULL;
+  }
+  return c;
+}
+
+acr_status acr_run_compact(acr_run *r) {
+  acr_run tmp;
+  memset(&tmp, 0, sizeof tmp);
+  tmp.alloc = r->alloc;
+  if (!copy_run_graph(&tmp, r)) {
+    chunks_free(&tmp.alloc, tmp.chunks);
+    return ACR_EMEMORY;
+  }
+  chunks_free(&r->alloc, r->chunks);
+  r->rec = tmp.rec;
+  r->env_unknown = tmp.env_unknown;
+  r->chunks = tmp.chunks;
+  r->arena_bytes = tmp.arena_bytes;
+  r->arena_base = tmp.arena_base;
+  return ACR_OK;
+}
+
+void acr_run_gc(acr_run *r) {
+  if (r->arena_bytes > GC_FLOOR && r->arena_bytes > 2 * r->arena_base + 1024)
+    (void)acr_run_compact(r);
+}
+
+/* ---- fields -------------------------------------------------------------- */
+
+int acr_rec_has(const void *rec, const acr_field *f) {
+  return (((const acr_rechdr *)rec)->present >> f->index) & 1u;
+}
+
+void acr_rec_clear(acr_run *r, void *rec, const acr_field *f) {
+  static const size_t slot_size[] = {
+      sizeof(acr_str *), sizeof(acr_enumval), sizeof(acr_datetime),
+      sizeof(uint8_t),   sizeof(int32_t),     sizeof(void *),
+      sizeof(acr_list *), sizeof(acr_list *)};
+  (void)r;
+  ((acr_rechdr *)rec)->present &= ~(1u << f->index);
+  memset(ACR_SLOT(rec, f), 0, slot_size[f->kind]);
+}
+
+static acr_status wrong_kind(acr_error *err, const acr_field *f,
+                             const char *what) {
+  return acr_err(err, ACR_EMISUSE, "field '%s' does not hold %s", f->name,
+                 what);
+}
+
+#define MARK(rec, f) (((acr_rechdr *)(rec))->present |= 1u << (f)->index)
+
+acr_status acr_rec_set_string(acr_run *r, void *rec, const acr_field *f,
+                              const char *s, size_t n, acr_error *err) {
+  acr_str *str;
+  if (f->kind != ACR_K_STRING) return wrong_kind(err, f, "a string");
+  if ((str = acr_run_str(r, s, n)) == NULL) return acr_err_nomem(err);
+  *(acr_str **)ACR_SLOT(rec, f) = str;
+  MARK(rec, f);
+  return ACR_OK;
+}
+
+acr_status acr_rec_set_enum(acr_run *r, void *rec, const acr_field *f,
+                            const char *s, size_t n, int strict,
+                            acr_error *err) {
+  acr_enumval v;
+  if (f->kind != ACR_K_ENUM) return wrong_kind(err, f, "an enum");
+  v.code = acr_enum_lookup(f->enumdef, s, n);
+  v.raw = NULL;
+  if (v.code == ACR_ENUM_UNKNOWN) {
+    if (strict) {
+      char list[256];
+      acr_enum_list(f->enumdef, list, sizeof list);
+      return acr_err(err, ACR_ESCHEMA,
+                     "invalid value \"%.*s\" for %s (expected one of %s)",
+                     n > 64 ? 64 : (int)n, s, f->enumdef->name, list);
+    }
+    if ((v.raw = acr_run_str(r, s, n)) == NULL) return acr_err_nomem(err);
+  }
+  *(acr_enumval *)ACR_SLOT(rec, f) = v;
+  MARK(rec, f);
+  return ACR_OK;
+}
+
+acr_status acr_rec_set_datetime(acr_run *r, void *rec, const acr_field *f,
+                                const acr_datetime *dt, acr_error *err) {
+  (void)r;
+  if (f->kind != ACR_K_DATETIME) return wrong_kind(err, f, "a date-time");
+  *(acr_datetime *)ACR_SLOT(rec, f) = *dt;
+  MARK(rec, f);
+  return ACR_OK;
+}
+
+acr_status acr_rec_set_bool(acr_run *r, void *rec, const acr_field *f, int b,
+                            acr_error *err) {
+  (void)r;
+  if (f->kind != ACR_K_BOOL) return wrong_kind(err, f, "a boolean");
+  *(uint8_t *)ACR_SLOT(rec, f) = b ? 1 : 0;
+  MARK(rec, f);
+  return ACR_OK;
+}
+
+acr_status acr_rec_set_int32(acr_run *r, void *rec, const acr_field *f,
+                             int32_t v, acr_error *err) {
+  (void)r;
+  if (f->kind != ACR_K_INT32) return wrong_kind(err, f, "an integer");
+  *(int32_t *)ACR_SLOT(rec, f) = v;
+  MARK(rec, f);
+  return ACR_OK;
+}
+
+void *acr_record_new(acr_run *r, const acr_type *t) {
+  void *rec = acr_run_alloc(r, t->size);
+  if (rec) memset(rec, 0, t->size);
+  return rec;
+}
+
+void *acr_rec_new_record(acr_run *r, void *rec, const acr_field *f) {
+  void *sub;
+  if (f->kind != ACR_K_RECORD) return NULL;
+  if ((sub = acr_record_new(r, f->sub)) == NULL) return NULL;
+  *(void **)ACR_SLOT(rec, f) = sub;
+  MARK(rec, f);
+  return sub;
+}
+
+acr_status acr_rec_attach(acr_run *r, void *rec, const acr_field *f,
+                          void *value) {
+  if (f->kind != ACR_K_RECORD && f->kind != ACR_K_RECORD_LIST &&
+      f->kind != ACR_K_STRING_LIST)
+    return ACR_EMISUSE;
+  if (value == NULL) {
+    acr_rec_clear(r, rec, f);
+    return ACR_OK;
+  }
+  *(void **)ACR_SLOT(rec, f) = value;
+  MARK(rec, f);
+  return ACR_OK;
+}
+
+/* ---- lists --------------------------------------------------------------- */
+
+acr_list *acr_list_new(acr_run *r, uint32_t cap) {
+  acr_list *l = (acr_list *)acr_run_alloc(r, LIST_SIZE(cap));
+  if (l == NULL) return NULL;
+  l->n = 0;
+  l->cap = cap ? cap : 1;
+  return l;
+}
+
+acr_status acr_list_push(acr_run *r, acr_list **lp, void *item) {
+  acr_list *l = *lp;
+  if (l == NULL) {
+    if ((l = acr_list_new(r, 4)) == NULL) return ACR_EMEMORY;
+    *lp = l;
+  }
+  if (l->n == l->cap) {
+    acr_list *g;
+    if (l->cap > UINT32_MAX / 2) return ACR_ELIMIT;
+    if ((g = acr_list_new(r, l->cap * 2)) == NULL) return ACR_EMEMORY;
+    memcpy(g->items, l->items, sizeof(void *) * l->n);
+    g->n = l->n;
+    *lp = l = g;
+  }
+  l->items[l->n++] = item;
+  return ACR_OK;
+}
+
+void acr_list_remove(acr_list *l, uint32_t i) {
+  if (i >= l->n) return;
+  memmove(&l->items[i], &l->items[i + 1], sizeof(void *) * (l->n - i - 1));
+  l->n--;
+}
+
+acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
+                               const char *name, size_t nn, const char *json,
+                               size_t jn) {
+  acr_list **lp = env ? &r->env_unknown : &((acr_rechdr *)rec)->unknown;
+  acr_str *ns, *js = acr_run_str(r, json, jn);
+  uint32_t i;
+  if (js == NULL) return ACR_EMEMORY;
+  if (*lp)
+    for (i = 0; i < (*lp)->n; i += 2) {
+      const acr_str *k = (const acr_str *)(*lp)->items[i];
+      if (k->len == nn && memcmp(k->s, name, nn) == 0) {
+        (*lp)->items[i + 1] = js; /* last wins, first position kept */
+        return ACR_OK;
+      }
+    }
+  if ((ns = acr_run_str(r, name, nn)) == NULL) return ACR_EMEMORY;
+  if (acr_list_push(r, lp, ns) != ACR_OK) return ACR_EMEMORY;
+  return acr_list_push(r, lp, js);
+}
+
+/* ---- equality ------------------------------------------------------------ */
+
+static int str_eq(const acr_str *a, const acr_str *b) {
+  return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* Unknown fields are compared as sets of name -> JSON value: a decoded run
+ * and the same run built from a Lua table may list them in other orders. */
+static int unknown_equal(const acr_list *a, const acr_list *b) {
+  uint32_t an = a ? a->n : 0, bn = b ? b->n : 0, i, j;
+  if (an != bn) return 0;
+  for (i = 0; i < an; i += 2) {
+    int found = 0;
+    for (j = 0; j < bn && !found; j += 2)
+      if (str_eq((const acr_str *)a->items[i], (const acr_str *)b->items[j])) {
+        if (!acr_json_equal(((const acr_str *)a->items[i + 1])->s,
+                            ((const acr_str *)a->items[i + 1])->len,
+                            ((const acr_str *)b->items[j + 1])->s,
+                            ((const acr_str *)b->items[j + 1])->len))
+          return 0;
+        found = 1;
+      }
+    if (!found) return 0;
+  }
+  return 1;
+}
+
+int acr_record_equal(const acr_type *t, const void *a, const void *b) {
+  const acr_rechdr *ha = (const acr_rechdr *)a, *hb = (const acr_rechdr *)b;
+  uint8_t i;
+  uint32_t j;
+  if (ha->present != hb->present) return 0;
+  if (!unknown_equal(ha->unknown, hb->unknown)) return 0;
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *f = &t->fields[i];
+    const void *sa = (const char *)a + f->offset;
+    const void *sb = (const char *)b + f->offset;
+    if (!(ha->present & (1u << i))) continue;
+    switch (f->kind) {
+    case ACR_K_STRING:
+      if (!str_eq(*(acr_str *const *)sa, *(acr_str *const *)sb)) return 0;
+      break;
+    case ACR_K_ENUM: {
+      const acr_enumval *x = (const acr_enumval *)sa;
+      const acr_enumval *y = (const acr_enumval *)sb;
+      if (x->code != y->code) return 0;
+      if (x->code == ACR_ENUM_UNKNOWN && !str_eq(x->raw, y->raw)) return 0;
+      break;
+    }
+    case ACR_K_DATETIME: {
+      const acr_datetime *x = (const acr_datetime *)sa;
+      const acr_datetime *y = (const acr_datetime *)sb;
+      /* Same instant written the same way. */
+      if (x->sec != y->sec || x->nsec != y->nsec || x->offset != y->offset ||
+          x->digits != y->digits || x->flags != y->flags)
+        return 0;
+      break;
+    }
+    case ACR_K_BOOL:
+      if (*(const uint8_t *)sa != *(const uint8_t *)sb) return 0;
+      break;
+    case ACR_K_INT32:
+      if (*(const int32_t *)sa != *(const int32_t *)sb) return 0;
+      break;
+    case ACR_K_RECORD:
+      if (!acr_record_equal(f->sub, *(void *const *)sa, *(void *const *)sb))
+        return 0;
+      break;
+    case ACR_K_RECORD_LIST: {
+      const acr_list *x = *(acr_list *const *)sa, *y = *(acr_list *const *)sb;
+      if (x->n != y->n) return 0;
+      for (j = 0; j < x->n; j++)
+        if (!acr_record_equal(f->sub, x->items[j], y->items[j])) return 0;
+      break;
+    }
+    case ACR_K_STRING_LIST: {
+      const acr_list *x = *(acr_list *const *)sa, *y = *(acr_list *const *)sb;
+      if (x->n != y->n) return 0;
+      for (j = 0; j < x->n; j++)
+        if (!str_eq((const acr_str *)x->items[j], (const acr_str *)y->items[j]))
+          return 0;
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return 1;
+}
+
+int acr_run_equal(const acr_run *a, const acr_run *b) {
+  if (a == b) return 1;
+  return acr_record_equal(&acr_type_run, &a->rec, &b->rec) &&
+         unknown_equal(a->env_unknown, b->env_unknown);
+}
+
+/* ---- problems and helpers ------------------------------------------------ */
+
+static int enum_problems(const acr_type *t, const void *rec,
+                         const char *prefix, acr_problem_cb cb, void *ud) {
+  const acr_rechdr *h = (const acr_rechdr *)rec;
+  int n = 0;
+  uint8_t i;
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *f = &t->fields[i];
+    if (f->kind == ACR_K_ENUM && (h->present & (1u << i))) {
+      const acr_enumval *v = (const acr_enumval *)ACR_SLOT(rec, f);
+      if (v->code == ACR_ENUM_UNKNOWN) {
+        char path[128], msg[400], list[256];
+        acr_enum_list(f->enumdef, list, sizeof list);
+        snprintf(path, sizeof path, "%s%s", prefix, f->name);
+        snprintf(msg, sizeof msg,
+                 "unknown %s value \"%.64s\" (known values: %s)",
+                 f->enumdef->name, v->raw->s, list);
+        if (cb) cb(ud, path, msg);
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+int acr_run_problems(const acr_run *r, acr_problem_cb cb, void *ud) {
+  const acr_runrec *rec = &r->rec;
+  int n = 0;
+  uint32_t present = rec->h.present;
+  n += enum_problems(&acr_type_run, rec, "", cb, ud);
+  if ((present & (1u << ACR_RUN_SYSTEMDATA)) && rec->systemData)
+    n += enum_problems(&acr_type_systemdata, rec->systemData, "systemData.",
+                       cb, ud);
+  if ((present & (1u << ACR_RUN_PLATFORM)) && rec->platform) {
+    n += enum_problems(&acr_type_platform, rec->platform, "platform.", cb, ud);
+    if (!(rec->platform->h.present & 1u)) {
+      if (cb) cb(ud, "platform.os", "platform is set without the required os");
+      n++;
+    }
+  }
+  if ((present & (1u << ACR_RUN_STARTTIME)) &&
+      (present & (1u << ACR_RUN_FINISHTIME)) &&
+      acr_datetime_cmp(&rec->startTime, &rec->finishTime) > 0) {
+    if (cb) cb(ud, "startTime", "startTime is after finishTime");
+    n++;
+  }
+  if ((present & (1u << ACR_RUN_CREATETIME)) &&
+      (present & (1u << ACR_RUN_FINISHTIME)) &&
+      acr_datetime_cmp(&rec->createTime, &rec->finishTime) > 0) {
+    if (cb) cb(ud, "finishTime", "finishTime is before createTime");
+    n++;
+  }
+  return n;
+}
+
+int acr_run_is_terminal(const acr_run *r) {
+  if (!(r->rec.h.present & (1u << ACR_RUN_STATUS))) return 0;
+  switch (r->rec.status.code) {
+  case ACR_RUNSTATUS_SUCCEEDED: case ACR_RUNSTATUS_FAILED:
+  case ACR_RUNSTATUS_CANCELED: case ACR_RUNSTATUS_ERROR:
+  case ACR_RUNSTATUS_TIMEOUT:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+int acr_run_duration(const acr_run *r, double *secs) {
+  uint32_t need = (1u << ACR_RUN_STARTTIME) | (1u << ACR_RUN_FINISHTIME);
+  if ((r->rec.h.present & need) != need) return 0;
+  *secs = acr_datetime_diff(&r->rec.startTime, &r->rec.finishTime);
+  return 1;
+}

@@ -1,0 +1,199 @@
+/*
+ * acr_util.c -- small shared pieces of the core: errors, field paths,
+ * growing buffers, the default allocator and enum tables/lookup.
+ */
+#include "acr_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *acr_default_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  (void)ud;
+  (void)osize;
+  if (nsize == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, nsize);
+}
+
+const char *acr_status_name(acr_status s) {
+  switch (s) {
+  case ACR_OK: return "ok";
+  case ACR_ESYNTAX: return "syntax";
+  case ACR_ESCHEMA: return "schema";
+  case ACR_ELIMIT: return "limit";
+  case ACR_EMEMORY: return "memory";
+  case ACR_EMISUSE: return "misuse";
+  }
+  return "unknown";
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+acr_status acr_err(acr_error *err, acr_status kind, const char *fmt, ...) {
+  va_list ap;
+  if (err == NULL) return kind;
+  err->kind = kind;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+  return kind;
+}
+
+void acr_err_clear(acr_error *err) {
+  if (err == NULL) return;
+  err->kind = ACR_OK;
+  err->path[0] = '\0';
+  err->line = err->column = err->offset = 0;
+  err->message[0] = '\0';
+}
+
+acr_status acr_err_nomem(acr_error *err) {
+  return acr_err(err, ACR_EMEMORY, "not enough memory");
+}
+
+/* ---- paths --------------------------------------------------------------- */
+
+void acr_path_init(acr_path *p) {
+  p->len = 0;
+  p->buf[0] = '\0';
+}
+
+/* Paths longer than the buffer are cut with "..." rather than failing: a
+ * path is for messages only. */
+static void path_append(acr_path *p, const char *s, size_t n) {
+  size_t room = sizeof p->buf - 1 - p->len;
+  if (n > room) {
+    n = room;
+    if (n >= 3) {
+      memcpy(p->buf + p->len, s, n - 3);
+      memcpy(p->buf + p->len + n - 3, "...", 3);
+      p->len += n;
+      p->buf[p->len] = '\0';
+      return;
+    }
+  }
+  memcpy(p->buf + p->len, s, n);
+  p->len += n;
+  p->buf[p->len] = '\0';
+}
+
+size_t acr_path_key(acr_path *p, const char *name, size_t n) {
+  size_t old = p->len;
+  if (p->len > 0) path_append(p, ".", 1);
+  path_append(p, name, n);
+  return old;
+}
+
+size_t acr_path_index(acr_path *p, size_t i) {
+  char tmp[32];
+  size_t old = p->len;
+  int k = snprintf(tmp, sizeof tmp, "[%lu]", (unsigned long)i);
+  path_append(p, tmp, (size_t)k);
+  return old;
+}
+
+/* ---- buffers ------------------------------------------------------------- */
+
+acr_status acr_buf_reserve(acr_buf *b, size_t extra) {
+  size_t need, ncap;
+  char *np;
+  if (extra <= b->cap - b->len) return ACR_OK;
+  if (extra > ((size_t)-1) / 2 - b->len) return ACR_EMEMORY;
+  need = b->len + extra;
+  ncap = b->cap ? b->cap : 256;
+  while (ncap < need) ncap *= 2;
+  np = (char *)acr_realloc(&b->alloc, b->p, b->cap, ncap);
+  if (np == NULL) return ACR_EMEMORY;
+  b->p = np;
+  b->cap = ncap;
+  return ACR_OK;
+}
+
+acr_status acr_buf_add(acr_buf *b, const char *s, size_t n) {
+  if (n > b->cap - b->len && acr_buf_reserve(b, n) != ACR_OK)
+    return ACR_EMEMORY;
+  if (n) memcpy(b->p + b->len, s, n);
+  b->len += n;
+  return ACR_OK;
+}
+
+acr_status acr_buf_addc(acr_buf *b, char c) {
+  if (b->len == b->cap && acr_buf_reserve(b, 1) != ACR_OK) return ACR_EMEMORY;
+  b->p[b->len++] = c;
+  return ACR_OK;
+}
+
+/* ---- enums --------------------------------------------------------------- */
+
+#define ACR_X_NAME(id, s) s,
+#define ACR_X_LEN(id, s) (uint8_t)(sizeof(s) - 1),
+#define ACR_ENUM_DEF(var, label, LIST, COUNT)                              \
+  static const char *const var##_values[] = {LIST(ACR_X_NAME)};            \
+  static const uint8_t var##_lengths[] = {LIST(ACR_X_LEN)};                \
+  const acr_enum_def var = {label, COUNT, var##_values, var##_lengths};
+
+ACR_ENUM_DEF(acr_enum_runstatus, "RunStatus", ACR_RUNSTATUS,
+             ACR_RUNSTATUS_COUNT)
+ACR_ENUM_DEF(acr_enum_runtype, "RunType", ACR_RUNTYPE, ACR_RUNTYPE_COUNT)
+ACR_ENUM_DEF(acr_enum_provisioningstate, "ProvisioningState",
+             ACR_PROVISIONINGSTATE, ACR_PROVISIONINGSTATE_COUNT)
+ACR_ENUM_DEF(acr_enum_os, "OS", ACR_OS, ACR_OS_COUNT)
+ACR_ENUM_DEF(acr_enum_architecture, "Architecture", ACR_ARCHITECTURE,
+             ACR_ARCHITECTURE_COUNT)
+ACR_ENUM_DEF(acr_enum_variant, "Variant", ACR_VARIANT, ACR_VARIANT_COUNT)
+ACR_ENUM_DEF(acr_enum_createdbytype, "CreatedByType", ACR_CREATEDBYTYPE,
+             ACR_CREATEDBYTYPE_COUNT)
+
+static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+int acr_strieq(const char *a, size_t an, const char *b, size_t bn) {
+  size_t i;
+  if (an != bn) return 0;
+  for (i = 0; i < an; i++)
+    if (lower((unsigned char)a[i]) != lower((unsigned char)b[i])) return 0;
+  return 1;
+}
+
+int acr_enum_lookup(const acr_enum_def *def, const char *s, size_t n) {
+  int i;
+  /* Exact spelling first: it is what servers send nearly always. */
+  for (i = 0; i < def->count; i++)
+    if (def->lengths[i] == n && memcmp(def->values[i], s, n) == 0) return i;
+  for (i = 0; i < def->count; i++)
+    if (acr_strieq(def->values[i], def->lengths[i], s, n)) return i;
+  return ACR_ENUM_UNKNOWN;
+}
+
+size_t acr_enum_list(const acr_enum_def *def, char *buf, size_t size) {
+  size_t len = 0;
+  int i;
+  if (size == 0) return 0;
+  buf[0] = '\0';
+  for (i = 0; i < def->count; i++) {
+    size_t n = def->lengths[i];
+    size_t sep = i ? 2 : 0;
+    if (len + sep + n + 1 > size) break;
+    if (sep) memcpy(buf + len, ", ", 2);
+    memcpy(buf + len + sep, def->values[i], n);
+    len += sep + n;
+    buf[len] = '\0';
+  }
+  return len;
+}
+
+const char *acr_enum_text(const acr_field *f, const acr_enumval *v,
+                          size_t *len) {
+  if (v->code >= 0 && v->code < f->enumdef->count) {
+    if (len) *len = f->enumdef->lengths[v->code];
+    return f->enumdef->values[v->code];
+  }
+  if (v->code == ACR_ENUM_UNKNOWN && v->raw != NULL) {
+    if (len) *len = v->raw->len;
+    return v->raw->s;
+  }
+  if (len) *len = 0;
+  return NULL;
+}

@@ -1,0 +1,111 @@
+/*
+ * lacr.h -- internal interface between the Lua binding files (lacr_*.c).
+ * Not installed.  Everything here is hidden; the exported symbols are only
+ * luaopen_acr_run and the acr_lua_* functions of acr.h.
+ */
+#ifndef LACR_H
+#define LACR_H
+
+#include "acr.h"
+#include "acr_internal.h"
+#include "lacr_compat.h"
+
+/* Metatable names (registry keys). */
+#define LACR_RUN      "acr.run.Run"
+#define LACR_RECORD   "acr.run.Record"    /* live view of a nested record */
+#define LACR_FLIST    "acr.run.FieldList" /* live view of a list field */
+#define LACR_DATETIME "acr.run.DateTime"
+#define LACR_RUNLIST  "acr.run.RunList"
+#define LACR_FILTER   "acr.run.Filter"
+#define LACR_BOX      "acr.run.Box"       /* temporary C memory, freed by GC */
+
+/* Run userdata: one reference to the run. */
+typedef struct lacr_Run {
+  acr_run *run; /* NULL once collected/closed */
+} lacr_Run;
+
+/* Path from a run's root record to a nested record or list: each step is a
+ * field index of the current type and, for an element of a record list,
+ * the 1-based element index (0 when the step is the field itself). */
+#define LACR_VIEW_MAXDEPTH 4
+typedef struct lacr_View {
+  acr_run *run; /* one reference */
+  uint8_t depth;
+  struct {
+    uint8_t field;
+    uint32_t index;
+  } step[LACR_VIEW_MAXDEPTH];
+} lacr_View;
+
+/* RunList userdata (owns the list). */
+typedef struct lacr_RunList {
+  acr_runlist *list; /* NULL once collected */
+} lacr_RunList;
+
+/* Conversion modes for Lua value -> model. */
+typedef enum lacr_mode {
+  LACR_MODE_NEW,    /* acr.new: refuse read-only/unknown/bad enum, raise */
+  LACR_MODE_FROM,   /* acr.from_table: accept read-only, keep unknown */
+  LACR_MODE_STRICT  /* acr.from_table{strict=true}: like NEW but read-only ok */
+} lacr_mode;
+
+/* ---- lacr_module.c / shared helpers ----------------------------------- */
+/* The state's allocator (lua_getallocf), for the core. */
+void lacr_allocator(lua_State *L, acr_allocator *a);
+/* Raise a Lua error with e->message (memory errors: "not enough memory"). */
+int lacr_raise(lua_State *L, const acr_error *e);
+/* Push {kind=, path=, line=, column=, offset=} (position keys only when
+ * non-zero). */
+void lacr_push_errtable(lua_State *L, const acr_error *e);
+/* Push nil, message, errtable; returns 3 (for "return nil, msg, err"). */
+int lacr_fail(lua_State *L, const acr_error *e);
+/* Push a Box userdata holding an acr_buf initialised with the state's
+ * allocator; the buffer is freed when the box is collected (so a Lua error
+ * cannot leak it) or explicitly with lacr_box_free. */
+acr_buf *lacr_newbox(lua_State *L);
+void lacr_box_free(acr_buf *b);
+
+/* ---- lacr_datetime.c ----------------------------------------------------- */
+void lacr_open_datetime(lua_State *L); /* module table at -1 */
+void lacr_pushdatetime(lua_State *L, const acr_datetime *dt);
+acr_datetime *lacr_testdatetime(lua_State *L, int idx);
+/* DateTime, RFC 3339 string or number (epoch seconds) at idx -> *out.
+ * Returns ACR_OK or fills err (kind schema, message says what was wrong).*/
+acr_status lacr_todatetime(lua_State *L, int idx, acr_datetime *out,
+                           acr_error *err);
+
+/* ---- lacr_run.c ---------------------------------------------------------- */
+void lacr_open_run(lua_State *L); /* module table at -1 */
+/* Push a Run userdata for r, taking a new reference. */
+void lacr_pushrun(lua_State *L, acr_run *r);
+/* Push a new Run userdata that takes over the caller's reference to r
+ * (use after lacr_newrun_slot for the safe order). */
+lacr_Run *lacr_newrun_slot(lua_State *L); /* pushes an empty Run userdata */
+lacr_Run *lacr_testrun(lua_State *L, int idx);
+lacr_Run *lacr_checkrun(lua_State *L, int idx); /* raises if not a live Run */
+/* Deep plain-table copy of a run (see run:to_table). */
+void lacr_run_to_table(lua_State *L, const acr_run *r);
+/* Build a run from the Lua table at idx; pushes the Run userdata and
+ * returns its run.  NEW/STRICT raise on bad values; FROM keeps unknowns. */
+acr_run *lacr_run_from_table(lua_State *L, int idx, lacr_mode mode);
+
+/* ---- lacr_list.c --------------------------------------------------------- */
+void lacr_open_list(lua_State *L); /* module table at -1 */
+lacr_RunList *lacr_newlist_slot(lua_State *L); /* empty RunList userdata */
+lacr_RunList *lacr_testlist(lua_State *L, int idx);
+lacr_RunList *lacr_checklist(lua_State *L, int idx);
+
+/* ---- lacr_filter.c ------------------------------------------------------- */
+void lacr_open_filter(lua_State *L); /* module table at -1 */
+/* Filter at idx: a Filter userdata or a string (compiled; a bad string
+ * raises).  Returns the compiled filter (valid while the value at idx or
+ * the pushed anchor lives). */
+const acr_filter *lacr_checkfilter(lua_State *L, int idx);
+
+/* ---- lacr_json.c --------------------------------------------------------- */
+void lacr_open_json(lua_State *L); /* module table at -1 */
+/* Encode the Run or RunList at idx with the options table at opts (0 for
+ * none); pushes the JSON string.  Raises on bad options. */
+int lacr_encode_value(lua_State *L, int idx, int opts);
+
+#endif

@@ -1,0 +1,236 @@
+/* test_model.c -- the core run model without Lua: setters, lists, unknown
+ * fields, clone/compact/equality, problems, and out-of-memory at every
+ * allocation. */
+#include "acr.h"
+#include "acr_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+#define CHECK(c)                                                     \
+  do {                                                               \
+    if (c) passed++;                                                 \
+    else {                                                           \
+      failed++;                                                      \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+    }                                                                \
+  } while (0)
+
+/* Counting allocator that can fail the N-th allocation. */
+typedef struct counting {
+  long allocs, fail_at;
+  size_t live;
+} counting;
+
+static void *count_alloc(void *ud, void *p, size_t os, size_t ns) {
+  counting *c = (counting *)ud;
+  if (ns == 0) {
+    if (p) c->live -= os;
+    free(p);
+    return NULL;
+  }
+  if (++c->allocs == c->fail_at) return NULL;
+  p = realloc(p, ns);
+  if (p) c->live += ns - (p && os ? os : 0);
+  return p;
+}
+
+static const acr_field *F(const acr_type *t, const char *n) {
+  return acr_type_field(t, n, strlen(n));
+}
+
+static acr_datetime dt(const char *s) {
+  acr_datetime d;
+  memset(&d, 0, sizeof d);
+  acr_datetime_parse(s, strlen(s), &d, NULL);
+  return d;
+}
+
+/* Builds a run using every kind of field; returns 0 on out of memory. */
+static int build(acr_run *r) {
+  acr_runrec *rec = &r->rec;
+  acr_platform *pl;
+  acr_image *img;
+  acr_list *imgs;
+  acr_datetime t1 = dt("2019-08-28T20:20:52.8021125+00:00");
+  acr_datetime t2 = dt("2019-08-28T20:21:00Z");
+  acr_str *reg;
+  if (acr_rec_set_string(r, rec, F(&acr_type_run, "runId"), "ca12", 4, NULL))
+    return 0;
+  if (acr_rec_set_enum(r, rec, F(&acr_type_run, "status"), "failed", 6, 0,
+                       NULL))
+    return 0;
+  if (acr_rec_set_enum(r, rec, F(&acr_type_run, "runType"), "Weird", 5, 0,
+                       NULL))
+    return 0;
+  if (acr_rec_set_datetime(r, rec, F(&acr_type_run, "startTime"), &t1, NULL) ||
+      acr_rec_set_datetime(r, rec, F(&acr_type_run, "finishTime"), &t2, NULL))
+    return 0;
+  if (acr_rec_set_bool(r, rec, F(&acr_type_run, "isArchiveEnabled"), 1, NULL))
+    return 0;
+  pl = (acr_platform *)acr_rec_new_record(r, rec, F(&acr_type_run, "platform"));
+  if (pl == NULL) return 0;
+  if (acr_rec_set_enum(r, pl, F(&acr_type_platform, "architecture"), "AMD64",
+                       5, 0, NULL))
+    return 0;
+  if ((imgs = acr_list_new(r, 0)) == NULL) return 0;
+  if ((img = (acr_image *)acr_record_new(r, &acr_type_image)) == NULL) return 0;
+  if (acr_rec_set_string(r, img, F(&acr_type_image, "tag"), "v1", 2, NULL))
+    return 0;
+  if (acr_list_push(r, &imgs, img)) return 0;
+  if (acr_rec_attach(r, rec, F(&acr_type_run, "outputImages"), imgs)) return 0;
+  if ((reg = acr_run_str(r, "a.azurecr.io", 12)) == NULL) return 0;
+  if (acr_list_push(r, &rec->customRegistries, reg)) return 0;
+  rec->h.present |= 1u << ACR_RUN_CUSTOMREGISTRIES;
+  if (acr_rec_add_unknown(r, rec, 0, "extra", 5, "{\"a\":[1,2]}", 11))
+    return 0;
+  if (acr_rec_add_unknown(r, rec, 1, "resourceGroup", 13, "\"rg\"", 4))
+    return 0;
+  return 1;
+}
+
+static void collect(void *ud, const char *path, const char *msg) {
+  char *buf = (char *)ud;
+  strcat(buf, path);
+  strcat(buf, ": ");
+  strncat(buf, msg, 200);
+  strcat(buf, "\n");
+}
+
+static void test_basic(void) {
+  counting c = {0, 0, 0};
+  acr_allocator a = {count_alloc, &c};
+  acr_run *r = acr_run_new(&a), *k;
+  char probs[4096] = "";
+  double d;
+  acr_error err;
+  CHECK(r != NULL);
+  CHECK(build(r));
+  CHECK(r->rec.status.code == ACR_RUNSTATUS_FAILED);
+  CHECK(r->rec.runType.code == ACR_ENUM_UNKNOWN &&
+        strcmp(r->rec.runType.raw->s, "Weird") == 0);
+  CHECK(r->rec.platform->architecture.code == ACR_ARCHITECTURE_AMD64);
+  CHECK(acr_run_is_terminal(r));
+  CHECK(acr_run_duration(r, &d) && d > 7.197 && d < 7.198);
+  CHECK(acr_run_problems(r, collect, probs) == 2);
+  CHECK(strstr(probs, "runType: unknown RunType value \"Weird\"") != NULL);
+  CHECK(strstr(probs, "platform.os: platform is set without the required os"));
+  /* strict enum refusal lists the valid values */
+  CHECK(acr_rec_set_enum(r, &r->rec, F(&acr_type_run, "status"), "Bogus", 5, 1,
+                         &err) == ACR_ESCHEMA);
+  CHECK(strstr(err.message, "expected one of Queued, Started") != NULL);
+  CHECK(r->rec.status.code == ACR_RUNSTATUS_FAILED); /* unchanged */
+  /* wrong kind is misuse */
+  CHECK(acr_rec_set_bool(r, &r->rec, F(&acr_type_run, "runId"), 1, &err) ==
+        ACR_EMISUSE);
+
+  k = acr_run_clone(r, &a);
+  CHECK(k != NULL && acr_run_equal(r, k));
+  CHECK(k->arena_bytes <= r->arena_bytes);
+  acr_rec_set_string(k, &k->rec, F(&acr_type_run, "runId"), "zz", 2, NULL);
+  CHECK(!acr_run_equal(r, k));
+  CHECK(strcmp(r->rec.runId->s, "ca12") == 0); /* independent */
+  acr_run_release(k);
+
+  /* compaction keeps the model and packs the arena */
+  k = acr_run_clone(r, &a);
+  {
+    int i;
+    for (i = 0; i < 1000; i++)
+      acr_rec_set_string(r, &r->rec, F(&acr_type_run, "task"), "taskname", 8,
+                         NULL);
+    acr_rec_set_string(k, &k->rec, F(&acr_type_run, "task"), "taskname", 8,
+                       NULL);
+    CHECK(r->arena_bytes > 8000);
+    acr_run_gc(r);
+    CHECK(r->arena_bytes < 2000);
+    CHECK(acr_run_equal(r, k));
+  }
+  acr_run_release(k);
+
+  /* unknown: last wins in place; semantic equality of JSON */
+  CHECK(acr_rec_add_unknown(r, &r->rec, 0, "extra", 5, "{ \"a\" : [1, 2.0] }",
+                            18) == ACR_OK);
+  CHECK(r->rec.h.unknown->n == 2);
+  k = acr_run_clone(r, &a);
+  acr_rec_add_unknown(k, &k->rec, 0, "extra", 5, "{\"a\":[1,20e-1]}", 15);
+  CHECK(acr_run_equal(r, k));
+  acr_rec_add_unknown(k, &k->rec, 0, "extra", 5, "{\"a\":[1,3]}", 11);
+  CHECK(!acr_run_equal(r, k));
+  acr_run_release(k);
+
+  /* list remove */
+  acr_list_remove(r->rec.outputImages, 0);
+  CHECK(r->rec.outputImages->n == 0);
+  acr_rec_clear(r, &r->rec, F(&acr_type_run, "outputImages"));
+  CHECK(!acr_rec_has(&r->rec, F(&acr_type_run, "outputImages")));
+  CHECK(acr_run_memsize(r) > sizeof(acr_run));
+  acr_run_release(r);
+  CHECK(c.live == 0);
+}
+
+static void test_json_equal(void) {
+  CHECK(acr_json_equal("{\"a\":1,\"b\":[true,null]}", 23,
+                       "{ \"b\" : [ true , null ] , \"a\" : 1.0 }", 37));
+  CHECK(acr_json_equal("\"\\u00e9\"", 8, "\"\xc3\xa9\"", 4));
+  CHECK(acr_json_equal("\"\\ud83d\\ude00\"", 14, "\"\xf0\x9f\x98\x80\"", 6));
+  CHECK(!acr_json_equal("{\"a\":1}", 7, "{\"a\":1,\"b\":2}", 13));
+  CHECK(!acr_json_equal("[1,2]", 5, "[2,1]", 5));
+  CHECK(acr_json_equal("-0", 2, "0", 1));
+  CHECK(acr_json_equal("1e2", 3, "100", 3));
+  CHECK(acr_json_equal("0.00123", 7, "1.23e-3", 7));
+  CHECK(!acr_json_equal("0.1", 3, "0.01", 4));
+  CHECK(!acr_json_equal("true", 4, "false", 5));
+  CHECK(!acr_json_equal("\"a\"", 3, "\"b\"", 3));
+}
+
+static void test_oom(void) {
+  long n;
+  int done = 0;
+  for (n = 1; n < 500 && !done; n++) {
+    counting c = {0, n, 0};
+    acr_allocator a = {count_alloc, &c};
+    acr_run *r = acr_run_new(&a), *k = NULL;
+    if (r != NULL && build(r)) {
+      k = acr_run_clone(r, &a);
+      if (k != NULL && acr_run_compact(k) == ACR_OK) {
+        CHECK(acr_run_equal(r, k));
+        done = 1;
+      }
+    }
+    acr_run_release(k);
+    acr_run_release(r);
+    CHECK(c.live == 0);
+  }
+  CHECK(done);
+}
+
+static void test_schema(void) {
+  const acr_field *f = acr_type_suggest(&acr_type_run, "stauts", 6);
+  CHECK(f && strcmp(f->name, "status") == 0);
+  CHECK(acr_type_suggest(&acr_type_run, "zzzzzzzzzz", 10) == NULL);
+  f = acr_type_suggest(&acr_type_run, "RunID", 5);
+  CHECK(f && strcmp(f->name, "runId") == 0);
+  CHECK(acr_type_run.nfields == ACR_RUN_NFIELDS);
+  CHECK(acr_enum_lookup(&acr_enum_os, "linux", 5) == ACR_OS_LINUX);
+  CHECK(acr_enum_lookup(&acr_enum_architecture, "386", 3) ==
+        ACR_ARCHITECTURE_I386);
+  CHECK(acr_enum_lookup(&acr_enum_runstatus, "Cancelled", 9) ==
+        ACR_ENUM_UNKNOWN);
+  {
+    uint8_t i;
+    for (i = 0; i < acr_type_run.nfields; i++)
+      CHECK(acr_type_run.fields[i].index == i);
+  }
+}
+
+int main(void) {
+  test_schema();
+  test_basic();
+  test_json_equal();
+  test_oom();
+  printf("test_model: %d passed, %d failed\n", passed, failed);
+  return failed != 0;
+}
