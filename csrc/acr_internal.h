@@ -14,12 +14,6 @@
 #else
 #  define ACR_HIDDEN
 #  define ACR_PRINTF(a, b)
-/* Semantic equality of two valid JSON texts: objects as unordered maps,
- * numbers by value (exactly, decimal), strings after unescaping.
- * (acr_json_equal.c) */
-ACR_HIDDEN int acr_json_equal(const char *a, size_t an, const char *b,
-                              size_t bn);
-
 #endif
 
 #define ACR_DEFAULT_MAX_DEPTH 512
@@ -71,5 +65,13 @@ ACR_HIDDEN const char *acr_enum_text(const acr_field *f,
  * (acr_json_equal.c) */
 ACR_HIDDEN int acr_json_equal(const char *a, size_t an, const char *b,
                               size_t bn);
+
+/* Unknown-field lists grow without the duplicate check past this many
+ * items (name and text count one each): acr_rec_add_unknown then appends,
+ * and the reader calls acr_unknown_dedupe once at the end of the object,
+ * which keeps the first position and the last value of each name in
+ * linear time (temporary memory from the run's allocator). */
+#define ACR_UNKNOWN_SCAN_MAX 64
+ACR_HIDDEN acr_status acr_unknown_dedupe(acr_run *r, acr_list *l);
 
 #endif

@@ -440,7 +440,7 @@ acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
   acr_str *ns, *js = acr_run_str(r, json, jn);
   uint32_t i;
   if (js == NULL) return ACR_EMEMORY;
-  if (*lp)
+  if (*lp && (*lp)->n <= ACR_UNKNOWN_SCAN_MAX)
     for (i = 0; i < (*lp)->n; i += 2) {
       const acr_str *k = (const acr_str *)(*lp)->items[i];
       if (k->len == nn && memcmp(k->s, name, nn) == 0) {
@@ -453,17 +453,71 @@ acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
   return acr_list_push(r, lp, js);
 }
 
-/* ---- equality ------------------------------------------------------------ */
-
 static int str_eq(const acr_str *a, const acr_str *b) {
   return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
 }
+
+static uint32_t name_hash(const acr_str *s) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  uint32_t i;
+  for (i = 0; i < s->len; i++) h = (h ^ (unsigned char)s->s[i]) * 16777619u;
+  return h;
+}
+
+acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
+  size_t nfields, nslots, size, i;
+  uint32_t *slots, out = 0;
+  if (l == NULL || l->n <= ACR_UNKNOWN_SCAN_MAX) return ACR_OK;
+  nfields = l->n / 2;
+  for (nslots = 16; nslots < nfields * 2; nslots *= 2) {}
+  size = nslots * sizeof *slots;
+  slots = (uint32_t *)acr_malloc(&r->alloc, size);
+  if (slots == NULL) return ACR_EMEMORY;
+  memset(slots, 0xff, size);
+  /* slots hold the output position (in pairs) of each distinct name. */
+  for (i = 0; i < nfields; i++) {
+    acr_str *name = (acr_str *)l->items[2 * i];
+    size_t h = name_hash(name) & (nslots - 1);
+    for (;;) {
+      uint32_t k = slots[h];
+      if (k == UINT32_MAX) {
+        slots[h] = out;
+        l->items[2 * out] = name;
+        l->items[2 * out + 1] = l->items[2 * i + 1];
+        out++;
+        break;
+      }
+      if (str_eq((const acr_str *)l->items[2 * k], name)) {
+        l->items[2 * k + 1] = l->items[2 * i + 1]; /* last wins */
+        break;
+      }
+      h = (h + 1) & (nslots - 1);
+    }
+  }
+  l->n = 2 * out;
+  acr_free(&r->alloc, slots, size);
+  return ACR_OK;
+}
+
+/* ---- equality ------------------------------------------------------------ */
 
 /* Unknown fields are compared as sets of name -> JSON value: a decoded run
  * and the same run built from a Lua table may list them in other orders. */
 static int unknown_equal(const acr_list *a, const acr_list *b) {
   uint32_t an = a ? a->n : 0, bn = b ? b->n : 0, i, j;
   if (an != bn) return 0;
+  /* Usual case, same order: linear; otherwise look each name up. */
+  for (i = 0; i < an; i += 2)
+    if (!str_eq((const acr_str *)a->items[i], (const acr_str *)b->items[i]))
+      break;
+  if (i == an) {
+    for (i = 0; i < an; i += 2) {
+      const acr_str *x = (const acr_str *)a->items[i + 1];
+      const acr_str *y = (const acr_str *)b->items[i + 1];
+      if (!acr_json_equal(x->s, x->len, y->s, y->len)) return 0;
+    }
+    return 1;
+  }
   for (i = 0; i < an; i += 2) {
     int found = 0;
     for (j = 0; j < bn && !found; j += 2)
