@@ -107,5 +107,10 @@ void lacr_open_json(lua_State *L); /* module table at -1 */
 /* Encode the Run or RunList at idx with the options table at opts (0 for
  * none); pushes the JSON string.  Raises on bad options. */
 int lacr_encode_value(lua_State *L, int idx, int opts);
+/* Push the Lua value of a JSON text the core has validated (an unknown
+ * field's text): objects and arrays as tables (arrays with lua-cjson's
+ * array_mt when loaded), null as cjson.null (a NULL light userdata),
+ * numbers as cjson.decode gives them.  Raises past 1000 nesting levels. */
+void lacr_push_json(lua_State *L, const char *s, size_t n);
 
 #endif

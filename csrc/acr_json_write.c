@@ -1,0 +1,393 @@
+/*
+ * acr_json_write.c -- the JSON writer: runs and run lists to JSON text,
+ * walking the schema tables, plus the growing output buffer's life cycle.
+ *
+ * Output rules
+ *  - Keys in the order of the acr_type tables (spec order); unset fields
+ *    are omitted; unknown fields follow the known ones of the same object,
+ *    in the order they were read, as their stored (minified) JSON text.
+ *  - A run is written as an ARM envelope {"id","name","type","systemData",
+ *    "properties":{...}, envelope-level unknown keys} when any envelope
+ *    field is set, its shape is not bare (envelope or Azure CLI flat: flat
+ *    input is written back as a proper envelope) or it has envelope-level
+ *    unknown keys; otherwise as bare RunProperties.
+ *  - Profiles: FULL writes everything; REQUEST writes bare properties
+ *    without read-only fields (the envelope is read-only) and without
+ *    unknown fields at any level; UPDATE writes RunUpdateParameters:
+ *    {"isArchiveEnabled": b}, or {} when the run does not set it.
+ *  - Strings: '"' and '\' escaped, control characters as \b \f \n \r \t
+ *    when they have a short form and \u00XX otherwise (lower-case hex);
+ *    every other byte (DEL, UTF-8) is copied unchanged, so the writer
+ *    never alters text it cannot know to be wrong.
+ *  - Integers in decimal by hand, date-times through acr_datetime_format,
+ *    so nothing depends on the C locale.
+ *  - indent != NULL: one member or element per line, nested levels
+ *    indented by repeating the indent string, ": " after keys, empty
+ *    containers as {} and [] (JSON.stringify's layout).  Unknown values
+ *    are re-indented the same way; their strings are copied intact.
+ */
+#include "acr_internal.h"
+
+#include <string.h>
+
+static const acr_allocator default_allocator = {acr_default_alloc, NULL};
+
+void acr_buf_init(acr_buf *b, const acr_allocator *a) {
+  b->p = NULL;
+  b->len = b->cap = 0;
+  b->alloc = a ? *a : default_allocator;
+}
+
+void acr_buf_free(acr_buf *b) {
+  if (b->p) acr_free(&b->alloc, b->p, b->cap);
+  b->p = NULL;
+  b->len = b->cap = 0;
+}
+
+#define TRY(x)                          \
+  do {                                  \
+    if ((x) != ACR_OK) return ACR_EMEMORY; \
+  } while (0)
+
+/* ---- strings ------------------------------------------------------------- */
+
+/* 0: copy; otherwise the escape letter ('u' for \u00XX). */
+static const char esc_of[32] = {
+    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r',
+    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+    'u', 'u', 'u', 'u'};
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#define HASZERO(x) (((x) - ONES) & ~(x) & HIGHS)
+
+acr_status acr_json_write_string(acr_buf *out, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = (const unsigned char *)s, *e = p + n, *run;
+  TRY(acr_buf_reserve(out, n + 2));
+  out->p[out->len++] = '"';
+  run = p;
+  for (;;) {
+    unsigned char c;
+    char esc[6];
+    size_t k;
+    while (e - p >= 8) {
+      uint64_t v;
+      memcpy(&v, p, 8);
+      if ((HASZERO(v ^ (ONES * '"')) | HASZERO(v ^ (ONES * '\\')) |
+           ((v - ONES * 0x20) & ~v & HIGHS)) != 0)
+        break;
+      p += 8;
+    }
+    while (p < e && *p >= 0x20 && *p != '"' && *p != '\\') p++;
+    if (p >= e) break;
+    c = *p;
+    TRY(acr_buf_add(out, (const char *)run, (size_t)(p - run)));
+    esc[0] = '\\';
+    if (c == '"' || c == '\\') {
+      esc[1] = (char)c;
+      k = 2;
+    } else if (esc_of[c] != 'u') {
+      esc[1] = esc_of[c];
+      k = 2;
+    } else {
+      esc[1] = 'u';
+      esc[2] = '0';
+      esc[3] = '0';
+      esc[4] = hex[c >> 4];
+      esc[5] = hex[c & 15];
+      k = 6;
+    }
+    TRY(acr_buf_add(out, esc, k));
+    run = ++p;
+  }
+  TRY(acr_buf_add(out, (const char *)run, (size_t)(e - run)));
+  return acr_buf_addc(out, '"');
+}
+
+/* ---- writer state -------------------------------------------------------- */
+
+typedef struct jw {
+  acr_buf *out;
+  const char *indent;
+  size_t indlen;
+  acr_profile profile;
+  int level;
+} jw;
+
+static acr_status newline(jw *W, int level) {
+  int i;
+  TRY(acr_buf_addc(W->out, '\n'));
+  for (i = 0; i < level; i++) TRY(acr_buf_add(W->out, W->indent, W->indlen));
+  return ACR_OK;
+}
+
+/* Opens a container: '{' or '['; the level rises. */
+static acr_status open_c(jw *W, char c) {
+  W->level++;
+  return acr_buf_addc(W->out, c);
+}
+
+/* Closes a container; empty ones stay on one line ({} / []). */
+static acr_status close_c(jw *W, char c, int empty) {
+  W->level--;
+  if (W->indent && !empty) TRY(newline(W, W->level));
+  return acr_buf_addc(W->out, c);
+}
+
+/* Separator before an element: ',' after the first, then the new line. */
+static acr_status element(jw *W, int *first) {
+  if (!*first) TRY(acr_buf_addc(W->out, ','));
+  *first = 0;
+  if (W->indent) TRY(newline(W, W->level));
+  return ACR_OK;
+}
+
+static acr_status member(jw *W, int *first, const char *name, size_t n) {
+  TRY(element(W, first));
+  TRY(acr_json_write_string(W->out, name, n));
+  return W->indent ? acr_buf_add(W->out, ": ", 2) : acr_buf_addc(W->out, ':');
+}
+
+static acr_status write_int32(acr_buf *out, int32_t v) {
+  char tmp[12];
+  size_t i = sizeof tmp;
+  uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+  do {
+    tmp[--i] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) tmp[--i] = '-';
+  return acr_buf_add(out, tmp + i, sizeof tmp - i);
+}
+
+/* JSON text of an unknown field: as stored when compact; re-indented at
+ * the current level when pretty (whitespace outside strings dropped). */
+static acr_status write_json_text(jw *W, const char *s, size_t n) {
+  size_t i = 0;
+  int level = W->level;
+  if (!W->indent) return acr_buf_add(W->out, s, n);
+  while (i < n) {
+    char c = s[i];
+    size_t j;
+    switch (c) {
+    case '"':
+      j = i + 1;
+      while (j < n && s[j] != '"') j += (s[j] == '\\') ? 2 : 1;
+      if (j < n) j++;
+      if (j > n) j = n;
+      TRY(acr_buf_add(W->out, s + i, j - i));
+      i = j;
+      break;
+    case '{':
+    case '[': {
+      char close = c == '{' ? '}' : ']';
+      j = i + 1;
+      while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' ||
+                       s[j] == '\r'))
+        j++;
+      if (j < n && s[j] == close) {
+        TRY(acr_buf_addc(W->out, c));
+        TRY(acr_buf_addc(W->out, close));
+        i = j + 1;
+      } else {
+        TRY(acr_buf_addc(W->out, c));
+        TRY(newline(W, ++level));
+        i++;
+      }
+      break;
+    }
+    case '}':
+    case ']':
+      if (level > W->level) level--;
+      TRY(newline(W, level));
+      TRY(acr_buf_addc(W->out, c));
+      i++;
+      break;
+    case ',':
+      TRY(acr_buf_addc(W->out, ','));
+      TRY(newline(W, level));
+      i++;
+      break;
+    case ':':
+      TRY(acr_buf_add(W->out, ": ", 2));
+      i++;
+      break;
+    case ' ': case '\t': case '\n': case '\r':
+      i++;
+      break;
+    default:
+      j = i;
+      while (j < n && !strchr("\"{}[],: \t\n\r", s[j])) j++;
+      if (j == i) j++; /* a NUL byte: strchr matches the terminator */
+      TRY(acr_buf_add(W->out, s + i, j - i));
+      i = j;
+      break;
+    }
+  }
+  return ACR_OK;
+}
+
+static acr_status write_unknown(jw *W, const acr_list *u, int *first) {
+  uint32_t i;
+  if (u == NULL || W->profile == ACR_PROFILE_REQUEST) return ACR_OK;
+  for (i = 0; i + 1 < u->n; i += 2) {
+    const acr_str *k = (const acr_str *)u->items[i];
+    const acr_str *v = (const acr_str *)u->items[i + 1];
+    TRY(member(W, first, k->s, k->len));
+    TRY(write_json_text(W, v->s, v->len));
+  }
+  return ACR_OK;
+}
+
+static acr_status write_record(jw *W, const acr_type *t, const void *rec);
+
+static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
+  const void *slot = (const char *)rec + f->offset;
+  switch (f->kind) {
+  case ACR_K_STRING: {
+    const acr_str *s = *(acr_str *const *)slot;
+    return s ? acr_json_write_string(W->out, s->s, s->len)
+             : acr_buf_addlit(W->out, "\"\"");
+  }
+  case ACR_K_ENUM: {
+    size_t n;
+    const char *s = acr_enum_text(f, (const acr_enumval *)slot, &n);
+    return acr_json_write_string(W->out, s ? s : "", s ? n : 0);
+  }
+  case ACR_K_DATETIME: {
+    char buf[ACR_DATETIME_TEXT_MAX + 2];
+    size_t n = acr_datetime_format((const acr_datetime *)slot, buf + 1);
+    buf[0] = '"';
+    buf[n + 1] = '"';
+    return acr_buf_add(W->out, buf, n + 2);
+  }
+  case ACR_K_BOOL:
+    return *(const uint8_t *)slot ? acr_buf_addlit(W->out, "true")
+                                  : acr_buf_addlit(W->out, "false");
+  case ACR_K_INT32:
+    return write_int32(W->out, *(const int32_t *)slot);
+  case ACR_K_RECORD: {
+    const void *sub = *(void *const *)slot;
+    if (sub == NULL) return acr_buf_addlit(W->out, "{}");
+    return write_record(W, f->sub, sub);
+  }
+  case ACR_K_RECORD_LIST:
+  case ACR_K_STRING_LIST: {
+    const acr_list *l = *(acr_list *const *)slot;
+    uint32_t i;
+    int first = 1;
+    TRY(open_c(W, '['));
+    for (i = 0; l && i < l->n; i++) {
+      TRY(element(W, &first));
+      if (f->kind == ACR_K_RECORD_LIST) {
+        TRY(write_record(W, f->sub, l->items[i]));
+      } else {
+        const acr_str *s = (const acr_str *)l->items[i];
+        TRY(acr_json_write_string(W->out, s->s, s->len));
+      }
+    }
+    return close_c(W, ']', first);
+  }
+  default:
+    return acr_buf_addlit(W->out, "null");
+  }
+}
+
+/* Writes the present fields of rec whose ACR_F_ENVELOPE flag equals env
+ * (every field when env < 0), honouring the profile. */
+static acr_status write_fields(jw *W, const acr_type *t, const void *rec,
+                               int env, int *first) {
+  uint32_t present = ((const acr_rechdr *)rec)->present;
+  uint8_t i;
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *f = &t->fields[i];
+    if (!(present & (1u << f->index))) continue;
+    if (env >= 0 && !(f->flags & ACR_F_ENVELOPE) != !env) continue;
+    if (W->profile == ACR_PROFILE_REQUEST && (f->flags & ACR_F_READONLY))
+      continue;
+    TRY(member(W, first, f->name, f->namelen));
+    TRY(write_value(W, f, rec));
+  }
+  return ACR_OK;
+}
+
+static acr_status write_record(jw *W, const acr_type *t, const void *rec) {
+  int first = 1;
+  TRY(open_c(W, '{'));
+  TRY(write_fields(W, t, rec, -1, &first));
+  TRY(write_unknown(W, ((const acr_rechdr *)rec)->unknown, &first));
+  return close_c(W, '}', first);
+}
+
+static int is_envelope(const acr_run *r) {
+  uint32_t env = 0;
+  uint8_t i;
+  for (i = 0; i < acr_type_run.nfields; i++)
+    if (acr_type_run.fields[i].flags & ACR_F_ENVELOPE)
+      env |= 1u << acr_type_run.fields[i].index;
+  return (r->rec.h.present & env) != 0 || r->shape != ACR_SHAPE_BARE ||
+         (r->env_unknown != NULL && r->env_unknown->n > 0);
+}
+
+static acr_status write_run(jw *W, const acr_run *r) {
+  int first = 1;
+  TRY(open_c(W, '{'));
+  if (W->profile == ACR_PROFILE_UPDATE) {
+    if (r->rec.h.present & (1u << ACR_RUN_ISARCHIVEENABLED)) {
+      TRY(member(W, &first, "isArchiveEnabled", 16));
+      TRY(r->rec.isArchiveEnabled ? acr_buf_addlit(W->out, "true")
+                                  : acr_buf_addlit(W->out, "false"));
+    }
+  } else if (W->profile == ACR_PROFILE_FULL && is_envelope(r)) {
+    int pfirst = 1;
+    TRY(write_fields(W, &acr_type_run, &r->rec, 1, &first));
+    TRY(member(W, &first, "properties", 10));
+    TRY(open_c(W, '{'));
+    TRY(write_fields(W, &acr_type_run, &r->rec, 0, &pfirst));
+    TRY(write_unknown(W, r->rec.h.unknown, &pfirst));
+    TRY(close_c(W, '}', pfirst));
+    TRY(write_unknown(W, r->env_unknown, &first));
+  } else {
+    TRY(write_fields(W, &acr_type_run, &r->rec, 0, &first));
+    TRY(write_unknown(W, r->rec.h.unknown, &first));
+  }
+  return close_c(W, '}', first);
+}
+
+static void jw_init(jw *W, const acr_encode_opts *opts, acr_buf *out) {
+  W->out = out;
+  W->profile = opts ? opts->profile : ACR_PROFILE_FULL;
+  W->indent = opts ? opts->indent : NULL;
+  W->indlen = W->indent ? strlen(W->indent) : 0;
+  W->level = 0;
+}
+
+acr_status acr_json_encode_run(const acr_run *r, const acr_encode_opts *opts,
+                               acr_buf *out) {
+  jw W;
+  jw_init(&W, opts, out);
+  return write_run(&W, r);
+}
+
+acr_status acr_json_encode_list(const acr_runlist *l,
+                                const acr_encode_opts *opts, acr_buf *out) {
+  jw W;
+  int first = 1, vfirst = 1;
+  size_t i;
+  jw_init(&W, opts, out);
+  TRY(open_c(&W, '{'));
+  TRY(member(&W, &first, "value", 5));
+  TRY(open_c(&W, '['));
+  for (i = 0; i < l->n; i++) {
+    TRY(element(&W, &vfirst));
+    TRY(write_run(&W, l->runs[i]));
+  }
+  TRY(close_c(&W, ']', vfirst));
+  if (l->nextLink) {
+    TRY(member(&W, &first, "nextLink", 8));
+    TRY(acr_json_write_string(out, l->nextLink->s, l->nextLink->len));
+  }
+  TRY(write_unknown(&W, l->unknown, &first));
+  return close_c(&W, '}', first);
+}

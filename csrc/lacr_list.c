@@ -1,0 +1,744 @@
+/*
+ * lacr_list.c -- the RunList userdata: a page (or several joined pages) of
+ * runs held by the core's acr_runlist, and its queries.
+ *
+ * Queries given a compiled filter or a filter string (filter, sort, top,
+ * count_by, summary) run in C over the acr_run * array and create no Lua
+ * object per run.  Every new list is put in a userdata before it is filled,
+ * so an error raised half-way (out of memory, an error in a Lua filter
+ * function) leaves nothing to leak.
+ */
+#include "lacr.h"
+#include "acr_query.h"
+
+#include <string.h>
+
+/* ---- userdata ----------------------------------------------------------- */
+
+static int is_udata(lua_State *L, int idx, const char *tname) {
+  int r;
+  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+    return 0;
+  luaL_getmetatable(L, tname);
+  r = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return r;
+}
+
+lacr_RunList *lacr_newlist_slot(lua_State *L) {
+  lacr_RunList *u = (lacr_RunList *)lua_newuserdata(L, sizeof *u);
+  u->list = NULL;
+  luaL_getmetatable(L, LACR_RUNLIST);
+  lua_setmetatable(L, -2);
+  return u;
+}
+
+lacr_RunList *lacr_testlist(lua_State *L, int idx) {
+  return is_udata(L, idx, LACR_RUNLIST) ? (lacr_RunList *)lua_touserdata(L, idx)
+                                        : NULL;
+}
+
+lacr_RunList *lacr_checklist(lua_State *L, int idx) {
+  lacr_RunList *u = lacr_testlist(L, idx);
+  if (!u)
+    luaL_argerror(L, idx,
+                  lua_pushfstring(L, "RunList expected, got %s",
+                                  luaL_typename(L, idx)));
+  else if (!u->list)
+    luaL_argerror(L, idx, "RunList is closed");
+  return u;
+}
+
+static acr_runlist *checklist(lua_State *L, int idx) {
+  return lacr_checklist(L, idx)->list;
+}
+
+static int nomem(lua_State *L) {
+  acr_error e;
+  acr_err_clear(&e);
+  acr_err_nomem(&e);
+  return lacr_raise(L, &e);
+}
+
+/* A new empty RunList userdata (pushed) with its list allocated. */
+static acr_runlist *newlist(lua_State *L) {
+  acr_allocator a;
+  lacr_RunList *u = lacr_newlist_slot(L);
+  lacr_allocator(L, &a);
+  u->list = acr_runlist_new(&a);
+  if (!u->list) nomem(L);
+  return u->list;
+}
+
+/* The run for the value at idx: a Run (shared, not copied) or a plain
+ * table converted as acr.from_table does (its Run is pushed and anchors it
+ * until the caller resets the stack). */
+static acr_run *torun(lua_State *L, int idx, int arg) {
+  if (lacr_testrun(L, idx)) return lacr_checkrun(L, idx)->run;
+  if (lua_type(L, idx) == LUA_TTABLE)
+    return lacr_run_from_table(L, idx, LACR_MODE_FROM);
+  luaL_argerror(L, arg,
+                lua_pushfstring(L, "Run or table expected, got %s",
+                                luaL_typename(L, idx)));
+  return NULL;
+}
+
+static void push(lua_State *L, acr_runlist *l, acr_run *r) {
+  if (acr_runlist_push(l, r) != ACR_OK) nomem(L);
+}
+
+/* Copy nextLink and the unknown RunListResult keys of src into dst
+ * (replacing dst's nextLink, appending to its unknown keys). */
+static acr_status copy_meta(acr_runlist *dst, const acr_runlist *src) {
+  uint32_t i;
+  if (src->nextLink) {
+    if (acr_runlist_set_nextlink(dst, src->nextLink->s, src->nextLink->len))
+      return ACR_EMEMORY;
+  } else {
+    dst->nextLink = NULL;
+  }
+  if (src->unknown && src->unknown->n) {
+    if (!dst->meta) return ACR_EMEMORY; /* acr_runlist_new makes it */
+    for (i = 0; i < src->unknown->n; i++) {
+      const acr_str *s = (const acr_str *)src->unknown->items[i];
+      acr_str *c = acr_run_str(dst->meta, s->s, s->len);
+      if (!c) return ACR_EMEMORY;
+      if (!dst->unknown && !(dst->unknown = acr_list_new(dst->meta, 4)))
+        return ACR_EMEMORY;
+      if (acr_list_push(dst->meta, &dst->unknown, c)) return ACR_EMEMORY;
+    }
+  }
+  return ACR_OK;
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+/* acr.list([runs]): runs is an array of Run values or plain tables, or a
+ * RunListResult-shaped table {value = {...}, nextLink = "..."} (what
+ * list:to_table() gives). */
+static int l_list(lua_State *L) {
+  acr_runlist *l;
+  int arr = 1;
+  size_t i, n;
+  lua_settop(L, 1);
+  l = newlist(L); /* 2 */
+  if (lua_isnil(L, 1)) return 1;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_getfield(L, 1, "value");
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    /* RunListResult shape */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+      const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                     : NULL;
+      lua_pop(L, 1);
+      if (!k || (strcmp(k, "value") != 0 && strcmp(k, "nextLink") != 0))
+        return luaL_argerror(
+            L, 1, "a RunListResult table may only hold 'value' and "
+                  "'nextLink'");
+    }
+    lua_getfield(L, 1, "nextLink");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      size_t nl;
+      const char *s = lua_tolstring(L, -1, &nl);
+      if (acr_runlist_set_nextlink(l, s, nl)) nomem(L);
+    } else if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TLIGHTUSERDATA) {
+      return luaL_argerror(L, 1, "nextLink must be a string");
+    }
+    arr = 3;
+  }
+  lua_settop(L, 3);
+  if (arr == 1) lua_pushvalue(L, 1), lua_replace(L, 3);
+  n = (size_t)lua_rawlen(L, 3);
+  {
+    size_t keys = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {
+      keys++;
+      lua_pop(L, 1);
+    }
+    if (keys != n)
+      return luaL_argerror(L, 1, "expected an array of runs");
+  }
+  for (i = 1; i <= n; i++) {
+    acr_run *r;
+    lua_rawgeti(L, 3, (int)i);
+    r = torun(L, 4, 1);
+    push(L, l, r);
+    lua_settop(L, 3);
+  }
+  lua_settop(L, 2);
+  return 1;
+}
+
+/* ---- indexing ----------------------------------------------------------- */
+
+/* The 1-based integer index at idx, or 0 if the key is not a positive
+ * integral number. */
+static size_t toindex(lua_State *L, int idx) {
+  lua_Number d = lua_tonumber(L, idx);
+  if (!(d >= 1) || d != (lua_Number)(size_t)d) return 0;
+  return (size_t)d;
+}
+
+static void push_nextlink(lua_State *L, const acr_runlist *l) {
+  if (l->nextLink) lua_pushlstring(L, l->nextLink->s, l->nextLink->len);
+  else lua_pushnil(L);
+}
+
+/* __index: list[i] (a live Run with its own reference), list.nextLink, or a
+ * method (upvalue 1 is the method table). */
+static int l_index(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    size_t i = toindex(L, 2);
+    if (i >= 1 && i <= l->n) lacr_pushrun(L, l->runs[i - 1]);
+    else lua_pushnil(L);
+    return 1;
+  }
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    if (strcmp(lua_tostring(L, 2), "nextLink") == 0) {
+      push_nextlink(L, l);
+      return 1;
+    }
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+static int set_nextlink(lua_State *L, acr_runlist *l, int idx) {
+  if (lua_isnil(L, idx)) {
+    l->nextLink = NULL;
+  } else if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    if (acr_runlist_set_nextlink(l, s, n)) return nomem(L);
+  } else {
+    return luaL_error(L, "nextLink must be a string or nil, got %s",
+                      luaL_typename(L, idx));
+  }
+  return 0;
+}
+
+/* __newindex: list[i] = run (replace; i = #list + 1 appends), list.nextLink
+ * = string | nil. */
+static int l_newindex(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  lua_settop(L, 3);
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    size_t i = toindex(L, 2);
+    acr_run *r;
+    if (i < 1 || i > l->n + 1)
+      return luaL_error(L, "index %s out of range (list has %d runs)",
+                        lua_tostring(L, 2), (int)l->n);
+    if (lua_isnil(L, 3))
+      return luaL_error(L, "cannot assign nil to a RunList element");
+    r = torun(L, 3, 3);
+    l = checklist(L, 1); /* from_table may run Lua code */
+    if (i == l->n + 1) {
+      push(L, l, r);
+    } else if (i <= l->n) {
+      acr_run *old = l->runs[i - 1];
+      acr_run_retain(r);
+      l->runs[i - 1] = r;
+      acr_run_release(old);
+    } else {
+      return luaL_error(L, "index out of range");
+    }
+    return 0;
+  }
+  if (lua_type(L, 2) == LUA_TSTRING &&
+      strcmp(lua_tostring(L, 2), "nextLink") == 0)
+    return set_nextlink(L, l, 3);
+  return luaL_error(L, "RunList has no field '%s' (only nextLink and integer "
+                       "indexes can be assigned)",
+                    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2)
+                                                  : luaL_typename(L, 2));
+}
+
+static int l_len(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)checklist(L, 1)->n);
+  return 1;
+}
+
+static int l_iter_next(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  lua_Integer i = luaL_checkinteger(L, 2) + 1;
+  if (i < 1 || (size_t)i > l->n) return 0;
+  lua_pushinteger(L, i);
+  lacr_pushrun(L, l->runs[i - 1]);
+  return 2;
+}
+
+/* list:iter() -> iterator, list, 0: for i, run in list:iter() do ... end */
+static int l_iter(lua_State *L) {
+  checklist(L, 1);
+  lua_settop(L, 1);
+  lua_pushcfunction(L, l_iter_next);
+  lua_insert(L, 1);
+  lua_pushinteger(L, 0);
+  return 3;
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+/* list:append(run) -> list */
+static int l_append(lua_State *L) {
+  acr_run *r;
+  lua_settop(L, 2);
+  checklist(L, 1);
+  r = torun(L, 2, 2);
+  push(L, checklist(L, 1), r);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* list:extend(other) -> list: appends the runs of other (shared) and takes
+ * its nextLink, as when joining the pages of Runs_List. */
+static int l_extend(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  acr_runlist *o = checklist(L, 2);
+  size_t i, n = o->n;
+  lua_settop(L, 2);
+  for (i = 0; i < n; i++) push(L, l, o->runs[i]);
+  if (o->nextLink) {
+    if (l != o &&
+        acr_runlist_set_nextlink(l, o->nextLink->s, o->nextLink->len))
+      nomem(L);
+  } else {
+    l->nextLink = NULL;
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* ---- conversion ------------------------------------------------------- */
+
+/* Mark the table at -1 with lua-cjson's array_mt when lua-cjson is loaded
+ * and has one, so cjson.encode writes [] for an empty array. */
+static void mark_array(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    lua_getfield(L, -1, "cjson");
+    if (lua_type(L, -1) == LUA_TTABLE) {
+      lua_getfield(L, -1, "array_mt");
+      if (lua_type(L, -1) == LUA_TTABLE) lua_setmetatable(L, -4);
+      else lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* list:to_table() -> {value = {run tables...}, nextLink = ...}: the value
+ * cjson.decode(list:encode()) gives. */
+static int l_to_table(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  size_t i;
+  lua_settop(L, 1);
+  lua_createtable(L, 0, 2);
+  lua_createtable(L, (int)l->n, 0);
+  mark_array(L);
+  for (i = 0; i < l->n; i++) {
+    lacr_run_to_table(L, l->runs[i]);
+    lua_rawseti(L, -2, (int)(i + 1));
+    l = checklist(L, 1);
+  }
+  lua_setfield(L, -2, "value");
+  if (l->nextLink) {
+    push_nextlink(L, l);
+    lua_setfield(L, -2, "nextLink");
+  }
+  if (l->unknown) {
+    uint32_t k;
+    for (k = 0; k + 1 < l->unknown->n; k += 2) {
+      const acr_str *name = (const acr_str *)l->unknown->items[k];
+      const acr_str *json = (const acr_str *)l->unknown->items[k + 1];
+      lua_pushlstring(L, name->s, name->len);
+      lacr_push_json(L, json->s, json->len);
+      lua_rawset(L, -3);
+    }
+  }
+  return 1;
+}
+
+static int l_encode(lua_State *L) {
+  lua_settop(L, 2);
+  checklist(L, 1);
+  return lacr_encode_value(L, 1, 2);
+}
+
+static int l_tostring(lua_State *L) {
+  lacr_RunList *u = lacr_testlist(L, 1);
+  if (!u || !u->list) {
+    lua_pushliteral(L, "RunList (closed)");
+  } else {
+    size_t n = u->list->n;
+    lua_pushfstring(L, "RunList: %d run%s", (int)n, n == 1 ? "" : "s");
+  }
+  return 1;
+}
+
+static int str_equal(const acr_str *a, const acr_str *b) {
+  if (!a || !b) return a == b;
+  return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* list == other: the same runs (deep) in the same order, the same nextLink
+ * and unknown keys. */
+static int l_eq(lua_State *L) {
+  lacr_RunList *ua = lacr_testlist(L, 1), *ub = lacr_testlist(L, 2);
+  const acr_runlist *a, *b;
+  size_t i;
+  int eq = 1;
+  if (!ua || !ub || !ua->list || !ub->list) {
+    lua_pushboolean(L, ua == ub);
+    return 1;
+  }
+  a = ua->list;
+  b = ub->list;
+  if (a->n != b->n || !str_equal(a->nextLink, b->nextLink)) eq = 0;
+  for (i = 0; eq && i < a->n; i++)
+    if (a->runs[i] != b->runs[i] && !acr_run_equal(a->runs[i], b->runs[i]))
+      eq = 0;
+  if (eq) {
+    uint32_t an = a->unknown ? a->unknown->n : 0;
+    uint32_t bn = b->unknown ? b->unknown->n : 0;
+    uint32_t k;
+    if (an != bn) eq = 0;
+    for (k = 0; eq && k < an; k += 2) {
+      const acr_str *na = (const acr_str *)a->unknown->items[k];
+      const acr_str *ja = (const acr_str *)a->unknown->items[k + 1];
+      const acr_str *nb = (const acr_str *)b->unknown->items[k];
+      const acr_str *jb = (const acr_str *)b->unknown->items[k + 1];
+      if (!str_equal(na, nb) || !acr_json_equal(ja->s, ja->len, jb->s, jb->len))
+        eq = 0;
+    }
+  }
+  lua_pushboolean(L, eq);
+  return 1;
+}
+
+static int l_gc(lua_State *L) {
+  lacr_RunList *u = (lacr_RunList *)luaL_checkudata(L, 1, LACR_RUNLIST);
+  if (u->list) {
+    acr_runlist_free(u->list);
+    u->list = NULL;
+  }
+  return 0;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+/* list:filter(f) -> new RunList of the matching runs, in order.  f is a
+ * Filter or a filter string (matched in C), or a Lua function of a run
+ * (called once per run with a Run value; truthy keeps it). */
+static int l_filter(lua_State *L) {
+  acr_runlist *src = checklist(L, 1);
+  lua_settop(L, 2);
+  if (lua_type(L, 2) == LUA_TFUNCTION) {
+    acr_runlist *dst = newlist(L); /* 3 */
+    size_t i;
+    for (i = 0; i < src->n; i++) {
+      lacr_Run *ru;
+      lacr_pushrun(L, src->runs[i]); /* 4: anchors the run */
+      lua_pushvalue(L, 2);
+      lua_pushvalue(L, 4);
+      lua_call(L, 1, 1);
+      src = checklist(L, 1); /* the function may have changed the list */
+      ru = lacr_testrun(L, 4);
+      if (lua_toboolean(L, -1) && ru && ru->run) push(L, dst, ru->run);
+      lua_settop(L, 3);
+    }
+    return 1;
+  } else {
+    const acr_filter *f = lacr_checkfilter(L, 2);
+    lacr_RunList *u = lacr_newlist_slot(L);
+    u->list = acr_runlist_filter(src, f);
+    if (!u->list) return nomem(L);
+    return 1;
+  }
+}
+
+static int is_scalar(const acr_field *f) {
+  return f->kind == ACR_K_STRING || f->kind == ACR_K_ENUM ||
+         f->kind == ACR_K_DATETIME || f->kind == ACR_K_BOOL ||
+         f->kind == ACR_K_INT32;
+}
+
+/* Push the names of the scalar fields of Run, comma separated. */
+static void push_scalar_names(lua_State *L) {
+  luaL_Buffer b;
+  int i, first = 1;
+  luaL_buffinit(L, &b);
+  for (i = 0; i < acr_type_run.nfields; i++) {
+    const acr_field *f = &acr_type_run.fields[i];
+    if (!is_scalar(f)) continue;
+    if (!first) luaL_addstring(&b, ", ");
+    luaL_addstring(&b, f->name);
+    first = 0;
+  }
+  luaL_pushresult(&b);
+}
+
+/* The scalar field of Run named by the string at arg (its JSON name, a
+ * case-insensitive match, or the RunFilter name taskName); raises with a
+ * suggestion for an unknown name, and with the list of scalar fields for a
+ * record or list field. */
+static const acr_field *check_scalar_field(lua_State *L, int arg) {
+  size_t n;
+  const char *name = luaL_checklstring(L, arg, &n);
+  const acr_field *f = acr_query_field(name, n);
+  if (f) return f;
+  f = acr_type_field(&acr_type_run, name, n);
+  if (!f) {
+    const acr_field *s = acr_type_suggest(&acr_type_run, name, n);
+    if (s && is_scalar(s))
+      luaL_argerror(L, arg,
+                    lua_pushfstring(L, "unknown field '%s' (did you mean "
+                                       "'%s'?)", name, s->name));
+    push_scalar_names(L);
+    luaL_argerror(L, arg,
+                  lua_pushfstring(L, "unknown field '%s' (scalar fields: %s)",
+                                  name, lua_tostring(L, -1)));
+  }
+  push_scalar_names(L);
+  luaL_argerror(L, arg,
+                lua_pushfstring(L, "field '%s' is not a scalar field "
+                                   "(scalar fields: %s)",
+                                name, lua_tostring(L, -1)));
+  return NULL;
+}
+
+/* list:sort(key [, "asc" | "desc"]) -> list: stable, in place; date-times
+ * by instant, absent values last. */
+static int l_sort(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  const acr_field *f = check_scalar_field(L, 2);
+  const char *order = luaL_optstring(L, 3, "asc");
+  int desc;
+  acr_status st;
+  if (strcmp(order, "asc") == 0) desc = 0;
+  else if (strcmp(order, "desc") == 0) desc = 1;
+  else return luaL_argerror(L, 3, "expected 'asc' or 'desc'");
+  st = acr_runlist_sort(l, f, desc);
+  if (st == ACR_EMEMORY) return nomem(L);
+  if (st != ACR_OK) return luaL_argerror(L, 2, "cannot sort by this field");
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* list:top(n) -> new RunList of the n most recently created runs, newest
+ * first (what $top returns). */
+static int l_top(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  lua_Number d = luaL_checknumber(L, 2);
+  lacr_RunList *u;
+  if (!(d >= 0) || d != (lua_Number)(size_t)d)
+    return luaL_argerror(L, 2, "expected a non-negative integer");
+  lua_settop(L, 2);
+  u = lacr_newlist_slot(L);
+  u->list = acr_runlist_top(l, (size_t)d);
+  if (!u->list) return nomem(L);
+  return 1;
+}
+
+/* Aggregate results live in userdata whose __gc frees them, so building
+ * the Lua table (which may raise out of memory) cannot leak them. */
+#define LACR_GROUPS  "acr.run.Groups"
+#define LACR_SUMMARY "acr.run.Summary"
+
+static int groups_gc(lua_State *L) {
+  acr_groups_free((acr_groups *)lua_touserdata(L, 1));
+  return 0;
+}
+
+static int summary_gc(lua_State *L) {
+  acr_summary_free((acr_summary *)lua_touserdata(L, 1));
+  return 0;
+}
+
+/* Push the key of a group: a boolean for bool fields, else its text. */
+static void push_group_key(lua_State *L, const acr_field *f,
+                           const acr_group *g) {
+  if (f->kind == ACR_K_BOOL) lua_pushboolean(L, g->text[0] == 't');
+  else lua_pushlstring(L, g->text, g->len);
+}
+
+static void push_groups(lua_State *L, const acr_field *f,
+                        const acr_groups *g) {
+  size_t i;
+  lua_createtable(L, 0, (int)g->n);
+  for (i = 0; i < g->n; i++) {
+    push_group_key(L, f, &g->items[i]);
+    lua_pushinteger(L, (lua_Integer)g->items[i].count);
+    lua_rawset(L, -3);
+  }
+}
+
+/* list:count_by(field) -> {value = count}: field is a scalar field as for
+ * sort.  Values are grouped as filters compare them (enums
+ * case-insensitively under their canonical spelling, date-times by instant
+ * under the first spelling seen); bool fields give keys true and false,
+ * others their text.  Runs without the field are not counted. */
+static int l_count_by(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  const acr_field *f = check_scalar_field(L, 2);
+  acr_allocator a;
+  acr_groups *g;
+  acr_status st;
+  lua_settop(L, 2);
+  lacr_allocator(L, &a);
+  g = (acr_groups *)lua_newuserdata(L, sizeof *g); /* 3 */
+  acr_groups_init(g, &a);
+  luaL_getmetatable(L, LACR_GROUPS);
+  lua_setmetatable(L, -2);
+  st = acr_runlist_count_by(l, f, g);
+  if (st == ACR_EMEMORY) return nomem(L);
+  if (st != ACR_OK) return luaL_argerror(L, 2, "cannot count by this field");
+  push_groups(L, f, g);
+  acr_groups_free(g);
+  return 1;
+}
+
+/* list:summary() -> {total = n, by_status = {Status = n}, by_task = {name =
+ * {runs = n, failed = n, finished = n, p50 = s, p95 = s}}}.  failed counts
+ * Failed, Error and Timeout; p50/p95 are nearest-rank percentiles of
+ * finishTime - startTime in seconds over the finished runs (nil when there
+ * are none).  Runs without a status are only in total; runs without a task
+ * are under the name "". */
+static int l_summary(lua_State *L) {
+  acr_runlist *l = checklist(L, 1);
+  acr_allocator a;
+  acr_summary *s;
+  size_t i;
+  lua_settop(L, 1);
+  lacr_allocator(L, &a);
+  s = (acr_summary *)lua_newuserdata(L, sizeof *s); /* 2 */
+  acr_summary_init(s, &a);
+  luaL_getmetatable(L, LACR_SUMMARY);
+  lua_setmetatable(L, -2);
+  if (acr_runlist_summary(l, s) != ACR_OK) return nomem(L);
+  lua_createtable(L, 0, 3);
+  lua_pushinteger(L, (lua_Integer)s->total);
+  lua_setfield(L, -2, "total");
+  push_groups(L, &acr_type_run.fields[ACR_RUN_STATUS], &s->by_status);
+  lua_setfield(L, -2, "by_status");
+  lua_createtable(L, 0, (int)s->ntasks);
+  for (i = 0; i < s->ntasks; i++) {
+    const acr_task_stats *t = &s->tasks[i];
+    if (t->task) lua_pushlstring(L, t->task, t->len);
+    else lua_pushliteral(L, "");
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, (lua_Integer)t->runs);
+    lua_setfield(L, -2, "runs");
+    lua_pushinteger(L, (lua_Integer)t->failed);
+    lua_setfield(L, -2, "failed");
+    lua_pushinteger(L, (lua_Integer)t->finished);
+    lua_setfield(L, -2, "finished");
+    if (t->finished) {
+      lua_pushnumber(L, (lua_Number)t->p50);
+      lua_setfield(L, -2, "p50");
+      lua_pushnumber(L, (lua_Number)t->p95);
+      lua_setfield(L, -2, "p95");
+    }
+    lua_rawset(L, -3);
+  }
+  lua_setfield(L, -2, "by_task");
+  acr_summary_free(s);
+  return 1;
+}
+
+/* list:format(kind, opts) -> require("acr.format").format(list, kind,
+ * opts) */
+static int l_format(lua_State *L) {
+  int n = lua_gettop(L);
+  checklist(L, 1);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "acr.format");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "format");
+  lua_remove(L, -2);
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* ---- host API ------------------------------------------------------------ */
+
+void acr_lua_push_runlist(lua_State *L, const acr_runlist *src) {
+  acr_runlist *l = newlist(L);
+  size_t i;
+  for (i = 0; i < src->n; i++) push(L, l, src->runs[i]);
+  if (copy_meta(l, src) != ACR_OK) nomem(L);
+}
+
+acr_runlist *acr_lua_to_runlist(lua_State *L, int idx) {
+  lacr_RunList *u = lacr_testlist(L, idx);
+  acr_runlist *l;
+  size_t i;
+  if (!u || !u->list) return NULL;
+  l = acr_runlist_new(&u->list->alloc);
+  if (!l) return NULL;
+  for (i = 0; i < u->list->n; i++) {
+    if (acr_runlist_push(l, u->list->runs[i]) != ACR_OK) {
+      acr_runlist_free(l);
+      return NULL;
+    }
+  }
+  if (copy_meta(l, u->list) != ACR_OK) {
+    acr_runlist_free(l);
+    return NULL;
+  }
+  return l;
+}
+
+/* ---- registration -------------------------------------------------------- */
+
+static const luaL_Reg methods[] = {
+    {"iter", l_iter},         {"append", l_append},
+    {"extend", l_extend},     {"to_table", l_to_table},
+    {"encode", l_encode},     {"filter", l_filter},
+    {"sort", l_sort},         {"top", l_top},
+    {"count_by", l_count_by}, {"summary", l_summary},
+    {"format", l_format},     {NULL, NULL}};
+
+static const luaL_Reg metamethods[] = {
+    {"__newindex", l_newindex}, {"__len", l_len},
+    {"__tostring", l_tostring}, {"__eq", l_eq},
+    {"__gc", l_gc},             {"__pairs", l_iter},
+    {"__ipairs", l_iter},
+#if LACR_HAS_CLOSE
+    {"__close", l_gc},
+#endif
+    {NULL, NULL}};
+
+void lacr_open_list(lua_State *L) {
+  const luaL_Reg *r;
+  luaL_newmetatable(L, LACR_GROUPS);
+  lua_pushcfunction(L, groups_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, LACR_SUMMARY);
+  lua_pushcfunction(L, summary_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, LACR_RUNLIST);
+  for (r = metamethods; r->name; r++) {
+    lua_pushcfunction(L, r->func);
+    lua_setfield(L, -2, r->name);
+  }
+  lua_newtable(L);
+  for (r = methods; r->name; r++) {
+    lua_pushcfunction(L, r->func);
+    lua_setfield(L, -2, r->name);
+  }
+  lua_pushcclosure(L, l_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, l_list);
+  lua_setfield(L, -2, "list");
+}

@@ -1,0 +1,52 @@
+-- `luarocks make --deps-mode=none rockspec/acr-run-scm-1.rockspec` from the
+-- repository root.  `make check-rockspec` (part of `make test`) fails when the
+-- sources below differ from csrc/*.c or the modules from lua/acr/*.lua.
+rockspec_format = "3.0"
+package = "acr-run"
+version = "scm-1"
+source = {
+  url = "git+https://example.invalid/acr-run.git", -- TODO: the real repository
+}
+description = {
+  summary = "Azure Container Registry runs: model, JSON, filters (C module)",
+  detailed = [[
+acr.run models Azure Container Registry runs (RunProperties and the ARM
+envelope): decode and encode their JSON exactly, read and change fields with
+validation, and filter and sort run lists with OData $filter expressions.
+A Lua-free C core (csrc/acr.h) can also be used by C hosts.
+]],
+}
+dependencies = {
+  "lua >= 5.1, < 5.5",
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["acr.run"] = {
+      sources = {
+        "csrc/acr_util.c",
+        "csrc/acr_datetime.c",
+        "csrc/acr_schema.c",
+        "csrc/acr_model.c",
+        "csrc/acr_json_read.c",
+        "csrc/acr_json_write.c",
+        "csrc/acr_filter.c",
+        "csrc/acr_runlist.c",
+        "csrc/lacr_module.c",
+        "csrc/lacr_run.c",
+        "csrc/lacr_value.c",
+        "csrc/lacr_datetime.c",
+        "csrc/lacr_list.c",
+        "csrc/lacr_filter.c",
+        "csrc/lacr_json.c",
+      },
+      incdirs = { "csrc" },
+    },
+    ["acr.format"] = "lua/acr/format.lua",
+  },
+  install = {
+    bin = {
+      ["acr-runs"] = "bin/acr-runs",
+    },
+  },
+}

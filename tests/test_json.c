@@ -1,0 +1,1214 @@
+/* test_json.c -- the JSON reader and writer without Lua: every fixture,
+ * round trips, JSONTestSuite conformance, error reports, shapes, profiles,
+ * truncation at every byte, out-of-memory at every allocation.
+ *
+ *   test_json [FIXTURES_DIR]          (default tests/fixtures, else
+ *                                      /work/shared/fixtures)
+ *   test_json --bench [NRUNS]         decode/encode speed on a generated
+ *                                      list of NRUNS runs (default 100000)
+ */
+#define _POSIX_C_SOURCE 200809L /* dirent, clock_gettime */
+#include "acr.h"
+#include "acr_internal.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int passed, failed;
+#define CHECK(c)                                                          \
+  do {                                                                    \
+    if (c) passed++;                                                      \
+    else {                                                                \
+      failed++;                                                           \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+    }                                                                     \
+  } while (0)
+#define CHECKF(c, ...)                                                    \
+  do {                                                                    \
+    if (c) passed++;                                                      \
+    else {                                                                \
+      failed++;                                                           \
+      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #c); \
+      fprintf(stderr, __VA_ARGS__);                                       \
+      fputc('\n', stderr);                                                \
+    }                                                                     \
+  } while (0)
+
+/* ---- counting allocator: live bytes, fail the N-th allocation ---------- */
+
+typedef struct counting {
+  long allocs, fail_at;
+  size_t live;
+} counting;
+
+static void *count_alloc(void *ud, void *p, size_t os, size_t ns) {
+  counting *c = (counting *)ud;
+  void *np;
+  if (ns == 0) {
+    if (p) c->live -= os;
+    free(p);
+    return NULL;
+  }
+  if (++c->allocs == c->fail_at) return NULL;
+  np = realloc(p, ns);
+  if (np) c->live += ns - (p ? os : 0);
+  return np;
+}
+
+static counting CT;
+static acr_allocator A = {count_alloc, &CT};
+
+static void ct_reset(void) {
+  CT.allocs = 0;
+  CT.fail_at = 0;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  char *buf;
+  long n;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = (char *)malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (buf) buf[n] = '\0';
+  *len = (size_t)n;
+  return buf;
+}
+
+static int cmpstr(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of dir ending in .json (caller frees). */
+static char **list_dir(const char *dir, int *count) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  char **names = NULL;
+  int n = 0, cap = 0;
+  *count = 0;
+  if (!d) return NULL;
+  while ((de = readdir(d)) != NULL) {
+    size_t l = strlen(de->d_name);
+    if (l < 5 || strcmp(de->d_name + l - 5, ".json") != 0) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      names = (char **)realloc(names, sizeof *names * (size_t)cap);
+    }
+    names[n] = (char *)malloc(l + 1);
+    memcpy(names[n], de->d_name, l + 1);
+    n++;
+  }
+  closedir(d);
+  qsort(names, (size_t)n, sizeof *names, cmpstr);
+  *count = n;
+  return names;
+}
+
+static void free_names(char **names, int n) {
+  int i;
+  for (i = 0; i < n; i++) free(names[i]);
+  free(names);
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static acr_status dec(const char *s, size_t n, int strict, acr_run **r,
+                      acr_runlist **l, acr_error *e) {
+  acr_decode_opts o;
+  o.strict = strict;
+  o.max_depth = 0;
+  acr_err_clear(e);
+  return acr_json_decode(s, n, &o, &A, r, l, e);
+}
+
+static acr_status decs(const char *s, int strict, acr_run **r,
+                       acr_runlist **l, acr_error *e) {
+  return dec(s, strlen(s), strict, r, l, e);
+}
+
+/* Encodes into a NUL-terminated malloc'd string (caller frees). */
+static char *enc_run(const acr_run *r, acr_profile prof, const char *indent) {
+  acr_buf b;
+  acr_encode_opts o;
+  char *s = NULL;
+  o.profile = prof;
+  o.indent = indent;
+  acr_buf_init(&b, &A);
+  if (acr_json_encode_run(r, &o, &b) == ACR_OK) {
+    s = (char *)malloc(b.len + 1);
+    memcpy(s, b.p, b.len);
+    s[b.len] = '\0';
+  }
+  acr_buf_free(&b);
+  return s;
+}
+
+static char *enc_list(const acr_runlist *l, acr_profile prof,
+                      const char *indent) {
+  acr_buf b;
+  acr_encode_opts o;
+  char *s = NULL;
+  o.profile = prof;
+  o.indent = indent;
+  acr_buf_init(&b, &A);
+  if (acr_json_encode_list(l, &o, &b) == ACR_OK) {
+    s = (char *)malloc(b.len + 1);
+    memcpy(s, b.p, b.len);
+    s[b.len] = '\0';
+  }
+  acr_buf_free(&b);
+  return s;
+}
+
+static const acr_field *F(const acr_type *t, const char *n) {
+  return acr_type_field(t, n, strlen(n));
+}
+
+static int lists_equal(const acr_runlist *a, const acr_runlist *b) {
+  size_t i;
+  if (a->n != b->n) return 0;
+  for (i = 0; i < a->n; i++)
+    if (!acr_run_equal(a->runs[i], b->runs[i])) return 0;
+  if (!a->nextLink != !b->nextLink) return 0;
+  if (a->nextLink && (a->nextLink->len != b->nextLink->len ||
+                      memcmp(a->nextLink->s, b->nextLink->s,
+                             a->nextLink->len) != 0))
+    return 0;
+  return 1;
+}
+
+/* Every date-time of rec (recursively) formats to text found quoted in
+ * src: the exact text survives decoding. */
+static int datetimes_exact(const acr_type *t, const void *rec,
+                           const char *src) {
+  const acr_rechdr *h = (const acr_rechdr *)rec;
+  uint8_t i;
+  uint32_t j;
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *f = &t->fields[i];
+    if (!(h->present & (1u << i))) continue;
+    if (f->kind == ACR_K_DATETIME) {
+      char buf[ACR_DATETIME_TEXT_MAX + 2];
+      size_t n = acr_datetime_format((const acr_datetime *)ACR_SLOT(rec, f),
+                                     buf + 1);
+      buf[0] = '"';
+      buf[n + 1] = '"';
+      buf[n + 2] = '\0';
+      if (!strstr(src, buf)) {
+        fprintf(stderr, "date-time %s not in source\n", buf);
+        return 0;
+      }
+    } else if (f->kind == ACR_K_RECORD) {
+      if (!datetimes_exact(f->sub, *(void **)ACR_SLOT(rec, f), src)) return 0;
+    } else if (f->kind == ACR_K_RECORD_LIST) {
+      acr_list *l = *(acr_list **)ACR_SLOT(rec, f);
+      for (j = 0; j < l->n; j++)
+        if (!datetimes_exact(f->sub, l->items[j], src)) return 0;
+    }
+  }
+  return 1;
+}
+
+static const char *unknown_get(const acr_list *u, const char *name) {
+  uint32_t i;
+  if (!u) return NULL;
+  for (i = 0; i + 1 < u->n; i += 2)
+    if (strcmp(((acr_str *)u->items[i])->s, name) == 0)
+      return ((acr_str *)u->items[i + 1])->s;
+  return NULL;
+}
+
+static char FIX[1024];
+
+/* ---- fixtures: decode, round trip, exact date-times ---------------------- */
+
+static void roundtrip_run(const char *name, const acr_run *r, const char *src) {
+  static const char *const indents[] = {NULL, "  ", "\t"};
+  int k;
+  CHECKF(datetimes_exact(&acr_type_run, &r->rec, src), "%s", name);
+  for (k = 0; k < 3; k++) {
+    char *out = enc_run(r, ACR_PROFILE_FULL, indents[k]);
+    acr_run *r2 = NULL;
+    acr_runlist *l2 = NULL;
+    acr_error e;
+    CHECK(out != NULL);
+    if (!out) continue;
+    CHECKF(decs(out, 0, &r2, &l2, &e) == ACR_OK && r2 != NULL, "%s: %s", name,
+           e.message);
+    if (r2) {
+      char *out2 = enc_run(r2, ACR_PROFILE_FULL, indents[k]);
+      CHECKF(acr_run_equal(r, r2), "%s: round trip differs", name);
+      CHECKF(r2->shape == (r->shape == ACR_SHAPE_BARE ? ACR_SHAPE_BARE
+                                                      : ACR_SHAPE_ENVELOPE),
+             "%s: shape", name);
+      /* writing is deterministic: encode(decode(encode(x))) == encode(x) */
+      CHECKF(out2 && strcmp(out, out2) == 0, "%s: second encode differs",
+             name);
+      free(out2);
+    }
+    acr_run_release(r2);
+    acr_runlist_free(l2);
+    free(out);
+  }
+}
+
+static void test_fixture_dir(const char *sub) {
+  char dir[1200], path[1400];
+  char **names;
+  int n, i;
+  snprintf(dir, sizeof dir, "%s/%s", FIX, sub);
+  names = list_dir(dir, &n);
+  CHECKF(n > 0, "no fixtures in %s", dir);
+  for (i = 0; i < n; i++) {
+    size_t len;
+    char *src;
+    acr_run *r = NULL;
+    acr_runlist *l = NULL;
+    acr_error e;
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    src = read_file(path, &len);
+    CHECK(src != NULL);
+    if (!src) continue;
+    CHECKF(dec(src, len, 0, &r, &l, &e) == ACR_OK, "%s: %s", names[i],
+           e.message);
+    CHECK((r != NULL) != (l != NULL));
+    if (r) {
+      roundtrip_run(names[i], r, src);
+      /* every fixture run has a runId (task runs give their runResult) */
+      CHECKF(r->rec.h.present & (1u << ACR_RUN_RUNID), "%s: no runId",
+             names[i]);
+    }
+    if (l) {
+      size_t j;
+      char *out = enc_list(l, ACR_PROFILE_FULL, NULL);
+      char *pretty = enc_list(l, ACR_PROFILE_FULL, "  ");
+      acr_run *r2 = NULL;
+      acr_runlist *l2 = NULL;
+      CHECK(l->n > 0);
+      for (j = 0; j < l->n; j++) {
+        CHECKF(datetimes_exact(&acr_type_run, &l->runs[j]->rec, src), "%s",
+               names[i]);
+        CHECK(l->runs[j]->rec.h.present & (1u << ACR_RUN_RUNID));
+      }
+      CHECK(out && decs(out, 0, &r2, &l2, &e) == ACR_OK && l2 &&
+            lists_equal(l, l2));
+      acr_runlist_free(l2);
+      l2 = NULL;
+      CHECK(pretty && decs(pretty, 0, &r2, &l2, &e) == ACR_OK && l2 &&
+            lists_equal(l, l2));
+      acr_runlist_free(l2);
+      free(out);
+      free(pretty);
+    }
+    acr_run_release(r);
+    acr_runlist_free(l);
+    free(src);
+  }
+  free_names(names, n);
+  CHECK(CT.live == 0);
+}
+
+/* Specific facts of some fixtures. */
+static acr_run *load_run(const char *rel, int strict) {
+  char path[1400];
+  size_t len;
+  char *src;
+  acr_run *r = NULL;
+  acr_runlist *l = NULL;
+  acr_error e;
+  snprintf(path, sizeof path, "%s/%s", FIX, rel);
+  src = read_file(path, &len);
+  if (!src) return NULL;
+  if (dec(src, len, strict, &r, &l, &e) != ACR_OK && !strict)
+    fprintf(stderr, "%s: %s\n", rel, e.message);
+  acr_runlist_free(l);
+  free(src);
+  return r;
+}
+
+static void test_fixture_facts(void) {
+  acr_run *r;
+  char *out;
+  r = load_run("real-payloads/"
+               "azure-cli_test_acr_task_2019-06-01-preview_get_run_queued_"
+               "empty_platform.json",
+               0);
+  CHECK(r != NULL);
+  if (r) {
+    CHECK(r->rec.platform != NULL && r->rec.platform->h.present == 0);
+    CHECK(r->rec.agentConfiguration != NULL);
+    CHECK(r->shape == ACR_SHAPE_ENVELOPE && r->has_properties);
+    out = enc_run(r, ACR_PROFILE_FULL, NULL);
+    CHECK(out && strstr(out, "\"platform\":{}") &&
+          strstr(out, "\"agentConfiguration\":{}"));
+    free(out);
+    out = enc_run(r, ACR_PROFILE_FULL, "  ");
+    CHECK(out && strstr(out, "\"platform\": {}") &&
+          strstr(out, "\"agentConfiguration\": {}"));
+    free(out);
+    acr_run_release(r);
+  }
+  /* task run, runResult inside properties (the schema's place) */
+  r = load_run("real-payloads/"
+               "azure-cli_test_acr_taskrun_2019-06-01-preview_get_taskrun_"
+               "2020.json",
+               0);
+  CHECK(r && r->rec.runId && strcmp(r->rec.runId->s, "cf1") == 0);
+  CHECK(r && r->rec.name && strcmp(r->rec.name->s, "cf1") == 0);
+  CHECK(r && !(r->rec.h.present & (1u << ACR_RUN_SYSTEMDATA)));
+  CHECK(r && r->env_unknown == NULL && r->rec.h.unknown == NULL);
+  acr_run_release(r);
+  /* the same in strict mode: the TaskRun's own keys are not errors */
+  r = load_run("real-payloads/"
+               "azure-cli_test_acr_taskrun_2019-06-01-preview_get_taskrun_"
+               "2020.json",
+               1);
+  CHECK(r && r->rec.runId && strcmp(r->rec.runId->s, "cf1") == 0);
+  acr_run_release(r);
+  /* runResult beside properties (the 2019-06-01-preview quirk) */
+  r = load_run("spec-examples/2019-06-01-preview_TaskRuns_Get.json", 0);
+  CHECK(r && r->rec.runId && strcmp(r->rec.runId->s, "yd1") == 0);
+  CHECK(r && r->rec.platform &&
+        r->rec.platform->os.code == ACR_OS_LINUX); /* "linux" */
+  acr_run_release(r);
+  r = load_run("spec-examples/2019-06-01-preview_TaskRuns_Get.json", 1);
+  CHECK(r && r->rec.runId && strcmp(r->rec.runId->s, "yd1") == 0);
+  acr_run_release(r);
+  /* osType quirk kept as unknown fields of platform */
+  r = load_run("spec-examples/2018-09-01_Runs_Update_200.json", 0);
+  CHECK(r && r->rec.platform &&
+        unknown_get(r->rec.platform->h.unknown, "osType") &&
+        strcmp(unknown_get(r->rec.platform->h.unknown, "osType"),
+               "\"Linux\"") == 0);
+  acr_run_release(r);
+  r = load_run("spec-examples/2018-09-01_Runs_Update_200.json", 1);
+  CHECK(r == NULL);
+  /* explicit nulls: absent */
+  r = load_run("real-payloads/"
+               "azure-cli_test_acr_task_2018-09-01_scheduleRun_queued.json",
+               0);
+  CHECK(r && !(r->rec.h.present & (1u << ACR_RUN_RUNTYPE)) &&
+        !(r->rec.h.present & (1u << ACR_RUN_PLATFORM)) &&
+        (r->rec.h.present & (1u << ACR_RUN_ISARCHIVEENABLED)));
+  acr_run_release(r);
+  CHECK(CT.live == 0);
+}
+
+/* ---- JSONTestSuite ------------------------------------------------------- */
+
+/* n_ files whose only fault is nesting beyond any sane limit: rejected as
+ * ELIMIT before the (missing) end is reached. */
+static int too_deep_file(const char *name) {
+  return strcmp(name, "n_structure_100000_opening_arrays.json") == 0 ||
+         strcmp(name, "n_structure_open_array_object.json") == 0;
+}
+
+static void test_jsontestsuite(void) {
+  char dir[1200], path[1400];
+  char **names;
+  int n, i, ny = 0, nn = 0;
+  snprintf(dir, sizeof dir, "%s/jsontestsuite", FIX);
+  names = list_dir(dir, &n);
+  CHECKF(n > 0, "no files in %s", dir);
+  for (i = 0; i < n; i++) {
+    size_t len, wlen;
+    char *src, *w;
+    acr_run *r = NULL;
+    acr_runlist *l = NULL;
+    acr_error e;
+    acr_status st;
+    acr_buf mini;
+    static const char pre[] = "{\"runId\":\"x\",\"extra\": ";
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    src = read_file(path, &len);
+    if (!src) continue;
+    wlen = sizeof pre - 1 + len + 1;
+    w = (char *)malloc(wlen);
+    memcpy(w, pre, sizeof pre - 1);
+    memcpy(w + sizeof pre - 1, src, len);
+    w[wlen - 1] = '}';
+    acr_buf_init(&mini, &A);
+    if (names[i][0] == 'y') {
+      ny++;
+      st = acr_json_validate(src, len, 0, &mini, &e);
+      CHECKF(st == ACR_OK, "%s: %s", names[i], e.message);
+      st = dec(w, wlen, 0, &r, &l, &e);
+      CHECKF(st == ACR_OK && r, "%s: %s", names[i], e.message);
+      if (r) {
+        const char *x = unknown_get(r->rec.h.unknown, "extra");
+        char *out;
+        acr_run *r2 = NULL;
+        acr_runlist *l2 = NULL;
+        CHECKF(x && strlen(x) <= mini.len && memcmp(x, mini.p, mini.len) == 0,
+               "%s: stored %s", names[i], x ? x : "(none)");
+        /* the minified text is valid JSON and a fixed point */
+        {
+          acr_buf m2;
+          acr_buf_init(&m2, &A);
+          CHECK(acr_json_validate(mini.p, mini.len, 0, &m2, &e) == ACR_OK &&
+                m2.len == mini.len && memcmp(m2.p, mini.p, m2.len) == 0);
+          acr_buf_free(&m2);
+        }
+        out = enc_run(r, ACR_PROFILE_FULL, "  ");
+        CHECKF(out && decs(out, 0, &r2, &l2, &e) == ACR_OK && r2 &&
+                   acr_run_equal(r, r2),
+               "%s: pretty round trip", names[i]);
+        acr_run_release(r2);
+        free(out);
+      }
+      /* strict: an unknown field */
+      acr_run_release(r);
+      r = NULL;
+      CHECK(dec(w, wlen, 1, &r, &l, &e) == ACR_ESCHEMA);
+    } else if (names[i][0] == 'n') {
+      acr_status want = too_deep_file(names[i]) ? ACR_ELIMIT : ACR_ESYNTAX;
+      nn++;
+      st = acr_json_validate(src, len, 0, &mini, &e);
+      CHECKF(st == want, "%s: validate gave %d", names[i], st);
+      st = dec(w, wlen, 0, &r, &l, &e);
+      CHECKF(st == want && !r && !l, "%s: wrapped gave %d", names[i], st);
+      st = dec(src, len, 0, &r, &l, &e);
+      CHECKF(st == want && !r && !l, "%s: alone gave %d (%s)", names[i], st,
+             e.message);
+      if (too_deep_file(names[i])) { /* without the limit: syntax */
+        acr_decode_opts o;
+        o.strict = 0;
+        o.max_depth = 1000000;
+        st = acr_json_decode(w, wlen, &o, &A, &r, &l, &e);
+        CHECKF(st == ACR_ESYNTAX, "%s: deep gave %d", names[i], st);
+        CHECK(acr_json_validate(src, len, 1000000, NULL, &e) == ACR_ESYNTAX);
+      }
+      CHECK(e.message[0] != '\0' && strchr(e.message, '\n') == NULL);
+    }
+    acr_run_release(r);
+    acr_runlist_free(l);
+    acr_buf_free(&mini);
+    free(w);
+    free(src);
+  }
+  CHECK(ny > 90 && nn > 100);
+  free_names(names, n);
+  CHECK(CT.live == 0);
+}
+
+/* ---- error reports ------------------------------------------------------- */
+
+static void expect_err(const char *text, int strict, acr_status kind,
+                       const char *path, long line, long col,
+                       const char *msgpart) {
+  acr_run *r = (acr_run *)1;
+  acr_runlist *l = (acr_runlist *)1;
+  acr_error e;
+  acr_status st = decs(text, strict, &r, &l, &e);
+  CHECKF(st == kind, "%s: got %d (%s)", text, st, e.message);
+  CHECK(r == NULL && l == NULL);
+  CHECK(e.kind == kind);
+  if (path) CHECKF(strcmp(e.path, path) == 0, "path '%s' != '%s'", e.path, path);
+  if (line) CHECKF(e.line == line && e.column == col,
+                   "at %ld:%ld, want %ld:%ld (%s)", e.line, e.column, line,
+                   col, e.message);
+  if (msgpart)
+    CHECKF(strstr(e.message, msgpart) != NULL, "message '%s' lacks '%s'",
+           e.message, msgpart);
+  CHECK(strchr(e.message, '\n') == NULL);
+}
+
+static void test_errors(void) {
+  expect_err("{\n  \"properties\": {\n    \"runId\": \"a\",\n"
+             "    \"status\": \"Bogus\"\n  }\n}",
+             1, ACR_ESCHEMA, "properties.status", 4, 15,
+             "properties.status: invalid value \"Bogus\" for RunStatus "
+             "(expected one of Queued, Started, Running, Succeeded, Failed, "
+             "Canceled, Error, Timeout) at line 4, column 15");
+  expect_err("{\"value\":[{\"runId\":\"a\"},{\"runId\":\"b\"},\n"
+             "{\"properties\":{\"status\":\"Bogus\"}}]}",
+             1, ACR_ESCHEMA, "value[3].properties.status", 2, 25, NULL);
+  expect_err("[{},{\"status\":\"Bogus\"}]", 1, ACR_ESCHEMA, "[2].status", 1,
+             15, NULL);
+  expect_err("{\"createTime\": \"2018-13-01T00:00:00Z\"}", 0, ACR_ESCHEMA,
+             "createTime", 1, 16, "invalid date-time");
+  expect_err("{\"createTime\": \"yesterday\"}", 0, ACR_ESCHEMA, "createTime",
+             1, 16,
+             "createTime: invalid date-time \"yesterday\": expected 4-digit "
+             "year at character 1 at line 1, column 16");
+  expect_err("{\"properties\":{\"imageUpdateTrigger\":{\"timestamp\":\"x\"}}}",
+             0, ACR_ESCHEMA, "properties.imageUpdateTrigger.timestamp", 0, 0,
+             NULL);
+  expect_err("{\"runId\": 5}", 0, ACR_ESCHEMA, "runId", 1, 11,
+             "runId: expected a string, found a number at line 1, column 11");
+  expect_err("{\"isArchiveEnabled\": \"yes\"}", 0, ACR_ESCHEMA,
+             "isArchiveEnabled", 1, 22, "expected a boolean, found a string");
+  expect_err("{\"platform\": []}", 0, ACR_ESCHEMA, "platform", 1, 14,
+             "expected an object, found an array");
+  expect_err("{\"outputImages\": {}}", 0, ACR_ESCHEMA, "outputImages", 1, 18,
+             "expected an array, found an object");
+  expect_err("{\"outputImages\": [{}, 5]}", 0, ACR_ESCHEMA, "outputImages[2]",
+             1, 23, "expected an object, found a number");
+  expect_err("{\"customRegistries\": [\"a\", null]}", 0, ACR_ESCHEMA,
+             "customRegistries[2]", 1, 28, "expected a string, found null");
+  expect_err("{\"agentConfiguration\": {\"cpu\": 2.5}}", 0, ACR_ESCHEMA,
+             "agentConfiguration.cpu", 1, 32,
+             "expected an integer, found 2.5");
+  expect_err("{\"agentConfiguration\": {\"cpu\": 1e10}}", 0, ACR_ESCHEMA,
+             "agentConfiguration.cpu", 1, 32, "out of the int32 range");
+  expect_err("{\"agentConfiguration\": {\"cpu\": -2147483649}}", 0,
+             ACR_ESCHEMA, "agentConfiguration.cpu", 0, 0, NULL);
+  expect_err("{\"agentConfiguration\": {\"cpu\": 2147483648}}", 0,
+             ACR_ESCHEMA, "agentConfiguration.cpu", 0, 0, NULL);
+  expect_err("{\"agentConfiguration\": {\"cpu\": \"2\"}}", 0, ACR_ESCHEMA,
+             "agentConfiguration.cpu", 0, 0,
+             "expected an integer, found a string");
+  expect_err("{\"agentConfiguration\": {\"cpu\": 0.1e1000000000000}}", 0,
+             ACR_ESCHEMA, "agentConfiguration.cpu", 0, 0, NULL);
+  expect_err("{\"agentConfiguration\": {\"cpu\": 1e-1}}", 0, ACR_ESCHEMA,
+             "agentConfiguration.cpu", 0, 0, NULL);
+  expect_err("{\"runId\": \"\\uD800\"}", 0, ACR_ESYNTAX, "runId", 1, 12,
+             "lone surrogate");
+  expect_err("{\"runId\": \"\\uDC00\\uD800\"}", 0, ACR_ESYNTAX, NULL, 1, 12,
+             "lone surrogate");
+  expect_err("{\"runId\": \"ab\xC3\x28\"}", 0, ACR_ESYNTAX, "runId", 1, 14,
+             "syntax error at line 1, column 14: invalid UTF-8 in string");
+  expect_err("{\"runId\": \"\xC0\xAF\"}", 0, ACR_ESYNTAX, NULL, 1, 12,
+             "invalid UTF-8"); /* overlong */
+  expect_err("{\"runId\": \"\xED\xA0\x80\"}", 0, ACR_ESYNTAX, NULL, 1, 12,
+             "invalid UTF-8"); /* surrogate in UTF-8 */
+  expect_err("{\"runId\": \"\xF4\x90\x80\x80\"}", 0, ACR_ESYNTAX, NULL, 1, 12,
+             "invalid UTF-8"); /* > U+10FFFF */
+  expect_err("{\"runId\": \"\xE2\x82\"}", 0, ACR_ESYNTAX, NULL, 1, 12,
+             "invalid UTF-8"); /* truncated */
+  expect_err("{\"runId\": \"a\tb\"}", 0, ACR_ESYNTAX, NULL, 1, 13,
+             "control character");
+  expect_err("{\n  \"runId\": \"x\"\n  x}", 0, ACR_ESYNTAX, NULL, 3, 3,
+             "syntax error at line 3, column 3: expected ',' or '}' after "
+             "object member, found 'x'");
+  expect_err("\xEF\xBB\xBF{}", 0, ACR_ESYNTAX, NULL, 1, 1, "byte 0xEF");
+  expect_err("", 0, ACR_ESYNTAX, "", 1, 1, "found end of input");
+  expect_err("  \n ", 0, ACR_ESYNTAX, "", 2, 2, NULL);
+  expect_err("5", 0, ACR_ESCHEMA, "", 1, 1, "found a number");
+  expect_err("5 x", 0, ACR_ESYNTAX, "", 1, 3, NULL);
+  expect_err("{} {}", 0, ACR_ESYNTAX, "", 1, 4, "end of input");
+  /* a syntax error after a schema error wins */
+  expect_err("{\"runId\": 5, \"x\": tru}", 0, ACR_ESYNTAX, NULL, 1, 19, NULL);
+  expect_err("{\"runId\": 5, \"x\": 1}  ]", 0, ACR_ESYNTAX, NULL, 1, 23,
+             NULL);
+  /* strict: unknown fields and duplicates */
+  expect_err("{\"runID\": \"a\"}", 1, ACR_ESCHEMA, "runID", 1, 2,
+             "unknown field \"runID\" in Run (did you mean \"runId\"?)");
+  expect_err("{\"properties\":{\"platform\":{\"osType\":\"Linux\"}}}", 1,
+             ACR_ESCHEMA, "properties.platform.osType", 1, 28,
+             "in PlatformProperties");
+  expect_err("{\"runId\": \"a\", \"runId\": \"b\"}", 1, ACR_ESCHEMA, "runId",
+             1, 16, "duplicate key \"runId\"");
+  expect_err("{\"value\": [], \"nextLink\": \"a\", \"odata\": 1}", 1,
+             ACR_ESCHEMA, "odata", 1, 32, "in RunListResult");
+  expect_err("{\"nextLink\": 5, \"value\": []}", 0, ACR_ESCHEMA, "nextLink",
+             1, 14, "expected a string");
+  /* depth */
+  {
+    size_t n = 100000, i;
+    char *deep = (char *)malloc(n * 2 + 64);
+    char *q = deep;
+    acr_run *r;
+    acr_runlist *l;
+    acr_error e;
+    acr_decode_opts o;
+    q += sprintf(q, "{\"runId\":\"x\",\"extra\":");
+    for (i = 0; i < n; i++) *q++ = '[';
+    for (i = 0; i < n; i++) *q++ = ']';
+    *q++ = '}';
+    CHECK(dec(deep, (size_t)(q - deep), 0, &r, &l, &e) == ACR_ELIMIT);
+    CHECKF(strstr(e.message, "nesting deeper than 512") != NULL, "%s",
+           e.message);
+    CHECK(e.line == 1 && e.column == 21 + 512 && strcmp(e.path, "extra") == 0);
+    o.strict = 0;
+    o.max_depth = 200000;
+    CHECK(acr_json_decode(deep, (size_t)(q - deep), &o, &A, &r, &l, &e) ==
+          ACR_OK && r);
+    acr_run_release(r);
+    CHECK(dec(deep + 21, n * 2, 0, &r, &l, &e) == ACR_ELIMIT);
+    /* 511 arrays inside the run object: depth 512, allowed */
+    q = deep;
+    q += sprintf(q, "{\"x\":");
+    for (i = 0; i < 511; i++) *q++ = '[';
+    for (i = 0; i < 511; i++) *q++ = ']';
+    *q++ = '}';
+    CHECK(dec(deep, (size_t)(q - deep), 0, &r, &l, &e) == ACR_OK);
+    acr_run_release(r);
+    deep[5] = '{'; /* {"x":{[[... -> object at 2, arrays up to 513 */
+    CHECK(dec(deep, (size_t)(q - deep), 0, &r, &l, &e) == ACR_ESYNTAX ||
+          e.kind == ACR_ELIMIT);
+    free(deep);
+  }
+  CHECK(CT.live == 0);
+}
+
+/* Every proper prefix of a document is an error, and never a crash. */
+static void test_truncation(void) {
+  static const char *const files[] = {
+      "spec-examples/2019-06-01-preview_Runs_Get.json",
+      "spec-examples/2019-06-01-preview_TaskRuns_List.json",
+      ("real-payloads/azure-cli_test_acr_task_2019-06-01-preview_update_run_"
+       "patch_2020.json"),
+      "real-payloads/azure-cli_test_acr_task_2019-04-01_list_runs.json"};
+  size_t k;
+  for (k = 0; k < sizeof files / sizeof *files; k++) {
+    char path[1400];
+    size_t len, cut;
+    char *src;
+    int bad = 0;
+    snprintf(path, sizeof path, "%s/%s", FIX, files[k]);
+    src = read_file(path, &len);
+    CHECK(src != NULL);
+    if (!src) continue;
+    while (len > 0 && (src[len - 1] == '\n' || src[len - 1] == ' ' ||
+                       src[len - 1] == '\r'))
+      len--;
+    for (cut = 0; cut < len; cut++) {
+      char *t = (char *)malloc(cut ? cut : 1); /* exact size: ASan sees overreads */
+      acr_run *r;
+      acr_runlist *l;
+      acr_error e;
+      acr_status st;
+      memcpy(t, src, cut);
+      st = dec(t, cut, 0, &r, &l, &e);
+      if (st == ACR_OK || r || l || (st != ACR_ESYNTAX)) bad++;
+      st = dec(t, cut, 1, &r, &l, &e);
+      if (st == ACR_OK || r || l) bad++;
+      free(t);
+    }
+    CHECKF(bad == 0, "%s: %d prefixes misjudged", files[k], bad);
+    free(src);
+  }
+  CHECK(CT.live == 0);
+}
+
+/* ---- shapes -------------------------------------------------------------- */
+
+static void test_shapes(void) {
+  acr_run *r;
+  acr_runlist *l;
+  acr_error e;
+  char *out;
+  /* RunListResult with nextLink and an unknown key */
+  CHECK(decs("{\"value\":[{\"runId\":\"a\"},{\"properties\":{\"runId\":\"b\"}}],"
+             "\"nextLink\":\"https://x/runs?$skiptoken=1\",\"odata\":{\"a\": "
+             "[1, 2]}}",
+             0, &r, &l, &e) == ACR_OK);
+  CHECK(r == NULL && l && l->n == 2);
+  if (l) {
+    CHECK(l->nextLink && strcmp(l->nextLink->s, "https://x/runs?$skiptoken=1") == 0);
+    CHECK(unknown_get(l->unknown, "odata") &&
+          strcmp(unknown_get(l->unknown, "odata"), "{\"a\":[1,2]}") == 0);
+    CHECK(l->runs[0]->shape == ACR_SHAPE_BARE &&
+          l->runs[1]->shape == ACR_SHAPE_ENVELOPE);
+    out = enc_list(l, ACR_PROFILE_FULL, NULL);
+    CHECKF(out && strcmp(out, "{\"value\":[{\"runId\":\"a\"},{\"properties\":{"
+                             "\"runId\":\"b\"}}],\"nextLink\":\"https://x/"
+                             "runs?$skiptoken=1\",\"odata\":{\"a\":[1,2]}}") ==
+                      0,
+           "%s", out);
+    free(out);
+    out = enc_list(l, ACR_PROFILE_FULL, "  ");
+    CHECKF(out && strcmp(out, "{\n  \"value\": [\n    {\n      \"runId\": \"a\"\n"
+                             "    },\n    {\n      \"properties\": {\n        "
+                             "\"runId\": \"b\"\n      }\n    }\n  ],\n  "
+                             "\"nextLink\": \"https://x/runs?$skiptoken=1\",\n"
+                             "  \"odata\": {\n    \"a\": [\n      1,\n      2\n"
+                             "    ]\n  }\n}") == 0,
+           "%s", out);
+    free(out);
+    acr_runlist_free(l);
+  }
+  /* keys before "value": read again as a list */
+  CHECK(decs("{\"nextLink\":\"n\",\"status\":\"Bogus\",\"value\":[{\"runId\":\"a\"}]}",
+             0, &r, &l, &e) == ACR_OK && l && l->n == 1 && l->nextLink &&
+        unknown_get(l->unknown, "status"));
+  acr_runlist_free(l);
+  CHECK(decs("{\"odata\":1,\"value\":[{\"runId\":\"a\"}]}", 1, &r, &l, &e) ==
+        ACR_ESCHEMA && strcmp(e.path, "odata") == 0);
+  CHECK(decs("{\"nextLink\":\"n\",\"value\":[]}", 1, &r, &l, &e) == ACR_OK &&
+        l && l->n == 0);
+  acr_runlist_free(l);
+  /* "value" that is not an array: an unknown field of a run */
+  CHECK(decs("{\"value\":5}", 0, &r, &l, &e) == ACR_OK && r &&
+        unknown_get(r->rec.h.unknown, "value"));
+  acr_run_release(r);
+  /* bare array */
+  CHECK(decs(" [ {\"runId\":\"a\"} , {\"runId\":\"b\",\"id\":\"/x\"} ] ", 0, &r,
+             &l, &e) == ACR_OK && l && l->n == 2 && !l->nextLink);
+  if (l) {
+    CHECK(l->runs[1]->shape == ACR_SHAPE_FLAT);
+    acr_runlist_free(l);
+  }
+  CHECK(decs("[]", 0, &r, &l, &e) == ACR_OK && l && l->n == 0);
+  acr_runlist_free(l);
+  /* task runs, both shapes, and in a list */
+  CHECK(decs("{\"type\":\"t\",\"properties\":{\"provisioningState\":\"Succeeded\","
+             "\"runRequest\":{\"type\":\"X\"}},\"runResult\":{\"properties\":{"
+             "\"runId\":\"r1\"},\"name\":\"r1\"},\"location\":\"w\"}",
+             1, &r, &l, &e) == ACR_OK && r && r->rec.runId &&
+        strcmp(r->rec.runId->s, "r1") == 0 &&
+        !(r->rec.h.present & (1u << ACR_RUN_PROVISIONINGSTATE)) &&
+        !r->env_unknown);
+  acr_run_release(r);
+  CHECK(decs("{\"properties\":{\"runResult\":{\"runId\":\"r2\"},\"forceUpdateTag\":"
+             "\"x\"},\"identity\":{\"type\":\"None\"}}",
+             0, &r, &l, &e) == ACR_OK && r && r->rec.runId &&
+        strcmp(r->rec.runId->s, "r2") == 0 && r->shape == ACR_SHAPE_BARE &&
+        !r->rec.h.unknown);
+  acr_run_release(r);
+  CHECK(decs("{\"value\":[{\"runResult\":{\"runId\":\"a\"}},{\"runId\":\"b\"}]}",
+             1, &r, &l, &e) == ACR_OK && l && l->n == 2 &&
+        strcmp(l->runs[0]->rec.runId->s, "a") == 0);
+  acr_runlist_free(l);
+  /* errors inside runResult are reported with their path */
+  expect_err("{\"x\":1,\"runResult\":{\"properties\":{\"status\":\"Bogus\"}}}", 1,
+             ACR_ESCHEMA, "runResult.properties.status", 1, 44, NULL);
+  /* a TaskRun's non-Run parts are only checked to be JSON */
+  expect_err("{\"runRequest\":{\"a\":tru},\"runResult\":{}}", 1, ACR_ESYNTAX,
+             NULL, 0, 0, NULL);
+  /* runResult that is not an object: an ordinary unknown field */
+  CHECK(decs("{\"runResult\":null,\"runId\":\"a\"}", 0, &r, &l, &e) == ACR_OK &&
+        r && unknown_get(r->rec.h.unknown, "runResult"));
+  acr_run_release(r);
+  /* Azure CLI flat shape */
+  CHECK(decs("{\"id\":\"/s/x\",\"name\":\"cf2\",\"runId\":\"cf2\",\"status\":"
+             "\"succeeded\",\"resourceGroup\":\"rg\",\"type\":\"t\"}",
+             0, &r, &l, &e) == ACR_OK && r);
+  if (r) {
+    CHECK(r->shape == ACR_SHAPE_FLAT && !r->has_properties);
+    CHECK(r->rec.h.unknown == NULL &&
+          strcmp(unknown_get(r->env_unknown, "resourceGroup"), "\"rg\"") == 0);
+    CHECK(r->rec.status.code == ACR_RUNSTATUS_SUCCEEDED);
+    out = enc_run(r, ACR_PROFILE_FULL, NULL);
+    CHECKF(out && strcmp(out, "{\"id\":\"/s/x\",\"name\":\"cf2\",\"type\":\"t\","
+                             "\"properties\":{\"runId\":\"cf2\",\"status\":"
+                             "\"Succeeded\"},\"resourceGroup\":\"rg\"}") == 0,
+           "%s", out);
+    free(out);
+    out = enc_run(r, ACR_PROFILE_REQUEST, NULL);
+    CHECKF(out && strcmp(out, "{\"runId\":\"cf2\",\"status\":\"Succeeded\"}") ==
+                      0,
+           "%s", out);
+    free(out);
+    acr_run_release(r);
+  }
+  /* envelope: unknown keys at both levels */
+  CHECK(decs("{\"location\":\"w\",\"properties\":{\"runId\":\"a\",\"x\":[ 1 ,"
+             "{ \"k\" : \"v \\\" \" } ]},\"id\":\"i\"}",
+             0, &r, &l, &e) == ACR_OK && r);
+  if (r) {
+    CHECK(r->shape == ACR_SHAPE_ENVELOPE && r->has_properties);
+    CHECK(strcmp(unknown_get(r->env_unknown, "location"), "\"w\"") == 0);
+    CHECK(strcmp(unknown_get(r->rec.h.unknown, "x"),
+                 "[1,{\"k\":\"v \\\" \"}]") == 0);
+    out = enc_run(r, ACR_PROFILE_FULL, NULL);
+    CHECKF(out && strcmp(out, "{\"id\":\"i\",\"properties\":{\"runId\":\"a\","
+                             "\"x\":[1,{\"k\":\"v \\\" \"}]},\"location\":"
+                             "\"w\"}") == 0,
+           "%s", out);
+    free(out);
+    acr_run_release(r);
+  }
+  /* "properties": {} is a present, empty properties object */
+  CHECK(decs("{\"properties\":{}}", 0, &r, &l, &e) == ACR_OK && r &&
+        r->shape == ACR_SHAPE_ENVELOPE && r->has_properties);
+  out = r ? enc_run(r, ACR_PROFILE_FULL, NULL) : NULL;
+  CHECK(out && strcmp(out, "{\"properties\":{}}") == 0);
+  free(out);
+  acr_run_release(r);
+  /* bare: unknown keys belong to the properties level */
+  CHECK(decs("{\"runId\":\"a\",\"zzz\":true}", 0, &r, &l, &e) == ACR_OK && r &&
+        r->shape == ACR_SHAPE_BARE && !r->env_unknown &&
+        unknown_get(r->rec.h.unknown, "zzz"));
+  acr_run_release(r);
+  CHECK(decs("{}", 0, &r, &l, &e) == ACR_OK && r && r->shape == ACR_SHAPE_BARE);
+  out = r ? enc_run(r, ACR_PROFILE_FULL, "  ") : NULL;
+  CHECK(out && strcmp(out, "{}") == 0);
+  free(out);
+  acr_run_release(r);
+  CHECK(CT.live == 0);
+}
+
+/* ---- values, duplicates, nulls, escapes ---------------------------------- */
+
+static void test_values(void) {
+  acr_run *r;
+  acr_runlist *l;
+  acr_error e;
+  char *out;
+  static const char *const cpus[] = {"2", "2.0", "2e0", "20e-1", "0.2E+1",
+                                     "-0", "2147483647", "-2147483648",
+                                     "0.0e-5", "214748364.7e1"};
+  static const int32_t want[] = {2, 2, 2, 2, 2, 0, 2147483647,
+                                 (-2147483647 - 1), 0, 2147483647};
+  size_t i;
+  for (i = 0; i < sizeof cpus / sizeof *cpus; i++) {
+    char doc[128];
+    snprintf(doc, sizeof doc, "{\"agentConfiguration\":{\"cpu\":%s}}", cpus[i]);
+    CHECKF(decs(doc, 1, &r, &l, &e) == ACR_OK && r &&
+               r->rec.agentConfiguration->cpu == want[i],
+           "%s: %s", cpus[i], e.message);
+    if (r) {
+      out = enc_run(r, ACR_PROFILE_FULL, NULL);
+      snprintf(doc, sizeof doc, "{\"agentConfiguration\":{\"cpu\":%ld}}",
+               (long)want[i]);
+      CHECKF(out && strcmp(out, doc) == 0, "%s", out);
+      free(out);
+    }
+    acr_run_release(r);
+  }
+  /* nulls are absent; last key wins */
+  CHECK(decs("{\"task\":\"t\",\"task\":null,\"status\":\"Queued\",\"status\":"
+             "\"RUNNING\",\"x\":1,\"y\":2,\"x\":[3]}",
+             0, &r, &l, &e) == ACR_OK && r);
+  if (r) {
+    CHECK(!(r->rec.h.present & (1u << ACR_RUN_TASK)));
+    CHECK(r->rec.status.code == ACR_RUNSTATUS_RUNNING);
+    CHECK(r->rec.h.unknown && r->rec.h.unknown->n == 4 &&
+          strcmp(((acr_str *)r->rec.h.unknown->items[0])->s, "x") == 0 &&
+          strcmp(((acr_str *)r->rec.h.unknown->items[1])->s, "[3]") == 0);
+    out = enc_run(r, ACR_PROFILE_FULL, NULL);
+    CHECKF(out && strcmp(out, "{\"status\":\"Running\",\"x\":[3],\"y\":2}") == 0,
+           "%s", out);
+    free(out);
+    acr_run_release(r);
+  }
+  /* unknown enum values kept raw; strict refuses */
+  CHECK(decs("{\"platform\":{\"os\":\"Plan9\",\"architecture\":\"ARM64\"}}", 0,
+             &r, &l, &e) == ACR_OK && r);
+  if (r) {
+    size_t n;
+    CHECK(r->rec.platform->os.code == ACR_ENUM_UNKNOWN &&
+          strcmp(acr_enum_text(F(&acr_type_platform, "os"),
+                               &r->rec.platform->os, &n),
+                 "Plan9") == 0);
+    CHECK(r->rec.platform->architecture.code == ACR_ARCHITECTURE_ARM64);
+    out = enc_run(r, ACR_PROFILE_FULL, NULL);
+    CHECK(out && strcmp(out, "{\"platform\":{\"os\":\"Plan9\",\"architecture\":"
+                             "\"arm64\"}}") == 0);
+    free(out);
+    acr_run_release(r);
+  }
+  /* escapes: keys and values */
+  CHECK(decs("{\"run\\u0049d\":\"a\\u00e9\\ud83d\\ude00\\n\\/\\\"\",\"task\":"
+             "\"\\u0000x\",\"k\\ney\":1}",
+             0, &r, &l, &e) == ACR_OK && r);
+  if (r) {
+    CHECK(r->rec.runId &&
+          strcmp(r->rec.runId->s, "a\xC3\xA9\xF0\x9F\x98\x80\n/\"") == 0);
+    CHECK(r->rec.task && r->rec.task->len == 2 && r->rec.task->s[0] == 0);
+    CHECK(unknown_get(r->rec.h.unknown, "k\ney") != NULL);
+    out = enc_run(r, ACR_PROFILE_FULL, NULL);
+    CHECKF(out && strcmp(out, "{\"runId\":\"a\xC3\xA9\xF0\x9F\x98\x80\\n/"
+                              "\\\"\",\"task\":\"\\u0000x\",\"k\\ney\":1}") ==
+                      0,
+           "%s", out);
+    free(out);
+    acr_run_release(r);
+  }
+  /* the path of an escaped key is unescaped */
+  expect_err("{\"st\\u0061tus\":1}", 0, ACR_ESCHEMA, "status", 1, 16, NULL);
+  /* a long string (SWAR scanning across every alignment) */
+  {
+    char doc[400];
+    int k;
+    for (k = 0; k < 40; k++) {
+      int m;
+      char *q = doc;
+      q += sprintf(q, "{\"runId\":\"");
+      for (m = 0; m < k; m++) *q++ = (char)('a' + m % 26);
+      q += sprintf(q, "\xC3\xA9\\t%.*s\"}", k, "0123456789012345678901234567890123456789");
+      CHECK(decs(doc, 0, &r, &l, &e) == ACR_OK && r &&
+            r->rec.runId->len == (uint32_t)(2 * k + 3));
+      acr_run_release(r);
+    }
+  }
+  CHECK(CT.live == 0);
+}
+
+/* ---- writer -------------------------------------------------------------- */
+
+static void test_writer(void) {
+  acr_buf b;
+  acr_run *r;
+  acr_runlist *l;
+  acr_error e;
+  char *out;
+  acr_buf_init(&b, &A);
+  CHECK(acr_json_write_string(&b, "a\"b\\c\n\t\r\b\f\x01\x1f\x7f\xC3\xA9", 15) ==
+        ACR_OK);
+  {
+    static const char want[] =
+        "\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\xC3\xA9\"";
+    CHECKF(b.len == sizeof want - 1 && memcmp(b.p, want, b.len) == 0, "%.*s",
+           (int)b.len, b.p);
+  }
+  b.len = 0;
+  CHECK(acr_json_write_string(&b, "", 0) == ACR_OK && b.len == 2);
+  acr_buf_free(&b);
+
+  CHECK(decs("{\"properties\":{\"runId\":\"a\",\"runErrorMessage\":\"m\","
+             "\"isArchiveEnabled\":true,\"logArtifact\":{\"tag\":\"t\"},"
+             "\"platform\":{\"os\":\"linux\",\"q\":1},\"customRegistries\":[],"
+             "\"outputImages\":[{}],\"zz\":null},\"systemData\":{\"createdBy\":"
+             "\"u\"},\"name\":\"a\"}",
+             0, &r, &l, &e) == ACR_OK && r);
+  if (r) {
+    out = enc_run(r, ACR_PROFILE_REQUEST, NULL);
+    CHECKF(out && strcmp(out, "{\"runId\":\"a\",\"outputImages\":[{}],"
+                             "\"platform\":{\"os\":\"Linux\"},"
+                             "\"customRegistries\":[],\"isArchiveEnabled\":"
+                             "true}") == 0,
+           "%s", out);
+    free(out);
+    out = enc_run(r, ACR_PROFILE_UPDATE, NULL);
+    CHECK(out && strcmp(out, "{\"isArchiveEnabled\":true}") == 0);
+    free(out);
+    out = enc_run(r, ACR_PROFILE_UPDATE, "  ");
+    CHECK(out && strcmp(out, "{\n  \"isArchiveEnabled\": true\n}") == 0);
+    free(out);
+    out = enc_run(r, ACR_PROFILE_FULL, NULL);
+    CHECKF(out && strcmp(out, "{\"name\":\"a\",\"systemData\":{\"createdBy\":"
+                             "\"u\"},\"properties\":{\"runId\":\"a\","
+                             "\"outputImages\":[{}],\"platform\":{\"os\":"
+                             "\"Linux\",\"q\":1},\"customRegistries\":[],"
+                             "\"runErrorMessage\":\"m\",\"logArtifact\":{"
+                             "\"tag\":\"t\"},\"isArchiveEnabled\":true,\"zz\":"
+                             "null}}") == 0,
+           "%s", out);
+    free(out);
+    out = enc_run(r, ACR_PROFILE_FULL, "\t");
+    CHECKF(out && strcmp(out, "{\n\t\"name\": \"a\",\n\t\"systemData\": {\n\t\t"
+                             "\"createdBy\": \"u\"\n\t},\n\t\"properties\": "
+                             "{\n\t\t\"runId\": \"a\",\n\t\t\"outputImages\": "
+                             "[\n\t\t\t{}\n\t\t],\n\t\t\"platform\": {\n\t\t\t"
+                             "\"os\": \"Linux\",\n\t\t\t\"q\": 1\n\t\t},\n\t\t"
+                             "\"customRegistries\": [],\n\t\t"
+                             "\"runErrorMessage\": \"m\",\n\t\t\"logArtifact\":"
+                             " {\n\t\t\t\"tag\": \"t\"\n\t\t},\n\t\t"
+                             "\"isArchiveEnabled\": true,\n\t\t\"zz\": null\n"
+                             "\t}\n}") == 0,
+           "%s", out);
+    free(out);
+    acr_run_release(r);
+  }
+  CHECK(decs("{\"runId\":\"a\"}", 0, &r, &l, &e) == ACR_OK && r);
+  out = r ? enc_run(r, ACR_PROFILE_UPDATE, NULL) : NULL;
+  CHECK(out && strcmp(out, "{}") == 0);
+  free(out);
+  acr_run_release(r);
+  /* date-times come back exactly as written */
+  CHECK(decs("{\"createTime\":\"2019-08-28T20:20:52.8021125+00:00\","
+             "\"startTime\":\"2018-12-03T17:36:00-08:00\",\"finishTime\":"
+             "\"2018-01-25t05:13:51.618z\"}",
+             0, &r, &l, &e) == ACR_OK && r);
+  out = r ? enc_run(r, ACR_PROFILE_FULL, NULL) : NULL;
+  CHECKF(out && strcmp(out, "{\"createTime\":\"2019-08-28T20:20:52.8021125+00:00\","
+                           "\"startTime\":\"2018-12-03T17:36:00-08:00\","
+                           "\"finishTime\":\"2018-01-25t05:13:51.618z\"}") == 0,
+         "%s", out);
+  free(out);
+  acr_run_release(r);
+  /* validate: minifies, keeps strings; appends; leaves out alone on error */
+  acr_buf_init(&b, &A);
+  acr_buf_add(&b, "X", 1);
+  {
+    static const char in[] = " { \"a b\" : [ 1 , -2.5e+3, \"\\u00e9 \" ] } ";
+    static const char want[] = "X{\"a b\":[1,-2.5e+3,\"\\u00e9 \"]}";
+    CHECK(acr_json_validate(in, sizeof in - 1, 0, &b, &e) == ACR_OK);
+    CHECKF(b.len == sizeof want - 1 && memcmp(b.p, want, b.len) == 0, "%.*s",
+           (int)b.len, b.p);
+    CHECK(acr_json_validate("[1,]", 4, 0, &b, &e) == ACR_ESYNTAX &&
+          b.len == sizeof want - 1);
+  }
+  CHECK(e.line == 1 && e.column == 4 && e.offset == 3);
+  CHECK(acr_json_validate("[[[]]]", 6, 2, NULL, &e) == ACR_ELIMIT);
+  CHECK(acr_json_validate("[[]]", 4, 2, NULL, &e) == ACR_OK);
+  acr_buf_free(&b);
+  CHECK(CT.live == 0);
+}
+
+/* ---- out of memory ------------------------------------------------------- */
+
+static void test_oom(void) {
+  static const char *const docs[] = {
+      "{\"value\":[{\"properties\":{\"runId\":\"a\",\"status\":\"Bogus\","
+      "\"outputImages\":[{\"tag\":\"x\",\"u\":1},{}],\"customRegistries\":"
+      "[\"r\\n1\",\"r2\"],\"q\":[1,{\"a\":2}]},\"id\":\"i\",\"loc\":\"w\"},"
+      "{\"runId\":\"b\",\"resourceGroup\":\"rg\",\"id\":\"/x\"},"
+      "{\"properties\":{\"runResult\":{\"runId\":\"c\"}},\"x\":1}],"
+      "\"nextLink\":\"n\",\"o\":{}}",
+      "{\"nextLink\":\"n\",\"zz\":[1,2,3],\"value\":[{\"runId\":\"a\"}]}",
+      ("{\"x\":1,\"runResult\":{\"runId\":\"c\",\"systemData\":{\"createdAt\":"
+       "\"2020-01-01T00:00:00Z\"}}}"),
+      "[{\"runId\":\"a\",\"platform\":{\"os\":\"Linux\",\"k\":\"v\"}}]"};
+  size_t k;
+  for (k = 0; k < sizeof docs / sizeof *docs; k++) {
+    long n;
+    int ok = 0, bad = 0;
+    for (n = 1; n < 10000 && !ok; n++) {
+      acr_run *r = (acr_run *)1;
+      acr_runlist *l = (acr_runlist *)1;
+      acr_error e;
+      acr_status st;
+      ct_reset();
+      CT.fail_at = n;
+      st = acr_json_decode(docs[k], strlen(docs[k]), NULL, &A, &r, &l, &e);
+      if (st == ACR_OK) {
+        char *out;
+        ok = 1;
+        CT.fail_at = 0;
+        out = l ? enc_list(l, ACR_PROFILE_FULL, "  ")
+                : enc_run(r, ACR_PROFILE_FULL, "  ");
+        CHECK(out != NULL);
+        free(out);
+        acr_run_release(r);
+        acr_runlist_free(l);
+      } else if (st != ACR_EMEMORY || r || l || e.kind != ACR_EMEMORY ||
+                 strcmp(e.message, "not enough memory") != 0) {
+        bad++;
+      }
+      if (CT.live != 0) bad++;
+    }
+    CHECKF(ok && bad == 0, "doc %lu: ok %d bad %d after %ld", (unsigned long)k,
+           ok, bad, n);
+    CHECK(n > 3);
+  }
+  /* the writer: ACR_EMEMORY, and the buffer keeps what was written */
+  {
+    acr_run *r;
+    acr_runlist *l;
+    acr_error e;
+    ct_reset();
+    if (decs(docs[0], 0, &r, &l, &e) == ACR_OK) {
+      long n;
+      int ok = 0;
+      for (n = 1; n < 100 && !ok; n++) {
+        acr_buf b;
+        acr_encode_opts o;
+        acr_status st;
+        o.profile = ACR_PROFILE_FULL;
+        o.indent = " ";
+        acr_buf_init(&b, &A);
+        ct_reset();
+        CT.fail_at = n;
+        st = acr_json_encode_list(l, &o, &b);
+        CT.fail_at = 0;
+        if (st == ACR_OK) ok = 1;
+        else CHECK(st == ACR_EMEMORY);
+        acr_buf_free(&b);
+      }
+      CHECK(ok);
+      acr_runlist_free(l);
+    }
+  }
+  ct_reset();
+  CHECK(CT.live == 0);
+}
+
+/* ---- speed --------------------------------------------------------------- */
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int bench(long nruns) {
+  acr_buf b;
+  acr_allocator da = {acr_default_alloc, NULL};
+  long i;
+  double t0, best = 1e9, ebest = 1e9;
+  int k;
+  acr_buf_init(&b, &da);
+  acr_buf_add(&b, "{\"value\":[", 10);
+  for (i = 0; i < nruns; i++) {
+    char run[2048];
+    int n = snprintf(
+        run, sizeof run,
+        "%s{\"type\":\"Microsoft.ContainerRegistry/registries/runs\","
+        "\"properties\":{\"runId\":\"cf%ld\",\"status\":\"Succeeded\","
+        "\"lastUpdatedTime\":\"2019-06-18T02:08:33+00:00\",\"runType\":"
+        "\"QuickRun\",\"createTime\":\"2019-06-18T02:07:13.6036258+00:00\","
+        "\"startTime\":\"2019-06-18T02:07:13.7764761+00:00\",\"finishTime\":"
+        "\"2019-06-18T02:08:33.6753656+00:00\",\"outputImages\":[{"
+        "\"registry\":\"clireg000002.azurecr.io\",\"repository\":\"testtask\","
+        "\"tag\":\"v%ld\",\"digest\":\"sha256:90bf2f858cd4b367eb5414f332956d78f5"
+        "d8ca92c316b9b9865178bc2d8ab02b\"}],\"task\":\"testTask\","
+        "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"},"
+        "\"agentConfiguration\":{\"cpu\":2},\"provisioningState\":"
+        "\"Succeeded\",\"isArchiveEnabled\":false},\"id\":\"/subscriptions/"
+        "00000000-0000-0000-0000-000000000000/resourceGroups/clitest.rg000001/"
+        "providers/Microsoft.ContainerRegistry/registries/clireg000002/runs/"
+        "cf%ld\",\"name\":\"cf%ld\"}",
+        i ? "," : "", i, i, i, i);
+    acr_buf_add(&b, run, (size_t)n);
+  }
+  acr_buf_add(&b, "],\"nextLink\":\"https://x\"}", 25);
+  for (k = 0; k < 5; k++) {
+    acr_run *r;
+    acr_runlist *l;
+    acr_error e;
+    acr_buf o;
+    double t;
+    t0 = now();
+    if (acr_json_decode(b.p, b.len, NULL, &da, &r, &l, &e) != ACR_OK) {
+      fprintf(stderr, "bench: %s\n", e.message);
+      return 1;
+    }
+    t = now() - t0;
+    if (t < best) best = t;
+    acr_buf_init(&o, &da);
+    t0 = now();
+    acr_json_encode_list(l, NULL, &o);
+    t = now() - t0;
+    if (t < ebest) ebest = t;
+    if (k == 0)
+      printf("document %.1f MB, %ld runs, list memory %.1f MB, encoded %.1f MB\n",
+             b.len / 1e6, nruns, acr_runlist_memsize(l) / 1e6, o.len / 1e6);
+    acr_buf_free(&o);
+    acr_runlist_free(l);
+  }
+  printf("decode: %.1f ms, %.0f MB/s\n", best * 1e3, b.len / 1e6 / best);
+  printf("encode: %.1f ms, %.0f MB/s\n", ebest * 1e3, b.len / 1e6 / ebest);
+  acr_buf_free(&b);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  DIR *d;
+  if (argc > 1 && strcmp(argv[1], "--bench") == 0)
+    return bench(argc > 2 ? atol(argv[2]) : 100000);
+  if (argc > 1) snprintf(FIX, sizeof FIX, "%s", argv[1]);
+  else if ((d = opendir("tests/fixtures/spec-examples")) != NULL) {
+    closedir(d);
+    snprintf(FIX, sizeof FIX, "tests/fixtures");
+  } else {
+    snprintf(FIX, sizeof FIX, "/work/shared/fixtures");
+  }
+  test_fixture_dir("spec-examples");
+  test_fixture_dir("real-payloads");
+  test_fixture_facts();
+  test_jsontestsuite();
+  test_errors();
+  test_truncation();
+  test_shapes();
+  test_values();
+  test_writer();
+  test_oom();
+  printf("test_json: %d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
