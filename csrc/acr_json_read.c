@@ -770,6 +770,40 @@ static const acr_field *find_field(const acr_type *t, const char *k, size_t n,
   return NULL;
 }
 
+/* a[0..n) == b[0..n), by words that overlap at the end rather than a
+ * byte loop: every read stays within the n bytes of both. */
+static INLINE int bytes_eq(const uchar *a, const char *b, size_t n) {
+  if (n >= 8) {
+    uint64_t x, y;
+    size_t k;
+    for (k = 0; k + 8 < n; k += 8) {
+      memcpy(&x, a + k, 8);
+      memcpy(&y, b + k, 8);
+      if (x != y) return 0;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x, y, z, w;
+    memcpy(&x, a, 4);
+    memcpy(&y, b, 4);
+    memcpy(&z, a + n - 4, 4);
+    memcpy(&w, b + n - 4, 4);
+    return x == y && z == w;
+  }
+  if (n >= 2) {
+    uint16_t x, y, z, w;
+    memcpy(&x, a, 2);
+    memcpy(&y, b, 2);
+    memcpy(&z, a + n - 2, 2);
+    memcpy(&w, b + n - 2, 2);
+    return x == y && z == w;
+  }
+  return n == 0 || a[0] == (uchar)b[0];
+}
+
 /* The field of t whose name is the member name at p (at its opening
  * quote) written verbatim, or NULL.  Field names need no escaping, so the
  * text "name" followed by the closing quote is that name exactly: known
@@ -783,21 +817,13 @@ static INLINE const acr_field *match_key(const acr_type *t, const uchar *p,
   size_t room = (size_t)(e - p);
   for (i = 0; i < nf; i++, j++) {
     const acr_field *f;
-    size_t n, k;
+    size_t n;
     if (j >= nf) j = 0;
     f = &fl[j];
     n = f->namelen;
     if (n + 1 >= room || p[n + 1] != '"' || p[1] != (uchar)f->name[0])
       continue;
-    for (k = 0; k + 8 <= n; k += 8) {
-      uint64_t a, b;
-      memcpy(&a, p + 1 + k, 8);
-      memcpy(&b, f->name + k, 8);
-      if (a != b) break;
-    }
-    if (k + 8 <= n) continue;
-    while (k < n && p[k + 1] == (uchar)f->name[k]) k++;
-    if (k == n) {
+    if (bytes_eq(p + 1, f->name, n)) {
       *hint = j + 1;
       return f;
     }
@@ -1220,6 +1246,12 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
     }
     return jsyntax(J, &mf, p, "',' or '}' after object member");
   }
+  /* Past ACR_UNKNOWN_SCAN_MAX, acr_rec_add_unknown appends without looking
+   * for an earlier field of the same name: settle "last wins" once here. */
+  if (acr_unknown_dedupe(run, mode == M_TOP ? run->env_unknown
+                                            : ((acr_rechdr *)rec)->unknown) !=
+      ACR_OK)
+    return jnomem(J, &mf, p);
 done:
   J->depth--;
   *pp = p;
@@ -1483,6 +1515,8 @@ static int parse_list_obj(jr *J, const uchar **pp, const jframe *fr,
     }
     return jsyntax(J, &mf, p, "',' or '}' after object member");
   }
+  if (acr_unknown_dedupe(l->meta, l->meta->env_unknown) != ACR_OK)
+    return jnomem(J, &mf, p);
 done:
   /* l->unknown is the list from now on (the binding appends to it) */
   l->meta->env_unknown = NULL;

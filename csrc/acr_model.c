@@ -501,45 +501,91 @@ acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
 
 /* ---- equality ------------------------------------------------------------ */
 
+/* Index of each name of b in a hash table (slots hold item positions), so
+ * that comparing large unknown lists in another order stays linear.
+ * Returns NULL (the caller falls back to scanning) when out of memory. */
+static uint32_t *name_index(const acr_allocator *A, const acr_list *b,
+                            size_t *nslots) {
+  size_t n = 16, i;
+  uint32_t *slots;
+  while (n < b->n) n *= 2;
+  if ((slots = (uint32_t *)acr_malloc(A, n * sizeof *slots)) == NULL)
+    return NULL;
+  memset(slots, 0xff, n * sizeof *slots);
+  for (i = 0; i < b->n; i += 2) {
+    size_t h = name_hash((const acr_str *)b->items[i]) & (n - 1);
+    while (slots[h] != UINT32_MAX) h = (h + 1) & (n - 1);
+    slots[h] = (uint32_t)i;
+  }
+  *nslots = n;
+  return slots;
+}
+
+static int text_equal(const acr_list *a, uint32_t i, const acr_list *b,
+                      uint32_t j) {
+  const acr_str *x = (const acr_str *)a->items[i + 1];
+  const acr_str *y = (const acr_str *)b->items[j + 1];
+  return acr_json_equal(x->s, x->len, y->s, y->len);
+}
+
 /* Unknown fields are compared as sets of name -> JSON value: a decoded run
- * and the same run built from a Lua table may list them in other orders. */
-static int unknown_equal(const acr_list *a, const acr_list *b) {
+ * and the same run built from a Lua table may list them in other orders.
+ * A is used for a temporary index of large lists (may be NULL). */
+static int unknown_equal(const acr_list *a, const acr_list *b,
+                         const acr_allocator *A) {
   uint32_t an = a ? a->n : 0, bn = b ? b->n : 0, i, j;
+  uint32_t *slots = NULL;
+  size_t nslots = 0;
+  int ok = 1;
   if (an != bn) return 0;
   /* Usual case, same order: linear; otherwise look each name up. */
   for (i = 0; i < an; i += 2)
     if (!str_eq((const acr_str *)a->items[i], (const acr_str *)b->items[i]))
       break;
   if (i == an) {
-    for (i = 0; i < an; i += 2) {
-      const acr_str *x = (const acr_str *)a->items[i + 1];
-      const acr_str *y = (const acr_str *)b->items[i + 1];
-      if (!acr_json_equal(x->s, x->len, y->s, y->len)) return 0;
-    }
+    for (i = 0; i < an; i += 2)
+      if (!text_equal(a, i, b, i)) return 0;
     return 1;
   }
-  for (i = 0; i < an; i += 2) {
+  if (A != NULL && an > ACR_UNKNOWN_SCAN_MAX)
+    slots = name_index(A, b, &nslots);
+  for (i = 0; i < an && ok; i += 2) {
+    const acr_str *name = (const acr_str *)a->items[i];
     int found = 0;
-    for (j = 0; j < bn && !found; j += 2)
-      if (str_eq((const acr_str *)a->items[i], (const acr_str *)b->items[j])) {
-        if (!acr_json_equal(((const acr_str *)a->items[i + 1])->s,
-                            ((const acr_str *)a->items[i + 1])->len,
-                            ((const acr_str *)b->items[j + 1])->s,
-                            ((const acr_str *)b->items[j + 1])->len))
-          return 0;
-        found = 1;
-      }
-    if (!found) return 0;
+    if (slots) {
+      size_t h = name_hash(name) & (nslots - 1);
+      for (; slots[h] != UINT32_MAX && !found; h = (h + 1) & (nslots - 1))
+        if (str_eq(name, (const acr_str *)b->items[slots[h]])) {
+          found = 1;
+          ok = text_equal(a, i, b, slots[h]);
+        }
+    } else {
+      for (j = 0; j < bn && !found; j += 2)
+        if (str_eq(name, (const acr_str *)b->items[j])) {
+          found = 1;
+          ok = text_equal(a, i, b, j);
+        }
+    }
+    if (!found) ok = 0;
   }
-  return 1;
+  if (slots) acr_free(A, slots, nslots * sizeof *slots);
+  return ok;
 }
 
+static int record_equal(const acr_type *t, const void *a, const void *b,
+                        const acr_allocator *A);
+
 int acr_record_equal(const acr_type *t, const void *a, const void *b) {
+  return record_equal(t, a, b, NULL);
+}
+
+static int record_equal(const acr_type *t, const void *a, const void *b,
+                        const acr_allocator *A) {
   const acr_rechdr *ha = (const acr_rechdr *)a, *hb = (const acr_rechdr *)b;
   uint8_t i;
   uint32_t j;
   if (ha->present != hb->present) return 0;
-  if (!unknown_equal(ha->unknown, hb->unknown)) return 0;
+  if (!unknown_equal(ha->unknown, hb->unknown, A)) return 0;
   for (i = 0; i < t->nfields; i++) {
     const acr_field *f = &t->fields[i];
     const void *sa = (const char *)a + f->offset;
@@ -572,14 +618,14 @@ int acr_record_equal(const acr_type *t, const void *a, const void *b) {
       if (*(const int32_t *)sa != *(const int32_t *)sb) return 0;
       break;
     case ACR_K_RECORD:
-      if (!acr_record_equal(f->sub, *(void *const *)sa, *(void *const *)sb))
+      if (!record_equal(f->sub, *(void *const *)sa, *(void *const *)sb, A))
         return 0;
       break;
     case ACR_K_RECORD_LIST: {
       const acr_list *x = *(acr_list *const *)sa, *y = *(acr_list *const *)sb;
       if (x->n != y->n) return 0;
       for (j = 0; j < x->n; j++)
-        if (!acr_record_equal(f->sub, x->items[j], y->items[j])) return 0;
+        if (!record_equal(f->sub, x->items[j], y->items[j], A)) return 0;
       break;
     }
     case ACR_K_STRING_LIST: {
@@ -599,8 +645,8 @@ int acr_record_equal(const acr_type *t, const void *a, const void *b) {
 
 int acr_run_equal(const acr_run *a, const acr_run *b) {
   if (a == b) return 1;
-  return acr_record_equal(&acr_type_run, &a->rec, &b->rec) &&
-         unknown_equal(a->env_unknown, b->env_unknown);
+  return record_equal(&acr_type_run, &a->rec, &b->rec, &a->alloc) &&
+         unknown_equal(a->env_unknown, b->env_unknown, &a->alloc);
 }
 
 /* ---- problems and helpers ------------------------------------------------ */
