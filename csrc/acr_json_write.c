@@ -44,65 +44,130 @@ void acr_buf_free(acr_buf *b) {
   b->len = b->cap = 0;
 }
 
-#define TRY(x)                          \
-  do {                                  \
+#define TRY(x)                             \
+  do {                                     \
     if ((x) != ACR_OK) return ACR_EMEMORY; \
   } while (0)
 
+#if defined(__GNUC__)
+#  define INLINE __inline__ __attribute__((always_inline))
+#else
+#  define INLINE
+#endif
+
+/* Room for n more bytes in b. */
+#define ROOM(b, n) \
+  ((b)->cap - (b)->len >= (n) || acr_buf_reserve((b), (n)) == ACR_OK)
+
+static INLINE acr_status put(acr_buf *b, const char *s, size_t n) {
+  if (!ROOM(b, n)) return ACR_EMEMORY;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  return ACR_OK;
+}
+
+static INLINE acr_status put1(acr_buf *b, char c) {
+  if (!ROOM(b, 1)) return ACR_EMEMORY;
+  b->p[b->len++] = c;
+  return ACR_OK;
+}
+
+#define PUTLIT(b, lit) put((b), (lit), sizeof(lit) - 1)
+
 /* ---- strings ------------------------------------------------------------- */
 
-/* 0: copy; otherwise the escape letter ('u' for \u00XX). */
+/* The escape letter of a control character ('u': \u00XX). */
 static const char esc_of[32] = {
     'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r',
     'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
     'u', 'u', 'u', 'u'};
 
+/* Bytes that need escaping: '"', '\\' and < 0x20 (flagged exactly at the
+ * lowest such byte of a word; see acr_json_read.c). */
 #define ONES  0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 #define HASZERO(x) (((x) - ONES) & ~(x) & HIGHS)
+#define ESCMASK(v)                                      \
+  (HASZERO((v) ^ (ONES * '"')) | HASZERO((v) ^ (ONES * '\\')) | \
+   (((v) - ONES * 0x20) & ~(v) & HIGHS))
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#  define FIRST_ESC(m) ((size_t)__builtin_ctzll(m) >> 3)
+#  if defined(__SSE2__)
+#    include <emmintrin.h>
+#    define HAVE_SSE2_SCAN 1
+#  endif
+#endif
+
+/* First byte in [p, e) that needs escaping, or e. */
+static INLINE const unsigned char *find_esc(const unsigned char *p,
+                                            const unsigned char *e) {
+#ifdef HAVE_SSE2_SCAN
+  const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+                c = _mm_set1_epi8(0x1f);
+  while (e - p >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* v <= 0x1f unsigned  <=>  max(v, 0x1f) == 0x1f */
+    int m = _mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+        _mm_cmpeq_epi8(_mm_max_epu8(v, c), c)));
+    if (m) return p + __builtin_ctz((unsigned)m);
+    p += 16;
+  }
+#endif
+  while (e - p >= 8) {
+    uint64_t v, m;
+    memcpy(&v, p, 8);
+    if ((m = ESCMASK(v)) != 0) {
+#ifdef FIRST_ESC
+      return p + FIRST_ESC(m);
+#else
+      break;
+#endif
+    }
+    p += 8;
+  }
+  while (p < e && *p >= 0x20 && *p != '"' && *p != '\\') p++;
+  return p;
+}
 
 acr_status acr_json_write_string(acr_buf *out, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  const unsigned char *p = (const unsigned char *)s, *e = p + n, *run;
-  TRY(acr_buf_reserve(out, n + 2));
+  const unsigned char *p = (const unsigned char *)s, *e = p + n;
+  if (!ROOM(out, n + 2)) return ACR_EMEMORY;
   out->p[out->len++] = '"';
-  run = p;
   for (;;) {
+    const unsigned char *q = find_esc(p, e);
     unsigned char c;
-    char esc[6];
-    size_t k;
-    while (e - p >= 8) {
-      uint64_t v;
-      memcpy(&v, p, 8);
-      if ((HASZERO(v ^ (ONES * '"')) | HASZERO(v ^ (ONES * '\\')) |
-           ((v - ONES * 0x20) & ~v & HIGHS)) != 0)
-        break;
-      p += 8;
-    }
-    while (p < e && *p >= 0x20 && *p != '"' && *p != '\\') p++;
-    if (p >= e) break;
-    c = *p;
-    TRY(acr_buf_add(out, (const char *)run, (size_t)(p - run)));
-    esc[0] = '\\';
+    char *o;
+    /* room for the rest was reserved: copy the plain run */
+    memcpy(out->p + out->len, p, (size_t)(q - p));
+    out->len += (size_t)(q - p);
+    if (q >= e) break;
+    c = *q;
+    /* an escape: 6 bytes at most, then the rest and the closing quote */
+    if (!ROOM(out, 6 + (size_t)(e - q))) return ACR_EMEMORY;
+    o = out->p + out->len;
+    o[0] = '\\';
     if (c == '"' || c == '\\') {
-      esc[1] = (char)c;
-      k = 2;
+      o[1] = (char)c;
+      out->len += 2;
     } else if (esc_of[c] != 'u') {
-      esc[1] = esc_of[c];
-      k = 2;
+      o[1] = esc_of[c];
+      out->len += 2;
     } else {
-      esc[1] = 'u';
-      esc[2] = '0';
-      esc[3] = '0';
-      esc[4] = hex[c >> 4];
-      esc[5] = hex[c & 15];
-      k = 6;
+      o[1] = 'u';
+      o[2] = '0';
+      o[3] = '0';
+      o[4] = hex[c >> 4];
+      o[5] = hex[c & 15];
+      out->len += 6;
     }
-    TRY(acr_buf_add(out, esc, k));
-    run = ++p;
+    p = q + 1;
   }
-  TRY(acr_buf_add(out, (const char *)run, (size_t)(e - run)));
-  return acr_buf_addc(out, '"');
+  out->p[out->len++] = '"';
+  return ACR_OK;
 }
 
 /* ---- writer state -------------------------------------------------------- */
@@ -117,36 +182,56 @@ typedef struct jw {
 
 static acr_status newline(jw *W, int level) {
   int i;
-  TRY(acr_buf_addc(W->out, '\n'));
-  for (i = 0; i < level; i++) TRY(acr_buf_add(W->out, W->indent, W->indlen));
+  TRY(put1(W->out, '\n'));
+  for (i = 0; i < level; i++) TRY(put(W->out, W->indent, W->indlen));
   return ACR_OK;
 }
 
 /* Opens a container: '{' or '['; the level rises. */
-static acr_status open_c(jw *W, char c) {
+static INLINE acr_status open_c(jw *W, char c) {
   W->level++;
-  return acr_buf_addc(W->out, c);
+  return put1(W->out, c);
 }
 
 /* Closes a container; empty ones stay on one line ({} / []). */
-static acr_status close_c(jw *W, char c, int empty) {
+static INLINE acr_status close_c(jw *W, char c, int empty) {
   W->level--;
   if (W->indent && !empty) TRY(newline(W, W->level));
-  return acr_buf_addc(W->out, c);
+  return put1(W->out, c);
 }
 
 /* Separator before an element: ',' after the first, then the new line. */
-static acr_status element(jw *W, int *first) {
-  if (!*first) TRY(acr_buf_addc(W->out, ','));
+static INLINE acr_status element(jw *W, int *first) {
+  if (!*first) TRY(put1(W->out, ','));
   *first = 0;
   if (W->indent) TRY(newline(W, W->level));
   return ACR_OK;
 }
 
+/* A member name: escaped as any string (unknown keys may need it). */
 static acr_status member(jw *W, int *first, const char *name, size_t n) {
   TRY(element(W, first));
   TRY(acr_json_write_string(W->out, name, n));
-  return W->indent ? acr_buf_add(W->out, ": ", 2) : acr_buf_addc(W->out, ':');
+  return W->indent ? put(W->out, ": ", 2) : put1(W->out, ':');
+}
+
+/* A field name: plain ASCII by construction, so written without a scan,
+ * with its separators, in one step when compact. */
+static INLINE acr_status field_name(jw *W, int *first, const acr_field *f) {
+  acr_buf *b = W->out;
+  char *o;
+  if (W->indent) return member(W, first, f->name, f->namelen);
+  if (!ROOM(b, (size_t)f->namelen + 4)) return ACR_EMEMORY;
+  o = b->p + b->len;
+  if (!*first) *o++ = ',';
+  *first = 0;
+  *o++ = '"';
+  memcpy(o, f->name, f->namelen);
+  o += f->namelen;
+  *o++ = '"';
+  *o++ = ':';
+  b->len = (size_t)(o - b->p);
+  return ACR_OK;
 }
 
 static acr_status write_int32(acr_buf *out, int32_t v) {
@@ -158,7 +243,7 @@ static acr_status write_int32(acr_buf *out, int32_t v) {
     u /= 10;
   } while (u);
   if (v < 0) tmp[--i] = '-';
-  return acr_buf_add(out, tmp + i, sizeof tmp - i);
+  return put(out, tmp + i, sizeof tmp - i);
 }
 
 /* JSON text of an unknown field: as stored when compact; re-indented at
@@ -166,7 +251,7 @@ static acr_status write_int32(acr_buf *out, int32_t v) {
 static acr_status write_json_text(jw *W, const char *s, size_t n) {
   size_t i = 0;
   int level = W->level;
-  if (!W->indent) return acr_buf_add(W->out, s, n);
+  if (!W->indent) return put(W->out, s, n);
   while (i < n) {
     char c = s[i];
     size_t j;
@@ -176,7 +261,7 @@ static acr_status write_json_text(jw *W, const char *s, size_t n) {
       while (j < n && s[j] != '"') j += (s[j] == '\\') ? 2 : 1;
       if (j < n) j++;
       if (j > n) j = n;
-      TRY(acr_buf_add(W->out, s + i, j - i));
+      TRY(put(W->out, s + i, j - i));
       i = j;
       break;
     case '{':
@@ -187,11 +272,11 @@ static acr_status write_json_text(jw *W, const char *s, size_t n) {
                        s[j] == '\r'))
         j++;
       if (j < n && s[j] == close) {
-        TRY(acr_buf_addc(W->out, c));
-        TRY(acr_buf_addc(W->out, close));
+        TRY(put1(W->out, c));
+        TRY(put1(W->out, close));
         i = j + 1;
       } else {
-        TRY(acr_buf_addc(W->out, c));
+        TRY(put1(W->out, c));
         TRY(newline(W, ++level));
         i++;
       }
@@ -201,16 +286,16 @@ static acr_status write_json_text(jw *W, const char *s, size_t n) {
     case ']':
       if (level > W->level) level--;
       TRY(newline(W, level));
-      TRY(acr_buf_addc(W->out, c));
+      TRY(put1(W->out, c));
       i++;
       break;
     case ',':
-      TRY(acr_buf_addc(W->out, ','));
+      TRY(put1(W->out, ','));
       TRY(newline(W, level));
       i++;
       break;
     case ':':
-      TRY(acr_buf_add(W->out, ": ", 2));
+      TRY(put(W->out, ": ", 2));
       i++;
       break;
     case ' ': case '\t': case '\n': case '\r':
@@ -220,7 +305,7 @@ static acr_status write_json_text(jw *W, const char *s, size_t n) {
       j = i;
       while (j < n && !strchr("\"{}[],: \t\n\r", s[j])) j++;
       if (j == i) j++; /* a NUL byte: strchr matches the terminator */
-      TRY(acr_buf_add(W->out, s + i, j - i));
+      TRY(put(W->out, s + i, j - i));
       i = j;
       break;
     }
@@ -248,7 +333,7 @@ static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
   case ACR_K_STRING: {
     const acr_str *s = *(acr_str *const *)slot;
     return s ? acr_json_write_string(W->out, s->s, s->len)
-             : acr_buf_addlit(W->out, "\"\"");
+             : PUTLIT(W->out, "\"\"");
   }
   case ACR_K_ENUM: {
     size_t n;
@@ -260,16 +345,16 @@ static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
     size_t n = acr_datetime_format((const acr_datetime *)slot, buf + 1);
     buf[0] = '"';
     buf[n + 1] = '"';
-    return acr_buf_add(W->out, buf, n + 2);
+    return put(W->out, buf, n + 2);
   }
   case ACR_K_BOOL:
-    return *(const uint8_t *)slot ? acr_buf_addlit(W->out, "true")
-                                  : acr_buf_addlit(W->out, "false");
+    return *(const uint8_t *)slot ? PUTLIT(W->out, "true")
+                                  : PUTLIT(W->out, "false");
   case ACR_K_INT32:
     return write_int32(W->out, *(const int32_t *)slot);
   case ACR_K_RECORD: {
     const void *sub = *(void *const *)slot;
-    if (sub == NULL) return acr_buf_addlit(W->out, "{}");
+    if (sub == NULL) return PUTLIT(W->out, "{}");
     return write_record(W, f->sub, sub);
   }
   case ACR_K_RECORD_LIST:
@@ -290,7 +375,7 @@ static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
     return close_c(W, ']', first);
   }
   default:
-    return acr_buf_addlit(W->out, "null");
+    return PUTLIT(W->out, "null");
   }
 }
 
@@ -306,7 +391,7 @@ static acr_status write_fields(jw *W, const acr_type *t, const void *rec,
     if (env >= 0 && !(f->flags & ACR_F_ENVELOPE) != !env) continue;
     if (W->profile == ACR_PROFILE_REQUEST && (f->flags & ACR_F_READONLY))
       continue;
-    TRY(member(W, first, f->name, f->namelen));
+    TRY(field_name(W, first, f));
     TRY(write_value(W, f, rec));
   }
   return ACR_OK;
@@ -336,8 +421,8 @@ static acr_status write_run(jw *W, const acr_run *r) {
   if (W->profile == ACR_PROFILE_UPDATE) {
     if (r->rec.h.present & (1u << ACR_RUN_ISARCHIVEENABLED)) {
       TRY(member(W, &first, "isArchiveEnabled", 16));
-      TRY(r->rec.isArchiveEnabled ? acr_buf_addlit(W->out, "true")
-                                  : acr_buf_addlit(W->out, "false"));
+      TRY(r->rec.isArchiveEnabled ? PUTLIT(W->out, "true")
+                                  : PUTLIT(W->out, "false"));
     }
   } else if (W->profile == ACR_PROFILE_FULL && is_envelope(r)) {
     int pfirst = 1;

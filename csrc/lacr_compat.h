@@ -39,7 +39,8 @@
 
 /* Plain 5.1: LuaJIT 2.1 has these already (see above). */
 #  if !defined(luaL_newlibtable)
-static inline void lacr_compat_setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
+static inline void lacr_compat_setfuncs(lua_State *L, const luaL_Reg *l,
+                                        int nup) {
   luaL_checkstack(L, nup + 1, "too many upvalues");
   for (; l->name != NULL; l++) {
     int i;
@@ -51,7 +52,8 @@ static inline void lacr_compat_setfuncs(lua_State *L, const luaL_Reg *l, int nup
 }
 #    define luaL_setfuncs(L, l, n) lacr_compat_setfuncs((L), (l), (n))
 
-static inline void *lacr_compat_testudata(lua_State *L, int i, const char *tname) {
+static inline void *lacr_compat_testudata(lua_State *L, int i,
+                                          const char *tname) {
   void *p = lua_touserdata(L, i);
   if (p != NULL && lua_getmetatable(L, i)) {
     luaL_getmetatable(L, tname);

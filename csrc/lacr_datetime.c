@@ -82,7 +82,7 @@ acr_status lacr_todatetime(lua_State *L, int idx, acr_datetime *out,
                  luaL_typename(L, idx));
 }
 
-/* ---- fields and methods --------------------------------------------------- */
+/* ---- fields and methods ------------------------------------------------ */
 
 static int dt_epoch(lua_State *L) {
   const acr_datetime *d = checkdt(L, 1);

@@ -95,7 +95,7 @@ static acr_status copy_meta(acr_runlist *dst, const acr_runlist *src) {
     if (acr_runlist_set_nextlink(dst, src->nextLink->s, src->nextLink->len))
       return ACR_EMEMORY;
   } else {
-    dst->nextLink = NULL;
+    acr_runlist_set_nextlink(dst, NULL, 0);
   }
   if (src->unknown && src->unknown->n) {
     if (!dst->meta) return ACR_EMEMORY; /* acr_runlist_new makes it */
@@ -211,7 +211,7 @@ static int l_index(lua_State *L) {
 
 static int set_nextlink(lua_State *L, acr_runlist *l, int idx) {
   if (lua_isnil(L, idx)) {
-    l->nextLink = NULL;
+    acr_runlist_set_nextlink(l, NULL, 0);
   } else if (lua_type(L, idx) == LUA_TSTRING) {
     size_t n;
     const char *s = lua_tolstring(L, idx, &n);
@@ -309,7 +309,7 @@ static int l_extend(lua_State *L) {
         acr_runlist_set_nextlink(l, o->nextLink->s, o->nextLink->len))
       nomem(L);
   } else {
-    l->nextLink = NULL;
+    acr_runlist_set_nextlink(l, NULL, 0);
   }
   lua_settop(L, 1);
   return 1;

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-/* ---- shared helpers ------------------------------------------------------- */
+/* ---- shared helpers ---------------------------------------------------- */
 
 void lacr_allocator(lua_State *L, acr_allocator *a) {
   a->f = lua_getallocf(L, &a->ud);
@@ -51,7 +51,7 @@ int lacr_fail(lua_State *L, const acr_error *e) {
   return 3;
 }
 
-/* ---- Box: C memory owned by a userdata ------------------------------------ */
+/* ---- Box: C memory owned by a userdata --------------------------------- */
 
 static int box_gc(lua_State *L) {
   acr_buf *b = (acr_buf *)luaL_testudata(L, 1, LACR_BOX);
@@ -76,7 +76,7 @@ void lacr_box_free(acr_buf *b) {
   b->len = b->cap = 0;
 }
 
-/* ---- acr.enums ------------------------------------------------------------ */
+/* ---- acr.enums --------------------------------------------------------- */
 
 static void push_enum(lua_State *L, const acr_enum_def *d) {
   int i;
@@ -99,7 +99,7 @@ static void push_enums(lua_State *L) {
   push_enum(L, &acr_enum_createdbytype);
 }
 
-/* ---- the module ----------------------------------------------------------- */
+/* ---- the module -------------------------------------------------------- */
 
 int luaopen_acr_run(lua_State *L) {
   luaL_checkstack(L, 16, "opening acr.run");
@@ -121,7 +121,7 @@ int luaopen_acr_run(lua_State *L) {
   return 1;
 }
 
-/* ---- host glue (acr.h) ---------------------------------------------------- */
+/* ---- host glue (acr.h) ------------------------------------------------- */
 
 void acr_lua_push_run(lua_State *L, acr_run *r) {
   /* Without the metatable the userdata would have no __gc and the

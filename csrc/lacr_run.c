@@ -8,6 +8,10 @@
  * the run's memory, and a view must stay safe after its field is replaced
  * or the Run userdata is collected.  Every access resolves the path again.
  *
+ * Field reads are the hot path: __index is a C closure whose upvalues map
+ * the key to its acr_field (one lua_rawget) and hold the canonical enum
+ * strings (one lua_rawgeti), so a read makes five API calls.
+ *
  * Assignments are atomic: a table assigned to a record or list field is
  * built detached in the run's arena, validated completely, and attached
  * only then.  Whatever raises half-way (a bad element, a __tostring that
@@ -16,7 +20,6 @@
  */
 #include "lacr.h"
 
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +39,8 @@ enum {
 };
 #define UPV(i) lua_upvalueindex(i)
 #define ENUM_STRIDE 16
-/* Deepest Lua table converted to JSON text (an unknown field's value) and
- * JSON text converted to a Lua table: bounds the C recursion. */
+/* Deepest Lua table converted to JSON text (the value of an unknown
+ * field): bounds the C recursion and catches cycles. */
 #define LACR_JSON_MAX_DEPTH 1000
 
 static const acr_type *const rec_types[] = {
@@ -69,7 +72,7 @@ static int enum_id(const acr_enum_def *d) {
 
 #define HAS(rec, f) ((((const acr_rechdr *)(rec))->present >> (f)->index) & 1u)
 
-/* ---- small helpers --------------------------------------------------------- */
+/* ---- small helpers ----------------------------------------------------- */
 
 static int nomem(lua_State *L) {
   lua_pushliteral(L, "not enough memory");
@@ -206,7 +209,7 @@ static lacr_View *check_view_up(lua_State *L, int idx, int mtup) {
   return v;
 }
 
-/* ---- Run userdata ----------------------------------------------------------- */
+/* ---- Run userdata ------------------------------------------------------ */
 
 lacr_Run *lacr_newrun_slot(lua_State *L) {
   lacr_Run *u = (lacr_Run *)lua_newuserdata(L, sizeof *u);
@@ -248,7 +251,7 @@ static int run_gc(lua_State *L) {
   return 0;
 }
 
-/* ---- views ------------------------------------------------------------------ */
+/* ---- views ------------------------------------------------------------- */
 
 /* What a view's path leads to now. */
 typedef struct target {
@@ -428,7 +431,7 @@ static void push_field(lua_State *L, acr_run *run, const lacr_View *at,
   }
 }
 
-/* ---- Lua value -> JSON text ---------------------------------------------------- */
+/* ---- Lua value -> JSON text -------------------------------------------- */
 
 typedef struct conv {
   acr_run *run;
@@ -679,7 +682,7 @@ static acr_buf *to_json(lua_State *L, conv *c, int idx) {
   return w.b;
 }
 
-/* ---- Lua value -> model ---------------------------------------------------------- */
+/* ---- Lua value -> model ------------------------------------------------ */
 
 static void fill_record(lua_State *L, conv *c, void *rec, const acr_type *t,
                         int idx);
@@ -904,7 +907,8 @@ static void set_value(lua_State *L, conv *c, void *rec, const acr_field *f,
   lua_settop(L, top);
 }
 
-/* Field f named by the key just pushed on c->path... */
+/* rec.f = value at v within a conversion: read-only fields are refused
+ * in NEW mode (c->path names rec, then f while the value is set). */
 static void field_set(lua_State *L, conv *c, void *rec, const acr_field *f,
                       int v) {
   size_t old;
@@ -1068,7 +1072,7 @@ acr_run *lacr_run_from_table(lua_State *L, int idx, lacr_mode mode) {
   return c.run;
 }
 
-/* ---- model -> plain Lua values ------------------------------------------------------ */
+/* ---- model -> plain Lua values ----------------------------------------- */
 
 static void push_plain_record(lua_State *L, const acr_type *t,
                               const void *rec, int amt);
@@ -1210,7 +1214,7 @@ static void push_unknown_texts(lua_State *L, const acr_list *u) {
   }
 }
 
-/* ---- assignment entry points ------------------------------------------------------ */
+/* ---- assignment entry points ------------------------------------------- */
 
 /* rec.f = value at v, as acr.new validates; recpath names rec. */
 static void assign(lua_State *L, acr_run *run, void *rec, const acr_field *f,
@@ -1239,7 +1243,7 @@ static void check_path_writable(lua_State *L, const lacr_View *v) {
   }
 }
 
-/* ---- Run metamethods ---------------------------------------------------------------- */
+/* ---- Run metamethods --------------------------------------------------- */
 
 /* The hot path, in five API calls.  The key's entry in the name table is
  * the field itself (a light userdata: lua_touserdata gives NULL for the
@@ -1328,7 +1332,7 @@ static int run_tostring(lua_State *L) {
   return 1;
 }
 
-/* ---- iteration over set fields --------------------------------------------------------- */
+/* ---- iteration over set fields ----------------------------------------- */
 
 /* fields_next(obj, prev) for a Run or a Record view: the next set field
  * after the field named prev (from the first when prev is nil), in spec
@@ -1381,7 +1385,7 @@ static int m_fields(lua_State *L) {
   return 3;
 }
 
-/* ---- Run methods ----------------------------------------------------------------------- */
+/* ---- Run methods ------------------------------------------------------- */
 
 static int m_to_table(lua_State *L) {
   lacr_run_to_table(L, check_run_up(L, 1));
@@ -1496,7 +1500,7 @@ static int m_encode(lua_State *L) {
   return lacr_encode_value(L, 1, lua_isnil(L, 2) ? 0 : 2);
 }
 
-/* ---- diff ------------------------------------------------------------------------------- */
+/* ---- diff -------------------------------------------------------------- */
 
 typedef struct differ {
   lua_State *L;
@@ -1659,7 +1663,7 @@ static int m_diff(lua_State *L) {
   return 1;
 }
 
-/* ---- Record views --------------------------------------------------------------------------- */
+/* ---- Record views ------------------------------------------------------ */
 
 static int rec_index(lua_State *L) {
   lacr_View *v;
@@ -1744,7 +1748,7 @@ static int rec_unknown(lua_State *L) {
   return 1;
 }
 
-/* ---- FieldList views -------------------------------------------------------------------------- */
+/* ---- FieldList views --------------------------------------------------- */
 
 /* Resolved list of the view at idx (NULL when no longer set). */
 static acr_list *view_list(const lacr_View *v, target *tg, int *ok) {
@@ -1983,7 +1987,7 @@ static int list_tostring(lua_State *L) {
   return 1;
 }
 
-/* ---- module functions ------------------------------------------------------------------------ */
+/* ---- module functions -------------------------------------------------- */
 
 /* acr.new([t]) */
 static int l_new(lua_State *L) {
@@ -2029,7 +2033,7 @@ static int l_from_table(lua_State *L) {
   return 1;
 }
 
-/* ---- opening --------------------------------------------------------------------------------- */
+/* ---- opening ----------------------------------------------------------- */
 
 static void set_closures(lua_State *L, int base, int tbl, const luaL_Reg *r) {
   int i;

@@ -54,6 +54,83 @@ static int fj_list_eq(const acr_runlist *a, const acr_runlist *b, long *at) {
          fj_unknown_eq(a->unknown, b->unknown);
 }
 
+/* The model's invariants, record by record: what is present is there
+ * (strings, records, lists non-NULL; unknown enum values with their raw
+ * text), and unknown field names are distinct ("last wins" on decode). */
+static void fj_check_unknown(const acr_list *l, const char *where) {
+  uint32_t i, j;
+  if (l == NULL) return;
+  if (l->n % 2 != 0) FUZZ_FAIL("%s: odd unknown list", where);
+  if (l->n > 4000) return; /* the pairwise check below is for small ones */
+  for (i = 0; i < l->n; i += 2) {
+    if (l->items[i] == NULL || l->items[i + 1] == NULL)
+      FUZZ_FAIL("%s: NULL in the unknown list", where);
+    for (j = 0; j < i; j += 2)
+      if (fj_str_eq((const acr_str *)l->items[i],
+                    (const acr_str *)l->items[j]))
+        FUZZ_FAIL("%s: unknown field \"%s\" kept twice", where,
+                  ((const acr_str *)l->items[i])->s);
+  }
+}
+
+static void fj_check_record(const acr_type *t, const void *rec) {
+  const acr_rechdr *h = (const acr_rechdr *)rec;
+  uint8_t i;
+  uint32_t j;
+  fj_check_unknown(h->unknown, t->name);
+  if (t->nfields < 32 && (h->present >> t->nfields) != 0)
+    FUZZ_FAIL("%s: presence bits beyond its fields", t->name);
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *f = &t->fields[i];
+    const void *slot = (const char *)rec + f->offset;
+    if (!(h->present & (1u << i))) continue;
+    switch (f->kind) {
+    case ACR_K_STRING:
+      if (*(acr_str *const *)slot == NULL)
+        FUZZ_FAIL("%s.%s present but NULL", t->name, f->name);
+      break;
+    case ACR_K_ENUM: {
+      const acr_enumval *v = (const acr_enumval *)slot;
+      if (v->code == ACR_ENUM_UNKNOWN ? v->raw == NULL
+                                      : (v->code < 0 ||
+                                         v->code >= f->enumdef->count))
+        FUZZ_FAIL("%s.%s: bad enum slot", t->name, f->name);
+      break;
+    }
+    case ACR_K_DATETIME: {
+      const acr_datetime *d = (const acr_datetime *)slot;
+      if (d->nsec < 0 || d->nsec > 999999999 || d->digits > 9)
+        FUZZ_FAIL("%s.%s: bad date-time", t->name, f->name);
+      break;
+    }
+    case ACR_K_RECORD:
+      if (*(void *const *)slot == NULL)
+        FUZZ_FAIL("%s.%s present but NULL", t->name, f->name);
+      fj_check_record(f->sub, *(void *const *)slot);
+      break;
+    case ACR_K_RECORD_LIST:
+    case ACR_K_STRING_LIST: {
+      const acr_list *l = *(acr_list *const *)slot;
+      if (l == NULL) FUZZ_FAIL("%s.%s present but NULL", t->name, f->name);
+      for (j = 0; j < l->n; j++) {
+        if (l->items[j] == NULL)
+          FUZZ_FAIL("%s.%s[%u] is NULL", t->name, f->name, (unsigned)j);
+        if (f->kind == ACR_K_RECORD_LIST) fj_check_record(f->sub, l->items[j]);
+      }
+      break;
+    }
+    default:
+      break;
+    }
+  }
+}
+
+static void fj_check_run(const acr_run *r) {
+  if (r->refcount != 1) FUZZ_FAIL("decoded run with refcount %d", r->refcount);
+  fj_check_record(&acr_type_run, &r->rec);
+  fj_check_unknown(r->env_unknown, "envelope");
+}
+
 typedef struct fj_value {
   acr_run *run;
   acr_runlist *list;
@@ -92,9 +169,15 @@ static acr_status fj_decode(const char *text, size_t len, int strict,
   memset(err, 0, sizeof *err);
   st = acr_json_decode(text, len, &o, a, &out->run, &out->list, err);
   if (st == ACR_OK) {
+    size_t i;
     if ((out->run == NULL) == (out->list == NULL))
       FUZZ_FAIL("decode OK but run=%p list=%p", (void *)out->run,
                 (void *)out->list);
+    if (out->run) fj_check_run(out->run);
+    if (out->list) {
+      fj_check_unknown(out->list->unknown, "RunListResult");
+      for (i = 0; i < out->list->n; i++) fj_check_run(out->list->runs[i]);
+    }
   } else {
     if (out->run != NULL || out->list != NULL)
       FUZZ_FAIL("decode failed (%s) but left a result", acr_status_name(st));

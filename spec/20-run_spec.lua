@@ -361,7 +361,9 @@ describe("acr.from_table", function()
     assert.matches('^status: invalid value "Paused" for RunStatus',
                    err_of(function() acr.from_table({ status = "Paused" }, { strict = true }) end))
     assert.matches("^properties%.platform%.os: invalid value",
-                   err_of(function() acr.from_table({ properties = { platform = { os = "x" } } }, { strict = true }) end))
+                   err_of(function()
+                     acr.from_table({ properties = { platform = { os = "x" } } }, { strict = true })
+                   end))
   end)
 
   it("still refuses wrong types, naming the path from the table root", function()

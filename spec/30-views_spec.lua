@@ -75,7 +75,8 @@ describe("record views", function()
 
   it("compare deeply", function()
     assert.is_true(make().platform == make().platform)
-    assert.is_true(make().outputImages[1] == acr.new({ outputImages = { { repository = "a", tag = "1" } } }).outputImages[1])
+    local one = acr.new({ outputImages = { { repository = "a", tag = "1" } } })
+    assert.is_true(make().outputImages[1] == one.outputImages[1])
     assert.is_false(make().outputImages[1] == make().outputImages[2])
     local run = make()
     run.platform.os = "Windows"

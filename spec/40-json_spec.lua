@@ -784,7 +784,8 @@ end
 describe("property: random runs round-trip", function()
   it("encode -> decode -> encode is lossless for thousands of runs", function()
     local r = rng(20240601)
-    local n = 3000
+    -- fewer under ACR_GC_STRESS, where every allocation runs a collection
+    local n = helpers.gc_stress and 200 or 3000
     for i = 1, n do
       local t = gen_run(r)
       local run = acr.from_table(t)
@@ -813,7 +814,7 @@ describe("property: random runs round-trip", function()
 
   it("lists of random runs round-trip", function()
     local r = rng(7)
-    for _ = 1, 50 do
+    for _ = 1, helpers.gc_stress and 5 or 50 do
       local runs = {}
       for i = 1, r(0, 20) do runs[i] = gen_run(r) end
       local l = acr.list(runs)

@@ -834,6 +834,20 @@ static void test_shapes(void) {
         r->shape == ACR_SHAPE_BARE && !r->env_unknown &&
         unknown_get(r->rec.h.unknown, "zzz"));
   acr_run_release(r);
+  /* "properties" must be an object (or null: absent); the last one wins */
+  expect_err("{\"properties\": \"x\"}", 0, ACR_ESCHEMA, "properties", 1, 16,
+             "expected an object, found a string");
+  CHECK(decs("{\"properties\":null,\"runId\":\"a\"}", 0, &r, &l, &e) ==
+            ACR_OK &&
+        r && r->shape == ACR_SHAPE_BARE && !r->has_properties);
+  acr_run_release(r);
+  CHECK(decs("{\"properties\":{\"runId\":\"a\",\"q\":1},\"properties\":{"
+             "\"task\":\"t\"}}",
+             0, &r, &l, &e) == ACR_OK &&
+        r && !r->rec.runId && r->rec.task && !r->rec.h.unknown);
+  acr_run_release(r);
+  expect_err("{\"properties\":{},\"properties\":{}}", 1, ACR_ESCHEMA,
+             "properties", 1, 18, "duplicate key");
   CHECK(decs("{}", 0, &r, &l, &e) == ACR_OK && r && r->shape == ACR_SHAPE_BARE);
   out = r ? enc_run(r, ACR_PROFILE_FULL, "  ") : NULL;
   CHECK(out && strcmp(out, "{}") == 0);
@@ -1041,6 +1055,79 @@ static void test_writer(void) {
   CHECK(CT.live == 0);
 }
 
+/* ---- mutations: never a crash, a leak or an inconsistent answer --------- */
+
+static unsigned long rng_state = 12345;
+static unsigned long rng(void) {
+  rng_state = rng_state * 6364136223846793005ul + 1442695040888963407ul;
+  return (rng_state >> 33) & 0x7fffffff;
+}
+
+static void test_mutations(void) {
+  static const char *const files[] = {
+      "spec-examples/2019-06-01-preview_Runs_Get.json",
+      "spec-examples/2019-06-01-preview_TaskRuns_List.json",
+      ("real-payloads/azure-cli_test_acr_task_2019-06-01-preview_update_"
+       "run_patch_2020.json")};
+  static const char pieces[] = "{}[]\",:\\ntfu0-.eE+\x80\xC3\xFF\x00 ";
+  size_t k;
+  int bad = 0, ok = 0, n;
+  for (k = 0; k < sizeof files / sizeof *files; k++) {
+    char path[1400];
+    size_t len;
+    char *src = NULL;
+    snprintf(path, sizeof path, "%s/%s", FIX, files[k]);
+    src = read_file(path, &len);
+    if (!src) continue;
+    for (n = 0; n < 1500; n++) {
+      char *t = (char *)malloc(len + 8);
+      size_t tl = len, at = rng() % len, m;
+      acr_run *r = NULL;
+      acr_runlist *l = NULL;
+      acr_error e;
+      acr_status st;
+      memcpy(t, src, len);
+      for (m = 0; m < 1 + rng() % 3; m++) {
+        at = rng() % tl;
+        switch (rng() % 3) {
+        case 0: t[at] = pieces[rng() % (sizeof pieces - 1)]; break;
+        case 1: memmove(t + at, t + at + 1, tl - at - 1); tl--; break;
+        default:
+          memmove(t + at + 1, t + at, tl - at);
+          t[at] = pieces[rng() % (sizeof pieces - 1)];
+          tl++;
+          break;
+        }
+      }
+      st = dec(t, tl, (int)(n & 1), &r, &l, &e);
+      if (st == ACR_OK) {
+        char *out = r ? enc_run(r, ACR_PROFILE_FULL, NULL)
+                      : enc_list(l, ACR_PROFILE_FULL, NULL);
+        acr_run *r2 = NULL;
+        acr_runlist *l2 = NULL;
+        ok++;
+        if (!(r != NULL) == !(l != NULL)) bad++;
+        if (!out || decs(out, 0, &r2, &l2, &e) != ACR_OK) bad++;
+        else if (r ? !(r2 && acr_run_equal(r, r2)) : !(l2 && lists_equal(l, l2)))
+          bad++;
+        acr_run_release(r2);
+        acr_runlist_free(l2);
+        free(out);
+      } else if (r || l || e.kind != st || !e.message[0] ||
+                 e.offset < 0 || (size_t)e.offset > tl) {
+        bad++;
+      }
+      acr_run_release(r);
+      acr_runlist_free(l);
+      free(t);
+    }
+    free(src);
+  }
+  CHECKF(bad == 0, "%d mutants misjudged", bad);
+  CHECK(ok > 0);
+  CHECK(CT.live == 0);
+}
+
 /* ---- out of memory ------------------------------------------------------- */
 
 static void test_oom(void) {
@@ -1208,6 +1295,7 @@ int main(int argc, char **argv) {
   test_shapes();
   test_values();
   test_writer();
+  test_mutations();
   test_oom();
   printf("test_json: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

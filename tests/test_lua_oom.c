@@ -243,7 +243,21 @@ static const char unchanged[] =
   "  return true\n"                                                        \
   "end\n"
 
+/* Fixture files (from the repository root, where `make test` runs), set
+ * as the globals FIXTURE1, FIXTURE2, ... before each attempt; a case that
+ * needs a missing one is skipped with a note. */
+static const char *const fixture_files[] = {
+    "tests/fixtures/spec-examples/2019-06-01-preview_Runs_List.json",
+    "tests/fixtures/spec-examples/2025-03-01-preview_TaskRuns_Get.json",
+    "tests/fixtures/real-payloads/"
+    "azure-cli_test_acr_task_2019-06-01-preview_get_run_queued_empty_platform.json",
+};
+#define NFIXTURES (sizeof fixture_files / sizeof fixture_files[0])
+static char *fixture_text[NFIXTURES];
+static size_t fixture_len[NFIXTURES];
+
 typedef struct oom_case {
+  int fixture;       /* 1-based index into fixture_files it needs, or 0 */
   const char *name;
   const char *setup; /* before arming (NULL: nothing) */
   const char *op;    /* armed: a chunk whose results go to check */
@@ -253,21 +267,40 @@ typedef struct oom_case {
 } oom_case;
 
 static const oom_case cases[] = {
-    {"decode run", NULL, "return acr.decode(RUN_JSON)",
+    {1, "decode fixture Runs_List", "REF_FIX = assert(acr.decode(FIXTURE1))",
+     "return acr.decode(FIXTURE1)",
+     "local l, m, e = ... if not SOFT(l, m, e) then return end\n"
+     "assert(l == REF_FIX and #l == #REF_FIX and l:encode() == REF_FIX:encode())",
+     NULL},
+    {2, "decode fixture TaskRuns_Get", "REF_FIX = assert(acr.decode(FIXTURE2))",
+     "return acr.decode(FIXTURE2)",
+     "local r, m, e = ... if not SOFT(r, m, e) then return end\n"
+     "assert(r == REF_FIX and r:encode() == REF_FIX:encode())",
+     NULL},
+    {3, "decode fixture CLI payload", "REF_FIX = assert(acr.decode(FIXTURE3))",
+     "return acr.decode(FIXTURE3)",
+     "local r, m, e = ... if not SOFT(r, m, e) then return end\n"
+     "assert(r == REF_FIX and r:encode() == REF_FIX:encode())",
+     NULL},
+    {1, "encode fixture Runs_List", "REF_FIX = assert(acr.decode(FIXTURE1))\n"
+     "FIX_JSON = REF_FIX:encode{pretty = true}",
+     "return REF_FIX:encode{pretty = true}", "assert(... == FIX_JSON)",
+     NULL},
+    {0, "decode run", NULL, "return acr.decode(RUN_JSON)",
      "local r, m, e = ... if not SOFT(r, m, e) then return end\n"
      "assert(r == REF and r:encode() == REF_JSON)",
      NULL},
-    {"decode list", NULL, "return acr.decode(LIST_JSON)",
+    {0, "decode list", NULL, "return acr.decode(LIST_JSON)",
      "local l, m, e = ... if not SOFT(l, m, e) then return end\n"
      "assert(l == REFL and l:encode() == REFL_JSON)",
      NULL},
-    {"decode strict", NULL,
+    {0, "decode strict", NULL,
      "return acr.decode((LIST_JSON:gsub(',%s*\"extraTop\": %[1%]', '')), "
      "{strict = true})",
      "local l, m, e = ... if not SOFT(l, m, e) then return end\n"
      "assert(#l == 5 and l[1] == REFL[1])",
      NULL},
-    {"decode error", NULL,
+    {0, "decode error", NULL,
      "return acr.decode('{\"value\": [{\"runId\": \"a\"}, {\"cpu\": 1, "
      "\"runId\": 7}]}')",
      "local l, m, e = ...\n"
@@ -276,96 +309,96 @@ static const oom_case cases[] = {
      "  assert(e.kind == 'schema' and m:find('runId', 1, true), m)\n"
      "else SOFT(l, m, e) end",
      NULL},
-    {"run:encode", NULL, "return REF:encode()",
+    {0, "run:encode", NULL, "return REF:encode()",
      "assert(... == REF_JSON)", NULL},
-    {"run:encode pretty", NULL, "return REF:encode{pretty = true}",
+    {0, "run:encode pretty", NULL, "return REF:encode{pretty = true}",
      "assert(... == REF_PRETTY)", NULL},
-    {"list:encode", NULL, "return REFL:encode()",
+    {0, "list:encode", NULL, "return REFL:encode()",
      "assert(... == REFL_JSON)", NULL},
-    {"acr.new", NULL, "return acr.new(NEW_TABLE())",
+    {0, "acr.new", NULL, "return acr.new(NEW_TABLE())",
      "local r = ... assert(r == REF_NEW and r.platform.architecture == 'arm64')",
      NULL},
-    {"acr.new refused", NULL,
+    {0, "acr.new refused", NULL,
      "return pcall(acr.new, {runId = 'x', stauts = 'Failed'})",
      "local ok, m = ...\n"
      "assert(not ok and (m:find('status', 1, true) or\n"
      "  m == 'not enough memory'), m)",
      NULL},
-    {"acr.from_table", NULL, "return acr.from_table(T)",
+    {0, "acr.from_table", NULL, "return acr.from_table(T)",
      "local r = ... assert(r == REF_FT and r.runErrorMessage)", NULL},
-    {"acr.from_table strict", "T2 = T_TABLE() T2.properties.unknownKey = nil T2.resourceGroup = nil",
+    {0, "acr.from_table strict", "T2 = T_TABLE() T2.properties.unknownKey = nil T2.resourceGroup = nil",
      "return acr.from_table(T2, {strict = true})",
      "local r = ... assert(r.runId == 'ft1')", NULL},
-    {"run:clone", NULL, "return REF:clone()", "assert(... == REF)", NULL},
-    {"run:to_table", NULL, "return REF:to_table()",
+    {0, "run:clone", NULL, "return REF:clone()", "assert(... == REF)", NULL},
+    {0, "run:to_table", NULL, "return REF:to_table()",
      "local t = ... assert(acr.from_table(t) == REF)", NULL},
-    {"acr.filter", NULL, "return acr.filter(EXPR)",
+    {0, "acr.filter", NULL, "return acr.filter(EXPR)",
      "local f, m, e = ... if not SOFT(f, m, e) then return end\n"
      "assert(tostring(f) == CANON)",
      NULL},
-    {"acr.filter error", NULL,
+    {0, "acr.filter error", NULL,
      "return acr.filter(\"status eq 'Failed' and (runId eq 'x'\")",
      "local f, m, e = ...\n"
      "assert(f == nil)\n"
      "if e.kind ~= 'memory' then assert(e.kind == 'syntax', m)\n"
      "else SOFT(f, m, e) end",
      NULL},
-    {"filter(run)", NULL, "return F(REFL[1]), F(REFL[4])",
+    {0, "filter(run)", NULL, "return F(REFL[1]), F(REFL[4])",
      "local a, b = ... assert(a == true and b == false)", NULL},
-    {"list:filter compiled", NULL, "return REFL:filter(F)",
+    {0, "list:filter compiled", NULL, "return REFL:filter(F)",
      "assert(ORDER(...) == 'a,b,e')", NULL},
-    {"list:filter string", NULL, "return REFL:filter(EXPR)",
+    {0, "list:filter string", NULL, "return REFL:filter(EXPR)",
      "assert(ORDER(...) == 'a,b,e')", NULL},
-    {"list:filter function", NULL,
+    {0, "list:filter function", NULL,
      "return REFL:filter(function(r) return r.task == 't2' end)",
      "assert(ORDER(...) == 'c,d')", NULL},
-    {"list:sort", NULL, "return REFL:sort('createTime', 'desc')",
+    {0, "list:sort", NULL, "return REFL:sort('createTime', 'desc')",
      "assert(ORDER(...) == 'e,b,c,a,d')",
      "local o = ORDER(REFL)\n"
      "assert(o == REFL_ORDER or o == 'e,b,c,a,d', o)"},
-    {"list:sort status", NULL, "return REFL:sort('status')",
+    {0, "list:sort status", NULL, "return REFL:sort('status')",
      "assert(ORDER(...) == 'a,c,d,b,e')",
      "local o = ORDER(REFL)\n"
      "assert(o == REFL_ORDER or o == 'a,c,d,b,e', o)"},
-    {"list:top", NULL, "return REFL:top(3)", "assert(ORDER(...) == 'e,b,c')",
+    {0, "list:top", NULL, "return REFL:top(3)", "assert(ORDER(...) == 'e,b,c')",
      NULL},
-    {"list:count_by", NULL, "return REFL:count_by('status')",
+    {0, "list:count_by", NULL, "return REFL:count_by('status')",
      "local t = ... assert(t.Failed == 2 and t.Succeeded == 2 and\n"
      "  t.Running == 1)",
      NULL},
-    {"list:summary", NULL, "return REFL:summary()",
+    {0, "list:summary", NULL, "return REFL:summary()",
      "local s = ... assert(s.total == 5)", NULL},
-    {"list:append run", NULL, "return REFL:append(REF)",
+    {0, "list:append run", NULL, "return REFL:append(REF)",
      "local l = ... assert(#l == 6 and l[6] == REF)",
      "assert(#REFL == 5 or (#REFL == 6 and REFL[6] == REF))"},
-    {"list:append table", NULL, "return REFL:append(T)",
+    {0, "list:append table", NULL, "return REFL:append(T)",
      "local l = ... assert(#l == 6 and l[6] == REF_FT)",
      "assert(#REFL == 5 or (#REFL == 6 and REFL[6] == REF_FT))"},
-    {"big list:sort", BIG_SETUP, "return BIG:sort('createTime', 'desc')",
+    {0, "big list:sort", BIG_SETUP, "return BIG:sort('createTime', 'desc')",
      "assert(SORTED_DESC(...))",
      "assert(ORDER(BIG) == BIG_ORDER or SORTED_DESC(BIG))"},
-    {"big list:top", BIG_SETUP, "return BIG:top(50)",
+    {0, "big list:top", BIG_SETUP, "return BIG:top(50)",
      "local t = ... assert(#t == 50 and SORTED_DESC(t))",
      "assert(ORDER(BIG) == BIG_ORDER)"},
-    {"big list:filter", BIG_SETUP, "return BIG:filter(\"status eq 'Failed'\")",
+    {0, "big list:filter", BIG_SETUP, "return BIG:filter(\"status eq 'Failed'\")",
      "assert(#... == 100)", "assert(ORDER(BIG) == BIG_ORDER)"},
-    {"big list:count_by", BIG_SETUP, "return BIG:count_by('createTime')",
+    {0, "big list:count_by", BIG_SETUP, "return BIG:count_by('createTime')",
      "local n = 0 for _, c in pairs(...) do n = n + c end assert(n == 300)",
      "assert(ORDER(BIG) == BIG_ORDER)"},
-    {"big list:append", BIG_SETUP,
+    {0, "big list:append", BIG_SETUP,
      "for i = 1, 300 do BIG:append(REF) end return BIG",
      "assert(#... == 600)",
      "assert(#BIG >= 300 and #BIG <= 600)\n"
      "for i = 301, #BIG do assert(BIG[i] == REF) end\n"
      "assert(ORDER(BIG):sub(1, #BIG_ORDER) == BIG_ORDER)"},
-    {"acr.list", NULL, "return acr.list{REF, T, REF_NEW}",
+    {0, "acr.list", NULL, "return acr.list{REF, T, REF_NEW}",
      "local l = ... assert(ORDER(l) == 'ca1,ft1,n1')", NULL},
-    {"list:extend", NULL, "return REFL:extend(acr.list{REF, REF_NEW})",
+    {0, "list:extend", NULL, "return REFL:extend(acr.list{REF, REF_NEW})",
      "assert(ORDER(...) == REFL_ORDER .. ',ca1,n1')",
      "local o = ORDER(REFL)\n"
      "assert(o == REFL_ORDER or o == REFL_ORDER .. ',ca1' or\n"
      "  o == REFL_ORDER .. ',ca1,n1', o)"},
-    {"set outputImages", NULL,
+    {0, "set outputImages", NULL,
      "REF.outputImages = {{registry = 'n', repository = 'm', tag = 't'},\n"
      "  {registry = 'n2', repository = 'm2', digest = 'sha256:9'}}\n"
      "return REF",
@@ -376,7 +409,7 @@ static const oom_case cases[] = {
      "  REF.outputImages = REF_CLONE.outputImages\n"
      "end\n"
      "assert(REF == REF_CLONE)"},
-    {"set platform", NULL,
+    {0, "set platform", NULL,
      "REF.platform = {os = 'Windows', architecture = 'arm', variant = 'v7'}\n"
      "return REF",
      "local r = ... assert(r.platform.os == 'Windows')",
@@ -385,7 +418,7 @@ static const oom_case cases[] = {
      "  REF.platform = REF_CLONE.platform\n"
      "end\n"
      "assert(REF == REF_CLONE)"},
-    {"set string", NULL,
+    {0, "set string", NULL,
      "REF.task = string.rep('x', 3000) return REF",
      "local r = ... assert(#r.task == 3000)",
      "if REF.task ~= 'nightly' then\n"
@@ -393,12 +426,44 @@ static const oom_case cases[] = {
      "  REF.task = 'nightly'\n"
      "end\n"
      "assert(REF == REF_CLONE)"},
-    {"list view append", NULL,
+    {0, "list view append", NULL,
      "REF.customRegistries:append('c.azurecr.io') return REF",
      "local r = ... assert(#r.customRegistries == 3)",
      "local n = #REF.customRegistries\n"
      "assert(n == 2 or (n == 3 and REF.customRegistries[3] == 'c.azurecr.io'))"},
-    {"acr.datetime", NULL,
+    {0, "run:problems",
+     "REF2 = acr.from_table{status = 'Weird', platform = {architecture = 'arm'}}",
+     "return REF2:problems()",
+     "local p = ... assert(#p == 2, #p)", NULL},
+    {0, "run:diff", "REF2 = REF:clone() REF2.status = 'Failed'\n"
+     "REF2.outputImages[1].tag = 'v9' REF2.task = nil",
+     "return REF:diff(REF2)", "local d = ... assert(#d == 3, #d)", NULL},
+    {0, "run:unknown", NULL, "return REF:unknown(), REF.platform:unknown()",
+     "local u = ... assert(u.extra and u.etag == nil or u.extra)", NULL},
+    {0, "run:fields", NULL,
+     "local n = 0 for k, v in REF:fields() do n = n + 1 end return n",
+     "assert(... > 20)", NULL},
+    {0, "tostring(run)", NULL, "return tostring(REF), tostring(REFL)",
+     "local a, b = ... assert(a:find('ca1', 1, true) and b:find('5', 1, true))",
+     NULL},
+    {0, "view reads", NULL,
+     "local t = {}\n"
+     "for i, img in REF.outputImages:iter() do t[i] = img.repository .. ':' ..\n"
+     "  img.tag end\n"
+     "return table.concat(t, ','), REF.platform.os, REF.imageUpdateTrigger\n"
+     "  .images[1].repository, REF.systemData.createdAt.year",
+     "local a, b, c, d = ... assert(a == 'app:v1,app:latest' and b == 'Linux'\n"
+     "  and c == 'base' and d == 2020)", NULL},
+    {0, "list:to_table", NULL, "return REFL:to_table()",
+     "local t = ... assert(#t.value == 5 and t.nextLink and t.extraTop)\n"
+     "assert(acr.list(t.value) == acr.list{REFL[1], REFL[2], REFL[3],\n"
+     "  REFL[4], REFL[5]})", NULL},
+    {0, "acr.filter.build", NULL,
+     "return acr.filter.build{status = {'Failed', 'Succeeded'},\n"
+     "  taskName = \"it's\", createdAfter = '2019-05-01T00:00:00Z',\n"
+     "  image = 'app:v1'}",
+     "local e = ... assert(acr.filter(e), e)", NULL},
+    {0, "acr.datetime", NULL,
      "local d = acr.datetime('2019-08-28T20:20:52.8021125+00:00')\n"
      "return d, tostring(d + 1.5)",
      "local d, s = ... assert(s == '2019-08-28T20:20:54.3021125+00:00', s)",
@@ -445,9 +510,31 @@ static int run_chunk(lua_State *L, const char *what, const char *chunk,
 
 static int run_prelude(lua_State *L) {
   size_t i;
+  for (i = 0; i < NFIXTURES; i++) {
+    char name[32];
+    if (fixture_text[i] == NULL) continue;
+    snprintf(name, sizeof name, "FIXTURE%lu", (unsigned long)i + 1);
+    lua_pushlstring(L, fixture_text[i], fixture_len[i]);
+    lua_setglobal(L, name);
+  }
   for (i = 0; i < NPRELUDE; i++)
     if (!run_chunk(L, "=prelude", prelude[i], 0)) return 0;
   return 1;
+}
+
+static void load_fixtures(void) {
+  size_t i;
+  for (i = 0; i < NFIXTURES; i++) {
+    FILE *f = fopen(fixture_files[i], "rb");
+    long n;
+    if (f == NULL) continue;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+        fseek(f, 0, SEEK_SET) == 0 &&
+        (fixture_text[i] = (char *)malloc((size_t)n)) != NULL) {
+      fixture_len[i] = fread(fixture_text[i], 1, (size_t)n, f);
+    }
+    fclose(f);
+  }
 }
 
 static lua_State *open_state(oom *o) {
@@ -620,6 +707,21 @@ static const raise_case raises[] = {
      "local bad = setmetatable({}, {__tostring = function() error(e) end})\n"
      "local ok, err = pcall(function() REF.task = bad end)\n"
      "assert(not ok and REF == REF_CLONE)\n"},
+    {"numbers out of every range as indexes and counts",
+     "for _, x in ipairs{1e300, -1e300, 2^64, 2^63, -2^63, 0/0, 1/0, -1/0,\n"
+     "                   0.5, -1, 0} do\n"
+     "  pcall(function() return REFL[x] end)\n"
+     "  pcall(function() REFL[x] = REF end)\n"
+     "  pcall(REFL.top, REFL, x)\n"
+     "  pcall(function() return REF.outputImages[x] end)\n"
+     "  pcall(function() REF.customRegistries[x] = 'x' end)\n"
+     "  pcall(REF.customRegistries.remove, REF.customRegistries, x)\n"
+     "  pcall(function() return acr.datetime(x) end)\n"
+     "  pcall(function() return acr.datetime('2019-01-01T00:00:00Z') + x end)\n"
+     "  pcall(acr.new, {agentConfiguration = {cpu = x}})\n"
+     "  pcall(acr.decode, '{}', {max_depth = x})\n"
+     "end\n"
+     "assert(#REFL == 5 and REF == REF_CLONE)\n"},
     {"view of a run collected, then used",
      "local imgs\n"
      "do local r = acr.decode(RUN_JSON) imgs = r.outputImages end\n"
@@ -659,10 +761,19 @@ static void run_raise(const raise_case *c) {
 int main(int argc, char **argv) {
   size_t i;
   const char *only = argc > 1 ? argv[1] : NULL;
-  for (i = 0; i < NCASES; i++)
-    if (!only || strstr(cases[i].name, only)) run_case(&cases[i]);
+  load_fixtures();
+  for (i = 0; i < NCASES; i++) {
+    if (only && !strstr(cases[i].name, only)) continue;
+    if (cases[i].fixture && !fixture_text[cases[i].fixture - 1]) {
+      fprintf(stderr, "test_lua_oom: %s skipped: no %s\n", cases[i].name,
+              fixture_files[cases[i].fixture - 1]);
+      continue;
+    }
+    run_case(&cases[i]);
+  }
   for (i = 0; i < NRAISES; i++)
     if (!only || strstr(raises[i].name, only)) run_raise(&raises[i]);
+  for (i = 0; i < NFIXTURES; i++) free(fixture_text[i]);
   printf("test_lua_oom: %d passed, %d failed\n", passed, failed);
   return failed != 0;
 }

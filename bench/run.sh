@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark on Lua 5.4 and LuaJIT (BENCH_LUAS), each in
+# its own process; results also go to bench/results-<version>.txt.
+# Arguments after the script are passed to bench.lua (N runs, repetitions).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILDDIR=${BUILDDIR:-build}
+for v in ${BENCH_LUAS:-5.4 jit}; do
+  if [ "$v" = jit ]; then lua=luajit; else lua=lua$v; fi
+  command -v "$lua" >/dev/null || { echo "bench: $lua not installed, skipped"; continue; }
+  make -s module LUA_VERSION="$v" BUILDDIR="$BUILDDIR" >/dev/null
+  echo "== $lua"
+  LUA_CPATH="$PWD/$BUILDDIR/$v/?.so;;" \
+  LUA_PATH="$PWD/bench/?.lua;$PWD/lua/?.lua;;" \
+  ACR_BENCH_CACHE="$BUILDDIR/bench" \
+    "$lua" bench/bench.lua "$@" | tee "bench/results-$v.txt"
+done
