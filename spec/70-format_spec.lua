@@ -56,14 +56,14 @@ describe("acr.format", function()
 
   describe("duration", function()
     it("writes HH:MM:SS with at least two hour digits, truncating", function()
-      assert.equal("00:00:00", format.duration(0))
-      assert.equal("00:00:59", format.duration(59.999))
-      assert.equal("00:01:18", format.duration(78.7688299))
-      assert.equal("01:00:00", format.duration(3600))
-      assert.equal("01:32:02", format.duration(5522.9))
+      assert.equal("0:00:00", format.duration(0))
+      assert.equal("0:00:59", format.duration(59.999))
+      assert.equal("0:01:18", format.duration(78.7688299))
+      assert.equal("1:00:00", format.duration(3600))
+      assert.equal("1:32:02", format.duration(5522.9))
       assert.equal("26:03:04", format.duration(93784))
       assert.equal("100:00:00", format.duration(360000))
-      assert.equal("-00:00:05", format.duration(-5.5))
+      assert.equal("-0:00:05", format.duration(-5.5))
       assert.equal("", format.duration(nil))
     end)
   end)
@@ -86,8 +86,8 @@ describe("acr.format", function()
     local expected =
       "RUN ID    TASK       PLATFORM    STATUS     TRIGGER       STARTED               DURATION\n" ..
       "--------  ---------  ----------  ---------  ------------  --------------------  ----------\n" ..
-      "ca1       build-web  Linux       Succeeded  Commit        2019-08-28T20:20:53Z  00:01:18\n" ..
-      "ca2       nightly    Windows     Failed     Timer         2019-08-28T07:30:00Z  01:32:02\n" ..
+      "ca1       build-web  Linux       Succeeded  Commit        2019-08-28T20:20:53Z  0:01:18\n" ..
+      "ca2       nightly    Windows     Failed     Timer         2019-08-28T07:30:00Z  1:32:02\n" ..
       "ca3                  Linux       Running    Image Update  2019-08-28T21:00:00Z\n" ..
       "ca4                              Queued     Manual\n"
 
@@ -112,9 +112,9 @@ describe("acr.format", function()
 
     it("shows elapsed time of a running run when opts.now is given", function()
       local out = list:format("table", { now = "2019-08-28T22:15:30Z" })
-      contains(out, "  2019-08-28T21:00:00Z  01:15:30\n")
+      contains(out, "  2019-08-28T21:00:00Z  1:15:30\n")
       -- a finished run keeps its duration, a queued one stays empty
-      contains(out, "  2019-08-28T20:20:53Z  00:01:18\n")
+      contains(out, "  2019-08-28T20:20:53Z  0:01:18\n")
       contains(out, "\nca4                              Queued     Manual\n")
     end)
 
@@ -145,8 +145,8 @@ describe("acr.format", function()
       assert.equal(
         "| RUN ID | TASK      | PLATFORM | STATUS    | TRIGGER      | STARTED              | DURATION |\n" ..
         "| ------ | --------- | -------- | --------- | ------------ | -------------------- | -------- |\n" ..
-        "| ca1    | build-web | Linux    | Succeeded | Commit       | 2019-08-28T20:20:53Z | 00:01:18 |\n" ..
-        "| ca2    | nightly   | Windows  | Failed    | Timer        | 2019-08-28T07:30:00Z | 01:32:02 |\n" ..
+        "| ca1    | build-web | Linux    | Succeeded | Commit       | 2019-08-28T20:20:53Z | 0:01:18  |\n" ..
+        "| ca2    | nightly   | Windows  | Failed    | Timer        | 2019-08-28T07:30:00Z | 1:32:02  |\n" ..
         "| ca3    |           | Linux    | Running   | Image Update | 2019-08-28T21:00:00Z |          |\n" ..
         "| ca4    |           |          | Queued    | Manual       |                      |          |\n",
         list:format("markdown"))
@@ -176,8 +176,8 @@ describe("acr.format", function()
   describe("tsv", function()
     it("writes one line per run, no header, seven fields", function()
       assert.equal(
-        "ca1\tbuild-web\tLinux\tSucceeded\tCommit\t2019-08-28T20:20:53Z\t00:01:18\n" ..
-        "ca2\tnightly\tWindows\tFailed\tTimer\t2019-08-28T07:30:00Z\t01:32:02\n" ..
+        "ca1\tbuild-web\tLinux\tSucceeded\tCommit\t2019-08-28T20:20:53Z\t0:01:18\n" ..
+        "ca2\tnightly\tWindows\tFailed\tTimer\t2019-08-28T07:30:00Z\t1:32:02\n" ..
         "ca3\t\tLinux\tRunning\tImage Update\t2019-08-28T21:00:00Z\t\n" ..
         "ca4\t\t\tQueued\tManual\t\t\n",
         list:format("tsv"))
@@ -265,10 +265,10 @@ describe("acr.format", function()
       assert.equal(4, s.by_task.web.runs)
       assert.equal(1, s.by_task.web.failed)
       contains(text,
-        "\nTASK  RUNS  FAILED  FAILED %       P50       P95\n" ..
-        "----  ----  ------  --------  --------  --------\n" ..
-        "scan     2       1     50.0%  01:12:40  01:12:40\n" ..
-        "web      4       1     25.0%  00:01:18  00:01:18\n")
+        "\nTASK  RUNS  FAILED  FAILED %      P50      P95\n" ..
+        "----  ----  ------  --------  -------  -------\n" ..
+        "scan     2       1     50.0%  1:12:40  1:12:40\n" ..
+        "web      4       1     25.0%  0:01:18  0:01:18\n")
     end)
 
     it("draws a bar per UTC day, empty days included, with a legend",

@@ -280,8 +280,8 @@ describe("acr-runs", function()
       assert.equal("", err)
       assert.equal(
         "0accec26-d6de-4757-8e74-d080f38eaaab\tmyTask\tLinux\tSucceeded\t" ..
-        "Image Update\t2018-01-25T05:50:51Z\t00:23:00\n" ..
-        "yd1\t\tLinux\tSucceeded\tManual\t2019-08-28T20:20:53Z\t00:00:07\n",
+        "Image Update\t2018-01-25T05:50:51Z\t0:23:00\n" ..
+        "yd1\t\tLinux\tSucceeded\tManual\t2019-08-28T20:20:53Z\t0:00:07\n",
         out)
     end)
   end)

@@ -70,7 +70,7 @@ local function str(v)
   return tostring(v)
 end
 
---- Seconds as HH:MM:SS (hours at least two digits, seconds truncated
+--- Seconds as H:MM:SS (hours without padding, seconds truncated
 -- toward zero), "" for nil.  Negative values get a leading "-".
 function M.duration(secs)
   if secs == nil then return "" end
@@ -79,7 +79,7 @@ function M.duration(secs)
     sign, secs = "-", -secs
   end
   secs = floor(secs)
-  return format("%s%02d:%02d:%02d", sign, floor(secs / 3600),
+  return format("%s%d:%02d:%02d", sign, floor(secs / 3600),
                 floor(secs % 3600 / 60), secs % 60)
 end
 
