@@ -244,7 +244,7 @@ BENCH_ARGS ?=
 bench: $(MODULE)
 ifneq ($(wildcard bench/run.sh),)
 	$(LUA_ENV) LUA=$(LUA) LUA_VERSION=$(V) BUILDDIR=$(BUILDDIR) \
-	  $(SHELL) bench/run.sh
+	  bash bench/run.sh
 else ifneq ($(wildcard bench/bench.lua),)
 	$(LUA_ENV) LUA_PATH='$(CURDIR)/bench/?.lua;$(CURDIR)/lua/?.lua;;' \
 	  $(LUA) bench/bench.lua $(BENCH_ARGS)
