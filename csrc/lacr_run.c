@@ -1452,6 +1452,13 @@ static int m_is_terminal(lua_State *L) {
   return 1;
 }
 
+/* run:memsize(): bytes the run holds outside the Lua heap (its header and
+ * arena), which collectgarbage("count") does not see. */
+static int m_memsize(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)acr_run_memsize(check_run_up(L, 1)));
+  return 1;
+}
+
 /* run:duration([now]): finishTime - startTime in seconds; while started
  * but unfinished, now - startTime when now is given; else nil. */
 static int m_duration(lua_State *L) {
@@ -2051,7 +2058,7 @@ void lacr_open_run(lua_State *L) {
       {"unknown", m_unknown},     {"is_terminal", m_is_terminal},
       {"duration", m_duration},   {"trigger", m_trigger},
       {"diff", m_diff},           {"encode", m_encode},
-      {NULL, NULL}};
+      {"memsize", m_memsize},     {NULL, NULL}};
   static const luaL_Reg run_meta[] = {
       {"__index", run_index},       {"__newindex", run_newindex},
       {"__gc", run_gc},             {"__eq", run_eq},
