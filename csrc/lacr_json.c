@@ -62,8 +62,8 @@ static void get_decode_opts(lua_State *L, int idx, acr_decode_opts *o) {
   lua_getfield(L, idx, "max_depth");
   if (!lua_isnil(L, -1)) {
     lua_Number d = lua_tonumber(L, -1);
-    if (lua_type(L, -1) != LUA_TNUMBER || d != (lua_Number)(int)d || d < 1 ||
-        d > 1000000)
+    if (lua_type(L, -1) != LUA_TNUMBER || !(d >= 1 && d <= 1000000) ||
+        d != (lua_Number)(int)d)
       luaL_argerror(L, idx,
                     "option 'max_depth' must be an integer from 1 to 1000000");
     o->max_depth = (int)d;

@@ -177,7 +177,9 @@ static int l_list(lua_State *L) {
  * integral number. */
 static size_t toindex(lua_State *L, int idx) {
   lua_Number d = lua_tonumber(L, idx);
-  if (!(d >= 1) || d != (lua_Number)(size_t)d) return 0;
+  /* range first: casting an out-of-range float is undefined */
+  if (!(d >= 1 && d <= 9007199254740992.0) || d != (lua_Number)(size_t)d)
+    return 0;
   return (size_t)d;
 }
 
@@ -537,7 +539,7 @@ static int l_top(lua_State *L) {
   acr_runlist *l = checklist(L, 1);
   lua_Number d = luaL_checknumber(L, 2);
   lacr_RunList *u;
-  if (!(d >= 0) || d != (lua_Number)(size_t)d)
+  if (!(d >= 0 && d <= 9007199254740992.0) || d != (lua_Number)(size_t)d)
     return luaL_argerror(L, 2, "expected a non-negative integer");
   lua_settop(L, 2);
   u = lacr_newlist_slot(L);
