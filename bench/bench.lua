@@ -174,8 +174,9 @@ local function report()
   print(string.format("%-46s %12s %12s %9s %10s %s", "measure", "acr-run",
     "baseline", "ratio", "target", "met"))
   for _, r in ipairs(results) do
-    local tgt = r.better == "lower" and ("<= " .. r.target .. "x")
-      or (">= " .. r.target .. "x")
+    local t = string.format("%.3g", r.target)
+    local tgt = r.better == "lower" and ("<= " .. t .. "x")
+      or (">= " .. t .. "x")
     print(string.format("%-46s %12s %12s %8.2fx %10s %s", r.name,
       fmt_num(r.ours), fmt_num(r.base), r.ratio, tgt,
       r.met and "yes" or "NO"))
