@@ -86,7 +86,7 @@ LUA_ENV = env $(foreach x,5_2 5_3 5_4,-u LUA_PATH_$(x) -u LUA_CPATH_$(x)) \
 .PHONY: all module libs install test run bench sanitize valgrind gc-stress \
         lint luacheck cppcheck fuzz clean check-rockspec check-module \
         ctests lua-ctests list-ctests list-lua-ctests run-tests busted \
-        have-lua embed luarocks-check tsan FORCE
+        have-lua embed luarocks-check tsan deps check-readme run-demo FORCE
 
 all: module libs
 module: $(MODULE)
@@ -166,7 +166,13 @@ install: all
 # tests/run-all.sh calls back into this Makefile (check-rockspec, ctests,
 # have-lua, check-module, busted, embed) and prints the totals.
 # SUITES: checks c lua embed (all by default).
-test: run-tests
+# The Debian packages the build and the suite need, installed if missing
+# (tests/deps.sh; ACR_NO_DEPS=1 skips it).
+deps:
+	@bash tests/deps.sh
+
+test: deps
+	+@$(MAKE) run-tests
 run-tests:
 	+@BUILDDIR=$(BUILDDIR) LUAS='$(LUAS)' LUA_VERSION=$(LUA_VERSION) \
 	  bash tests/run-all.sh $(SUITES)
@@ -181,6 +187,10 @@ busted: $(MODULE)
 # No liblua dependency, and nothing exported that acr.h does not declare.
 check-module: $(MODULE)
 	@$(SHELL) tests/check-module.sh $(MODULE) csrc/acr.h
+
+# The README's complete C host example must be examples/embed/host.c.
+check-readme:
+	@bash tests/check-readme.sh
 
 # The rockspec must list exactly csrc/*.c and lua/acr/*.lua.
 check-rockspec:
@@ -255,7 +265,9 @@ endif
 # bin/acr-runs on the sample runs: all, the failed ones, the summary.
 RUN_INPUT ?= examples/sample-runs.json
 ACR_RUNS = $(LUA_ENV) $(LUA) bin/acr-runs
-run: $(MODULE)
+run: deps
+	+@$(MAKE) run-demo
+run-demo: $(MODULE)
 ifneq ($(wildcard bin/acr-runs),)
 	@echo '== acr-runs $(RUN_INPUT)'
 	@$(ACR_RUNS) $(RUN_INPUT)

@@ -144,7 +144,10 @@ for suite in "$@"; do
     checks) # the rockspec lists exactly the sources
       started=$SECONDS
       if $MAKE check-rockspec; then record "check-rockspec" 1 0
-      else record "check-rockspec" 0 1; fi ;;
+      else record "check-rockspec" 0 1; fi
+      started=$SECONDS
+      if $MAKE check-readme; then record "check-readme" 1 0
+      else record "check-readme" 0 1; fi ;;
     c) run_c ;;
     lua) run_lua ;;
     embed) run_embed ;;
