@@ -89,6 +89,11 @@ void lacr_run_to_table(lua_State *L, const acr_run *r);
  * returns its run.  NEW/STRICT raise on bad values; FROM keeps unknowns. */
 acr_run *lacr_run_from_table(lua_State *L, int idx, lacr_mode mode);
 
+/* The Lua value at idx as JSON text, in a Box pushed on the stack (the
+ * Lua-value -> JSON writer used for unknown fields); raises naming path for
+ * what JSON cannot hold (functions, NaN, cycles). */
+acr_buf *lacr_to_json(lua_State *L, int idx, const char *path);
+
 /* ---- lacr_list.c --------------------------------------------------------- */
 void lacr_open_list(lua_State *L); /* module table at -1 */
 lacr_RunList *lacr_newlist_slot(lua_State *L); /* empty RunList userdata */

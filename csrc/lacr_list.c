@@ -131,11 +131,22 @@ static int l_list(lua_State *L) {
     while (lua_next(L, 1)) {
       const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
                                                      : NULL;
+      if (!k)
+        return luaL_argerror(L, 1, "RunListResult keys must be strings");
+      if (strcmp(k, "value") != 0 && strcmp(k, "nextLink") != 0) {
+        /* Other keys are kept as unknown RunListResult fields, as
+         * acr.decode keeps them, so acr.list(list:to_table()) loses
+         * nothing. */
+        size_t kn;
+        const char *key = lua_tolstring(L, -2, &kn);
+        acr_buf *b = lacr_to_json(L, lua_gettop(L), key);
+        if (acr_rec_add_unknown(l->meta, &l->meta->rec, 1, key, kn,
+                                b->p ? b->p : "", b->len) != ACR_OK)
+          nomem(L);
+        l->unknown = l->meta->env_unknown;
+        lua_pop(L, 1); /* the box */
+      }
       lua_pop(L, 1);
-      if (!k || (strcmp(k, "value") != 0 && strcmp(k, "nextLink") != 0))
-        return luaL_argerror(
-            L, 1, "a RunListResult table may only hold 'value' and "
-                  "'nextLink'");
     }
     lua_getfield(L, 1, "nextLink");
     if (lua_type(L, -1) == LUA_TSTRING) {

@@ -682,6 +682,15 @@ static acr_buf *to_json(lua_State *L, conv *c, int idx) {
   return w.b;
 }
 
+acr_buf *lacr_to_json(lua_State *L, int idx, const char *path) {
+  conv c;
+  memset(&c, 0, sizeof c);
+  c.mode = LACR_MODE_FROM;
+  acr_path_init(&c.path);
+  acr_path_key(&c.path, path, strlen(path));
+  return to_json(L, &c, idx);
+}
+
 /* ---- Lua value -> model ------------------------------------------------ */
 
 static void fill_record(lua_State *L, conv *c, void *rec, const acr_type *t,
