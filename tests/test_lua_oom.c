@@ -249,8 +249,8 @@ static const char unchanged[] =
 static const char *const fixture_files[] = {
     "tests/fixtures/spec-examples/2019-06-01-preview_Runs_List.json",
     "tests/fixtures/spec-examples/2025-03-01-preview_TaskRuns_Get.json",
-    "tests/fixtures/real-payloads/"
-    "azure-cli_test_acr_task_2019-06-01-preview_get_run_queued_empty_platform.json",
+    ("tests/fixtures/real-payloads/"
+     "azure-cli_test_acr_task_2019-06-01-preview_get_run_queued_empty_platform.json"),
 };
 #define NFIXTURES (sizeof fixture_files / sizeof fixture_files[0])
 static char *fixture_text[NFIXTURES];
