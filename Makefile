@@ -81,7 +81,7 @@ EMBED    := $(VDIR)/embed
 # after (";;").  Versioned LUA_PATH_5_x would win over these: unset them.
 LUA_ENV = env $(foreach x,5_2 5_3 5_4,-u LUA_PATH_$(x) -u LUA_CPATH_$(x)) \
   LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \
-  LUA_CPATH='$(CURDIR)/$(VDIR)/?.so;;'
+  LUA_CPATH='$(abspath $(VDIR))/?.so;;'
 
 .PHONY: all module libs install test run bench sanitize valgrind gc-stress \
         lint luacheck cppcheck fuzz clean check-rockspec check-module \
