@@ -47,6 +47,9 @@ ACR_HIDDEN size_t acr_path_index(acr_path *p, size_t i); /* 1-based [i] */
 ACR_HIDDEN size_t acr_enum_list(const acr_enum_def *def, char *buf,
                                 size_t size);
 
+/* Value of the 4 hex digits at p (already validated: a \uXXXX escape). */
+ACR_HIDDEN unsigned acr_hex4(const char *p);
+
 /* ASCII case-insensitive equality of two byte strings. */
 ACR_HIDDEN int acr_strieq(const char *a, size_t an, const char *b, size_t bn);
 

@@ -53,19 +53,6 @@ static void skip_value(cur *c) {
   } while (depth > 0 && c->p < c->e);
 }
 
-static unsigned hexval(const char *p) {
-  unsigned v = 0;
-  int i;
-  for (i = 0; i < 4; i++) {
-    char ch = p[i];
-    v <<= 4;
-    if (ch >= '0' && ch <= '9') v |= (unsigned)(ch - '0');
-    else if (ch >= 'a' && ch <= 'f') v |= (unsigned)(ch - 'a' + 10);
-    else if (ch >= 'A' && ch <= 'F') v |= (unsigned)(ch - 'A' + 10);
-  }
-  return v;
-}
-
 /* Next code point of a string body (c->p after the opening quote); -1 at
  * the closing quote (consumed). Raw bytes are returned as they are. */
 static long next_char(cur *c) {
@@ -88,11 +75,11 @@ static long next_char(cur *c) {
   case 'r': return '\r';
   case 't': return '\t';
   case 'u': {
-    unsigned u = hexval(c->p);
+    unsigned u = acr_hex4(c->p);
     c->p += 4;
     if (u >= 0xD800 && u < 0xDC00 && c->e - c->p >= 6 && c->p[0] == '\\' &&
         c->p[1] == 'u') {
-      unsigned lo = hexval(c->p + 2);
+      unsigned lo = acr_hex4(c->p + 2);
       c->p += 6;
       u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
     }

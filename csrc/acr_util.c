@@ -147,6 +147,19 @@ ACR_ENUM_DEF(acr_enum_variant, "Variant", ACR_VARIANT, ACR_VARIANT_COUNT)
 ACR_ENUM_DEF(acr_enum_createdbytype, "CreatedByType", ACR_CREATEDBYTYPE,
              ACR_CREATEDBYTYPE_COUNT)
 
+unsigned acr_hex4(const char *p) {
+  unsigned v = 0;
+  int i;
+  for (i = 0; i < 4; i++) {
+    char ch = p[i];
+    v <<= 4;
+    if (ch >= '0' && ch <= '9') v |= (unsigned)(ch - '0');
+    else if (ch >= 'a' && ch <= 'f') v |= (unsigned)(ch - 'a' + 10);
+    else if (ch >= 'A' && ch <= 'F') v |= (unsigned)(ch - 'A' + 10);
+  }
+  return v;
+}
+
 static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
 int acr_strieq(const char *a, size_t an, const char *b, size_t bn) {

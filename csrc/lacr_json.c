@@ -210,19 +210,6 @@ static void jws(jcur *c) {
     c->p++;
 }
 
-static unsigned jhex4(const char *p) {
-  unsigned v = 0;
-  int i;
-  for (i = 0; i < 4; i++) {
-    char ch = p[i];
-    v <<= 4;
-    if (ch >= '0' && ch <= '9') v |= (unsigned)(ch - '0');
-    else if (ch >= 'a' && ch <= 'f') v |= (unsigned)(ch - 'a' + 10);
-    else if (ch >= 'A' && ch <= 'F') v |= (unsigned)(ch - 'A' + 10);
-  }
-  return v;
-}
-
 static void jutf8(luaL_Buffer *b, unsigned long cp) {
   char u[4];
   size_t n;
@@ -282,11 +269,11 @@ static void jstring(lua_State *L, jcur *c) {
         c->p = c->e;
         break;
       }
-      cp = jhex4(c->p + 2);
+      cp = acr_hex4(c->p + 2);
       c->p += 6;
       if (cp >= 0xD800 && cp < 0xDC00 && c->e - c->p >= 6 &&
           c->p[0] == '\\' && c->p[1] == 'u') {
-        unsigned long lo = jhex4(c->p + 2);
+        unsigned long lo = acr_hex4(c->p + 2);
         if (lo >= 0xDC00 && lo < 0xE000) {
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           c->p += 6;
