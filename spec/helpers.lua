@@ -103,7 +103,7 @@ M.gc_stress = os.getenv("ACR_GC_STRESS") ~= nil and os.getenv("ACR_GC_STRESS") ~
 if M.gc_stress then
   if M.lua_version == "5.4" then collectgarbage("incremental") end
   collectgarbage("setpause", 0)
-  collectgarbage("setstepmul", 1000)
+  collectgarbage("setstepmul", tonumber(os.getenv("ACR_GC_STEPMUL")) or 1000)
   collectgarbage("restart")
 end
 
