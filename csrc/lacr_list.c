@@ -11,6 +11,7 @@
 #include "lacr.h"
 #include "acr_query.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- userdata ----------------------------------------------------------- */
@@ -113,9 +114,79 @@ static acr_status copy_meta(acr_runlist *dst, const acr_runlist *src) {
 
 /* ---- construction ------------------------------------------------------- */
 
+/* Append name/json to the unknown RunListResult keys of l. */
+static acr_status add_unknown(acr_runlist *l, const char *name, size_t nn,
+                              const char *json, size_t jn) {
+  acr_str *k, *v;
+  if (!l->meta) return ACR_EMEMORY; /* acr_runlist_new makes it */
+  k = acr_run_str(l->meta, name, nn);
+  v = acr_run_str(l->meta, json, jn);
+  if (!k || !v) return ACR_EMEMORY;
+  if (!l->unknown && !(l->unknown = acr_list_new(l->meta, 4)))
+    return ACR_EMEMORY;
+  if (acr_list_push(l->meta, &l->unknown, k) != ACR_OK ||
+      acr_list_push(l->meta, &l->unknown, v) != ACR_OK)
+    return ACR_EMEMORY;
+  return ACR_OK;
+}
+
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of the RunListResult-shaped table at t other than value and
+ * nextLink are kept as unknown keys (JSON text, in name order so the
+ * output does not depend on the table's traversal order); null (nil,
+ * cjson.null) values are absent.  Keys must be strings. */
+static void keep_unknown_keys(lua_State *L, acr_runlist *l, int t) {
+  size_t k = 0, i;
+  const char **names;
+  int keys;
+  lua_newtable(L); /* the names, anchored */
+  keys = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    int null = lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TLIGHTUSERDATA &&
+                                     lua_touserdata(L, -1) == NULL);
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      luaL_argerror(L, 1,
+                    lua_pushfstring(L, "RunListResult keys must be strings, "
+                                       "got %s", luaL_typename(L, -1)));
+    }
+    if (null || strcmp(lua_tostring(L, -1), "value") == 0 ||
+        strcmp(lua_tostring(L, -1), "nextLink") == 0)
+      continue;
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, keys, (int)++k);
+  }
+  if (k == 0) {
+    lua_settop(L, keys - 1);
+    return;
+  }
+  names = (const char **)lua_newuserdata(L, k * sizeof *names);
+  for (i = 0; i < k; i++) {
+    lua_rawgeti(L, keys, (int)(i + 1));
+    names[i] = lua_tostring(L, -1); /* anchored in the keys table */
+    lua_pop(L, 1);
+  }
+  qsort(names, k, sizeof *names, cmp_names);
+  for (i = 0; i < k; i++) {
+    acr_buf *b;
+    lua_getfield(L, t, names[i]);
+    b = lacr_to_json(L, -1, names[i]);
+    if (add_unknown(l, names[i], strlen(names[i]), b->p ? b->p : "",
+                    b->len) != ACR_OK)
+      nomem(L);
+    lacr_box_free(b);
+    lua_pop(L, 2);
+  }
+  lua_settop(L, keys - 1);
+}
+
 /* acr.list([runs]): runs is an array of Run values or plain tables, or a
- * RunListResult-shaped table {value = {...}, nextLink = "..."} (what
- * list:to_table() gives). */
+ * RunListResult-shaped table {value = {...}, nextLink = "...", ...} (what
+ * list:to_table() gives; other keys are kept as unknown keys). */
 static int l_list(lua_State *L) {
   acr_runlist *l;
   int arr = 1;
@@ -127,35 +198,17 @@ static int l_list(lua_State *L) {
   lua_getfield(L, 1, "value");
   if (lua_type(L, -1) == LUA_TTABLE) {
     /* RunListResult shape */
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-      const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
-                                                     : NULL;
-      if (!k)
-        return luaL_argerror(L, 1, "RunListResult keys must be strings");
-      if (strcmp(k, "value") != 0 && strcmp(k, "nextLink") != 0) {
-        /* Other keys are kept as unknown RunListResult fields, as
-         * acr.decode keeps them, so acr.list(list:to_table()) loses
-         * nothing. */
-        size_t kn;
-        const char *key = lua_tolstring(L, -2, &kn);
-        acr_buf *b = lacr_to_json(L, lua_gettop(L), key);
-        if (acr_rec_add_unknown(l->meta, &l->meta->rec, 1, key, kn,
-                                b->p ? b->p : "", b->len) != ACR_OK)
-          nomem(L);
-        l->unknown = l->meta->env_unknown;
-        lua_pop(L, 1); /* the box */
-      }
-      lua_pop(L, 1);
-    }
     lua_getfield(L, 1, "nextLink");
     if (lua_type(L, -1) == LUA_TSTRING) {
       size_t nl;
       const char *s = lua_tolstring(L, -1, &nl);
       if (acr_runlist_set_nextlink(l, s, nl)) nomem(L);
-    } else if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TLIGHTUSERDATA) {
+    } else if (!lua_isnil(L, -1) && !(lua_type(L, -1) == LUA_TLIGHTUSERDATA &&
+                                      lua_touserdata(L, -1) == NULL)) {
       return luaL_argerror(L, 1, "nextLink must be a string");
     }
+    lua_pop(L, 1);
+    keep_unknown_keys(L, l, 1);
     arr = 3;
   }
   lua_settop(L, 3);

@@ -29,16 +29,16 @@ void lacr_push_errtable(lua_State *L, const acr_error *e) {
   lua_pushstring(L, e->path);
   lua_setfield(L, -2, "path");
   if (e->line > 0) {
-    lua_pushnumber(L, (lua_Number)e->line);
+    lua_pushinteger(L, (lua_Integer)e->line);
     lua_setfield(L, -2, "line");
   }
   if (e->column > 0) {
-    lua_pushnumber(L, (lua_Number)e->column);
+    lua_pushinteger(L, (lua_Integer)e->column);
     lua_setfield(L, -2, "column");
   }
   /* offset is 0-based: 0 is a real position when the error is about text */
   if (e->offset > 0 || e->line > 0 || e->column > 0) {
-    lua_pushnumber(L, (lua_Number)e->offset);
+    lua_pushinteger(L, (lua_Integer)e->offset);
     lua_setfield(L, -2, "offset");
   }
 }
