@@ -232,44 +232,18 @@ local function render_tsv(list, opts)
   return concat(out)
 end
 
--- Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms;
--- exact with floats as well as integers).
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-
-local function civil_from_days(z)
-  z = z + 719468
-  local era = floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524)
-                     - floor(doe / 146096)) / 365)
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
-  local mp = floor((5 * doy + 2) / 153)
-  local d = doy - floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  if m <= 2 then y = y + 1 end
-  return y, m, d
-end
-
+-- A UTC day is counted in days since 1970-01-01; the calendar arithmetic
+-- is the C core's, through DateTime values.
 local function day_text(day)
-  return format("%04d-%02d-%02d", civil_from_days(day))
+  return tostring(require("acr.run").datetime(day * 86400)):sub(1, 10)
 end
 
--- The UTC day (days since the epoch) a run belongs to: its createTime, or
--- its startTime or lastUpdatedTime when that is missing; nil if none.
+-- The UTC day a run belongs to: its createTime, or its startTime or
+-- lastUpdatedTime when that is missing; nil if none.
 local function run_day(run)
   local dt = run.createTime or run.startTime or run.lastUpdatedTime
   if dt == nil then return nil end
-  local u = dt:utc()
-  return days_from_civil(u.year, u.month, u.day)
+  return floor(dt:epoch() / 86400)
 end
 
 -- Status names in display order: spec order first, then any others
