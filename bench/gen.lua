@@ -30,19 +30,10 @@ local FRACS = { 0, 3, 6, 7 }
 
 local function two(n) return string.format("%02d", n) end
 
+-- Civil date of days since the epoch: the C core's calendar.
 local function days_to_civil(z)
-  z = z + 719468
-  local era = math.floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
-    - math.floor(doe / 146096)) / 365)
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
-  local mp = math.floor((5 * doy + 2) / 153)
-  local d = doy - math.floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  if m <= 2 then y = y + 1 end
-  return y, m, d
+  local dt = require("acr.run").datetime(z * 86400)
+  return dt.year, dt.month, dt.day
 end
 
 -- RFC 3339 text for epoch seconds t written at an offset with some digits.

@@ -32,20 +32,10 @@ local function guid()
          hex(12)
 end
 
--- Civil date of days since the epoch (H. Hinnant).
+-- Civil date of days since the epoch: the C core's calendar.
 local function civil(z)
-  z = z + 719468
-  local era = floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524)
-                     - floor(doe / 146096)) / 365)
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
-  local mp = floor((5 * doy + 2) / 153)
-  local d = doy - floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  if m <= 2 then y = y + 1 end
-  return y, m, d
+  local dt = require("acr.run").datetime(z * 86400)
+  return dt.year, dt.month, dt.day
 end
 
 -- Time as RFC 3339 text: t in tenths of microseconds (.NET ticks) since the
