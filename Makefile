@@ -188,7 +188,7 @@ busted: $(MODULE)
 check-module: $(MODULE)
 	@$(SHELL) tests/check-module.sh $(MODULE) csrc/acr.h
 
-# The README's complete C host example must be examples/embed/host.c.
+# The documents link only to files inside the repository that exist.
 check-readme:
 	@bash tests/check-readme.sh
 

@@ -1,6 +1,6 @@
 /*
  * host.c -- a C program that embeds Lua and acr-run: the complete example
- * of the README ("C hosts"), built and run by `make test` (target `embed`).
+ * of docs/embedding.md, built and run by `make test` (target `embed`).
  *
  * It opens a Lua state on a counting allocator of its own, preloads the
  * module from the static library (no shared object, no package.cpath),
