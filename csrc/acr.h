@@ -396,6 +396,7 @@ struct acr_run {
   struct acr_arena_chunk *chunks;
   size_t arena_bytes;            /* bytes of all arena chunks */
   size_t arena_base;             /* arena_bytes after the last compaction */
+  unsigned pins;                 /* acr_run_pin count: no compaction while > 0 */
 };
 
 /* New empty run with refcount 1, or NULL when out of memory. */
@@ -415,6 +416,13 @@ ACR_API acr_status acr_run_compact(acr_run *r);
  * complete change, never while holding pointers into the run.  Out of
  * memory is ignored (the run stays valid, just larger). */
 ACR_API void acr_run_gc(acr_run *r);
+/* A pinned run is never compacted by acr_run_gc, so pointers into it stay
+ * valid while code that may change it runs (a host calling back into a
+ * script mid-walk).  Pins nest; each acr_run_pin needs one acr_run_unpin.
+ * Changes to a pinned run only add to its arena; the next acr_run_gc after
+ * the last unpin reclaims what they abandoned. */
+ACR_API void acr_run_pin(acr_run *r);
+ACR_API void acr_run_unpin(acr_run *r);
 /* Bytes held by the run (header and arena), for memory accounting. */
 ACR_API size_t acr_run_memsize(const acr_run *r);
 

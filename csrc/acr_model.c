@@ -282,7 +282,14 @@ acr_status acr_run_compact(acr_run *r) {
   return ACR_OK;
 }
 
+void acr_run_pin(acr_run *r) { r->pins++; }
+
+void acr_run_unpin(acr_run *r) {
+  if (r->pins > 0) r->pins--;
+}
+
 void acr_run_gc(acr_run *r) {
+  if (r->pins > 0) return;
   if (r->arena_bytes > GC_FLOOR && r->arena_bytes > 2 * r->arena_base + 1024)
     (void)acr_run_compact(r);
 }

@@ -144,6 +144,16 @@ static void test_basic(void) {
     acr_rec_set_string(k, &k->rec, F(&acr_type_run, "task"), "taskname", 8,
                        NULL);
     CHECK(r->arena_bytes > 8000);
+    acr_run_pin(r); /* a pinned run is not compacted: pointers stay valid */
+    acr_run_pin(r);
+    {
+      const acr_str *held = r->rec.task;
+      acr_run_gc(r);
+      acr_run_unpin(r);
+      acr_run_gc(r);
+      CHECK(r->arena_bytes > 8000 && r->rec.task == held);
+    }
+    acr_run_unpin(r);
     acr_run_gc(r);
     CHECK(r->arena_bytes < 2000);
     CHECK(acr_run_equal(r, k));
