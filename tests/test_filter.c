@@ -11,67 +11,12 @@
  *      csrc/acr_runlist.c csrc/acr_model.c csrc/acr_schema.c \
  *      csrc/acr_util.c csrc/acr_datetime.c csrc/acr_json_equal.c
  */
+#include "test.h"
+
 #include "acr_query.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-static int passed, failed;
-
-#define CHECK(c)                                                        \
-  do {                                                                  \
-    if (c) passed++;                                                    \
-    else {                                                              \
-      failed++;                                                         \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-              #c);                                                      \
-    }                                                                   \
-  } while (0)
-
-#define CHECK_STR(a, b)                                                   \
-  do {                                                                    \
-    const char *a_ = (a), *b_ = (b);                                      \
-    if (a_ && b_ && strcmp(a_, b_) == 0) passed++;                        \
-    else {                                                                \
-      failed++;                                                           \
-      fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\"\n", __FILE__,   \
-              __LINE__, b_ ? b_ : "(null)", a_ ? a_ : "(null)");          \
-    }                                                                     \
-  } while (0)
-
-/* ---- counting allocator -------------------------------------------------- */
-
-typedef struct counter {
-  long count;    /* allocations (and growing reallocs) so far */
-  long fail_at;  /* fail this one (1-based), 0: never */
-  long failures; /* how many were failed */
-  long live;     /* bytes held */
-} counter;
-
-static void *count_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  counter *c = (counter *)ud;
-  void *np;
-  if (ptr == NULL) osize = 0;
-  if (nsize == 0) {
-    c->live -= (long)osize;
-    free(ptr);
-    return NULL;
-  }
-  if (ptr == NULL || nsize > osize) {
-    if (++c->count == c->fail_at) {
-      c->failures++;
-      return NULL;
-    }
-  }
-  np = realloc(ptr, nsize);
-  if (np) c->live += (long)nsize - (long)osize;
-  return np;
-}
-
-static counter C;                       /* for the ordinary tests */
-static acr_allocator A = {count_alloc, &C};
+static test_counter C;                  /* for the ordinary tests */
+static acr_allocator A = {test_alloc, &C};
 
 /* ---- building runs ------------------------------------------------------- */
 
@@ -903,7 +848,7 @@ static void test_long_chain(void) {
   acr_run_release(r);
 }
 
-/* 100 000 runs: filter, sort, top, count, summary (timed, for the log). */
+/* 100 000 runs: filter, sort, top, count, summary. */
 static void test_scale(void) {
   enum { N = 100000 };
   acr_runlist *l = acr_runlist_new(&A), *d;
@@ -911,7 +856,6 @@ static void test_scale(void) {
   acr_groups g;
   acr_summary s;
   size_t i;
-  clock_t t0;
   char buf[64], ct[40];
   static const char *const st[] = {"Succeeded", "Failed", "Running", "Queued"};
   for (i = 0; i < N; i++) {
@@ -927,7 +871,6 @@ static void test_scale(void) {
     acr_runlist_push(l, r);
     acr_run_release(r);
   }
-  t0 = clock();
   f = compile("status eq 'failed' and createTime ge 2019-06-01T00:00:00Z "
               "and contains(outputImageManifests, 'repo@sha256:0123')");
   d = acr_runlist_filter(l, f);
@@ -947,8 +890,6 @@ static void test_scale(void) {
   acr_summary_init(&s, &A);
   CHECK(acr_runlist_summary(l, &s) == ACR_OK && s.ntasks == 50);
   acr_summary_free(&s);
-  fprintf(stderr, "test_filter: 100000 runs: queries in %.3fs\n",
-          (double)(clock() - t0) / CLOCKS_PER_SEC);
   acr_runlist_free(l);
 }
 
@@ -1152,8 +1093,8 @@ out_f:
 static void test_oom(void) {
   enum { N = 60 };
   acr_run *runs[N];
-  counter oc;
-  acr_allocator oa = {count_alloc, &oc};
+  test_counter oc;
+  acr_allocator oa = {test_alloc, &oc};
   size_t i;
   long at;
   int all_ok = 1, leaks = 0;
@@ -1177,8 +1118,8 @@ static void test_oom(void) {
     }
     if (oc.live != 0) {
       leaks++;
-      fprintf(stderr, "oom: %ld bytes leaked when failing allocation %ld\n",
-              oc.live, at);
+      fprintf(stderr, "oom: %lu bytes leaked when failing allocation %ld\n",
+              (unsigned long)oc.live, at);
     }
     if (oc.failures == 0) break; /* ran to the end without a failure */
   }
@@ -1210,7 +1151,6 @@ int main(void) {
   test_scale();
   test_oom();
   CHECK(C.live == 0);
-  if (C.live != 0) fprintf(stderr, "leaked %ld bytes\n", C.live);
-  printf("test_filter: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  if (C.live != 0) fprintf(stderr, "leaked %lu bytes\n", (unsigned long)C.live);
+  return test_report("test_filter");
 }

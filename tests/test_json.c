@@ -2,90 +2,23 @@
  * round trips, JSONTestSuite conformance, error reports, shapes, profiles,
  * truncation at every byte, out-of-memory at every allocation.
  *
- *   test_json [FIXTURES_DIR]          (default tests/fixtures, else
- *                                      /work/shared/fixtures)
- *   test_json --bench [NRUNS]         decode/encode speed on a generated
- *                                      list of NRUNS runs (default 100000)
+ *   test_json [FIXTURES_DIR]          (default tests/fixtures)
  */
-#define _POSIX_C_SOURCE 200809L /* dirent, clock_gettime */
-#include "acr.h"
+#include "test.h"
+
 #include "acr_internal.h"
 
 #include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-static int passed, failed;
-#define CHECK(c)                                                          \
-  do {                                                                    \
-    if (c) passed++;                                                      \
-    else {                                                                \
-      failed++;                                                           \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-    }                                                                     \
-  } while (0)
-#define CHECKF(c, ...)                                                    \
-  do {                                                                    \
-    if (c) passed++;                                                      \
-    else {                                                                \
-      failed++;                                                           \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #c); \
-      fprintf(stderr, __VA_ARGS__);                                       \
-      fputc('\n', stderr);                                                \
-    }                                                                     \
-  } while (0)
-
-/* ---- counting allocator: live bytes, fail the N-th allocation ---------- */
-
-typedef struct counting {
-  long allocs, fail_at;
-  size_t live;
-} counting;
-
-static void *count_alloc(void *ud, void *p, size_t os, size_t ns) {
-  counting *c = (counting *)ud;
-  void *np;
-  if (ns == 0) {
-    if (p) c->live -= os;
-    free(p);
-    return NULL;
-  }
-  if (++c->allocs == c->fail_at) return NULL;
-  np = realloc(p, ns);
-  if (np) c->live += ns - (p ? os : 0);
-  return np;
-}
-
-static counting CT;
-static acr_allocator A = {count_alloc, &CT};
+static test_counter CT;
+static acr_allocator A = {test_alloc, &CT};
 
 static void ct_reset(void) {
-  CT.allocs = 0;
+  CT.count = 0;
   CT.fail_at = 0;
 }
 
 /* ---- files --------------------------------------------------------------- */
-
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  char *buf;
-  long n;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = (char *)malloc((size_t)n + 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  if (buf) buf[n] = '\0';
-  *len = (size_t)n;
-  return buf;
-}
 
 static int cmpstr(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -278,7 +211,7 @@ static void test_fixture_dir(const char *sub) {
     acr_runlist *l = NULL;
     acr_error e;
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    src = read_file(path, &len);
+    src = test_read_text(path, &len);
     CHECK(src != NULL);
     if (!src) continue;
     CHECKF(dec(src, len, 0, &r, &l, &e) == ACR_OK, "%s: %s", names[i],
@@ -329,7 +262,7 @@ static acr_run *load_run(const char *rel, int strict) {
   acr_runlist *l = NULL;
   acr_error e;
   snprintf(path, sizeof path, "%s/%s", FIX, rel);
-  src = read_file(path, &len);
+  src = test_read_text(path, &len);
   if (!src) return NULL;
   if (dec(src, len, strict, &r, &l, &e) != ACR_OK && !strict)
     fprintf(stderr, "%s: %s\n", rel, e.message);
@@ -432,7 +365,7 @@ static void test_jsontestsuite(void) {
     acr_buf mini;
     static const char pre[] = "{\"runId\":\"x\",\"extra\": ";
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    src = read_file(path, &len);
+    src = test_read_text(path, &len);
     if (!src) continue;
     wlen = sizeof pre - 1 + len + 1;
     w = (char *)malloc(wlen);
@@ -669,7 +602,7 @@ static void test_truncation(void) {
     char *src;
     int bad = 0;
     snprintf(path, sizeof path, "%s/%s", FIX, files[k]);
-    src = read_file(path, &len);
+    src = test_read_text(path, &len);
     CHECK(src != NULL);
     if (!src) continue;
     while (len > 0 && (src[len - 1] == '\n' || src[len - 1] == ' ' ||
@@ -1077,7 +1010,7 @@ static void test_mutations(void) {
     size_t len;
     char *src = NULL;
     snprintf(path, sizeof path, "%s/%s", FIX, files[k]);
-    src = read_file(path, &len);
+    src = test_read_text(path, &len);
     if (!src) continue;
     for (n = 0; n < 1500; n++) {
       char *t = (char *)malloc(len + 8);
@@ -1206,86 +1139,8 @@ static void test_oom(void) {
   CHECK(CT.live == 0);
 }
 
-/* ---- speed --------------------------------------------------------------- */
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int bench(long nruns) {
-  acr_buf b;
-  acr_allocator da = {acr_default_alloc, NULL};
-  long i;
-  double t0, best = 1e9, ebest = 1e9;
-  int k;
-  acr_buf_init(&b, &da);
-  acr_buf_add(&b, "{\"value\":[", 10);
-  for (i = 0; i < nruns; i++) {
-    char run[2048];
-    int n = snprintf(
-        run, sizeof run,
-        "%s{\"type\":\"Microsoft.ContainerRegistry/registries/runs\","
-        "\"properties\":{\"runId\":\"cf%ld\",\"status\":\"Succeeded\","
-        "\"lastUpdatedTime\":\"2019-06-18T02:08:33+00:00\",\"runType\":"
-        "\"QuickRun\",\"createTime\":\"2019-06-18T02:07:13.6036258+00:00\","
-        "\"startTime\":\"2019-06-18T02:07:13.7764761+00:00\",\"finishTime\":"
-        "\"2019-06-18T02:08:33.6753656+00:00\",\"outputImages\":[{"
-        "\"registry\":\"clireg000002.azurecr.io\",\"repository\":\"testtask\","
-        "\"tag\":\"v%ld\",\"digest\":\"sha256:90bf2f858cd4b367eb5414f332956d78f5"
-        "d8ca92c316b9b9865178bc2d8ab02b\"}],\"task\":\"testTask\","
-        "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"},"
-        "\"agentConfiguration\":{\"cpu\":2},\"provisioningState\":"
-        "\"Succeeded\",\"isArchiveEnabled\":false},\"id\":\"/subscriptions/"
-        "00000000-0000-0000-0000-000000000000/resourceGroups/clitest.rg000001/"
-        "providers/Microsoft.ContainerRegistry/registries/clireg000002/runs/"
-        "cf%ld\",\"name\":\"cf%ld\"}",
-        i ? "," : "", i, i, i, i);
-    acr_buf_add(&b, run, (size_t)n);
-  }
-  acr_buf_add(&b, "],\"nextLink\":\"https://x\"}", 25);
-  for (k = 0; k < 5; k++) {
-    acr_run *r;
-    acr_runlist *l;
-    acr_error e;
-    acr_buf o;
-    double t;
-    t0 = now();
-    if (acr_json_decode(b.p, b.len, NULL, &da, &r, &l, &e) != ACR_OK) {
-      fprintf(stderr, "bench: %s\n", e.message);
-      return 1;
-    }
-    t = now() - t0;
-    if (t < best) best = t;
-    acr_buf_init(&o, &da);
-    t0 = now();
-    acr_json_encode_list(l, NULL, &o);
-    t = now() - t0;
-    if (t < ebest) ebest = t;
-    if (k == 0)
-      printf("document %.1f MB, %ld runs, list memory %.1f MB, encoded %.1f MB\n",
-             b.len / 1e6, nruns, acr_runlist_memsize(l) / 1e6, o.len / 1e6);
-    acr_buf_free(&o);
-    acr_runlist_free(l);
-  }
-  printf("decode: %.1f ms, %.0f MB/s\n", best * 1e3, b.len / 1e6 / best);
-  printf("encode: %.1f ms, %.0f MB/s\n", ebest * 1e3, b.len / 1e6 / ebest);
-  acr_buf_free(&b);
-  return 0;
-}
-
 int main(int argc, char **argv) {
-  DIR *d;
-  if (argc > 1 && strcmp(argv[1], "--bench") == 0)
-    return bench(argc > 2 ? atol(argv[2]) : 100000);
-  if (argc > 1) snprintf(FIX, sizeof FIX, "%s", argv[1]);
-  else if ((d = opendir("tests/fixtures/spec-examples")) != NULL) {
-    closedir(d);
-    snprintf(FIX, sizeof FIX, "tests/fixtures");
-  } else {
-    snprintf(FIX, sizeof FIX, "/work/shared/fixtures");
-  }
+  snprintf(FIX, sizeof FIX, "%s", argc > 1 ? argv[1] : TEST_FIXTURES);
   test_fixture_dir("spec-examples");
   test_fixture_dir("real-payloads");
   test_fixture_facts();
@@ -1297,6 +1152,5 @@ int main(int argc, char **argv) {
   test_writer();
   test_mutations();
   test_oom();
-  printf("test_json: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return test_report("test_json");
 }

@@ -1,41 +1,9 @@
 /* test_model.c -- the core run model without Lua: setters, lists, unknown
  * fields, clone/compact/equality, problems, and out-of-memory at every
  * allocation. */
-#include "acr.h"
+#include "test.h"
+
 #include "acr_internal.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int passed, failed;
-#define CHECK(c)                                                     \
-  do {                                                               \
-    if (c) passed++;                                                 \
-    else {                                                           \
-      failed++;                                                      \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-    }                                                                \
-  } while (0)
-
-/* Counting allocator that can fail the N-th allocation. */
-typedef struct counting {
-  long allocs, fail_at;
-  size_t live;
-} counting;
-
-static void *count_alloc(void *ud, void *p, size_t os, size_t ns) {
-  counting *c = (counting *)ud;
-  if (ns == 0) {
-    if (p) c->live -= os;
-    free(p);
-    return NULL;
-  }
-  if (++c->allocs == c->fail_at) return NULL;
-  p = realloc(p, ns);
-  if (p) c->live += ns - (p && os ? os : 0);
-  return p;
-}
 
 static const acr_field *F(const acr_type *t, const char *n) {
   return acr_type_field(t, n, strlen(n));
@@ -100,8 +68,8 @@ static void collect(void *ud, const char *path, const char *msg) {
 }
 
 static void test_basic(void) {
-  counting c = {0, 0, 0};
-  acr_allocator a = {count_alloc, &c};
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
   acr_run *r = acr_run_new(&a), *k;
   char probs[4096] = "";
   double d;
@@ -200,8 +168,8 @@ static void test_oom(void) {
   long n;
   int done = 0;
   for (n = 1; n < 500 && !done; n++) {
-    counting c = {0, n, 0};
-    acr_allocator a = {count_alloc, &c};
+    test_counter c = {.fail_at = n};
+    acr_allocator a = {test_alloc, &c};
     acr_run *r = acr_run_new(&a), *k = NULL;
     if (r != NULL && build(r)) {
       k = acr_run_clone(r, &a);
@@ -241,6 +209,5 @@ int main(void) {
   test_basic();
   test_json_equal();
   test_oom();
-  printf("test_model: %d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return test_report("test_model");
 }
