@@ -430,6 +430,18 @@ ACR_API size_t acr_run_memsize(const acr_run *r);
  * memory.  Memory lives as long as the run. */
 ACR_API void *acr_run_alloc(acr_run *r, size_t n);
 ACR_API acr_str *acr_run_str(acr_run *r, const char *s, size_t n);
+/* Every string of the model is valid UTF-8 (RFC 3629: shortest forms, no
+ * encoded surrogates, nothing above U+10FFFF), so that what is accepted
+ * can be written as JSON and read back.  acr_utf8_check returns the length
+ * of the longest valid prefix of s: n when s is valid, else the 0-based
+ * offset of the first bad byte. */
+ACR_API size_t acr_utf8_check(const char *s, size_t n);
+/* acr_run_str after checking s with acr_utf8_check: for strings that come
+ * from outside (a string-list item, say).  NULL on failure with err (if
+ * given) filled: ACR_ESCHEMA "invalid UTF-8 at byte N", path "", or
+ * ACR_EMEMORY. */
+ACR_API acr_str *acr_run_text(acr_run *r, const char *s, size_t n,
+                              acr_error *err);
 
 /* ---- generic field access (rec is &run->rec or a nested record) -------- */
 
@@ -440,9 +452,12 @@ ACR_API void acr_rec_clear(acr_run *r, void *rec, const acr_field *f);
 
 /* Setters copy their input into the run.  They check the kind of f
  * (ACR_EMISUSE if wrong) but not ACR_F_READONLY, which is a policy of the
- * caller.  acr_rec_set_enum: text matched case-insensitively and stored
- * canonical; unknown text is kept raw, or refused with ACR_ESCHEMA (message
- * lists the valid values) when strict. */
+ * caller.  Text must be valid UTF-8: otherwise ACR_ESCHEMA, err->path set
+ * to f->name (the caller may prefix where rec sits) and the message
+ * "invalid UTF-8 at byte N"; nothing is changed on any error.
+ * acr_rec_set_enum: text matched case-insensitively and stored canonical;
+ * unknown text is kept raw, or refused with ACR_ESCHEMA (message lists the
+ * valid values) when strict. */
 ACR_API acr_status acr_rec_set_string(acr_run *r, void *rec,
                                       const acr_field *f, const char *s,
                                       size_t n, acr_error *err);
@@ -475,10 +490,15 @@ ACR_API acr_status acr_list_push(acr_run *r, acr_list **lp, void *item);
 /* Removes item i (0-based), shifting the rest down. */
 ACR_API void acr_list_remove(acr_list *l, uint32_t i);
 /* Appends name/json to rec's unknown list (replacing an existing field of
- * the same name in place, "last wins"); env selects run->env_unknown. */
+ * the same name in place, "last wins"); env selects run->env_unknown.
+ * json must be one valid JSON text (not checked here, beyond UTF-8).
+ * Errors (err may be NULL): ACR_ESCHEMA when name or json is not valid
+ * UTF-8 (err->path is the name, or "" when the name itself is bad),
+ * ACR_EMEMORY. */
 ACR_API acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
                                        const char *name, size_t nn,
-                                       const char *json, size_t jn);
+                                       const char *json, size_t jn,
+                                       acr_error *err);
 
 /* Deep copy of record rec of type t into r's arena (rec may belong to
  * another run), or NULL when out of memory. */
@@ -517,6 +537,8 @@ ACR_API acr_runlist *acr_runlist_new(const acr_allocator *a);
 ACR_API void acr_runlist_free(acr_runlist *l);
 /* Appends r, taking a new reference. */
 ACR_API acr_status acr_runlist_push(acr_runlist *l, acr_run *r);
+/* s == NULL clears it.  ACR_ESCHEMA when s is not valid UTF-8
+ * (acr_utf8_check gives the offset), ACR_EMEMORY, ACR_EMISUSE. */
 ACR_API acr_status acr_runlist_set_nextlink(acr_runlist *l, const char *s,
                                             size_t n);
 /* Bytes held by the list and its runs. */

@@ -50,6 +50,15 @@ ACR_HIDDEN size_t acr_enum_list(const acr_enum_def *def, char *buf,
 /* Value of the 4 hex digits at p (already validated: a \uXXXX escape). */
 ACR_HIDDEN unsigned acr_hex4(const char *p);
 
+/* ASCII lower case of the byte c (other bytes unchanged). */
+ACR_HIDDEN int acr_lower(int c);
+
+/* ACR_OK when s[0..n) is valid UTF-8; else ACR_ESCHEMA with err->path set
+ * to path and "invalid UTF-8 at byte N" (0-based) as the message.  Every
+ * string that enters a run goes through this check (acr_utf8_check). */
+ACR_HIDDEN acr_status acr_utf8_require(acr_error *err, const char *path,
+                                       const char *s, size_t n);
+
 /* ASCII case-insensitive equality of two byte strings. */
 ACR_HIDDEN int acr_strieq(const char *a, size_t an, const char *b, size_t bn);
 

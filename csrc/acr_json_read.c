@@ -1245,7 +1245,7 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
       if ((st = scan_any(J, &p, &J->tmp, &mf)) != ACR_OK) return st;
       /* a key with escapes lives in J->key, which scan_any leaves alone */
       if (acr_rec_add_unknown(run, rec, mode == M_TOP, key, klen, J->tmp.p,
-                              J->tmp.len) != ACR_OK)
+                              J->tmp.len, NULL) != ACR_OK)
         return jnomem(J, &mf, kp);
     }
     p = skip_ws(p, e);
@@ -1513,7 +1513,7 @@ static int parse_list_obj(jr *J, const uchar **pp, const jframe *fr,
       J->tmp.len = 0;
       if ((st = scan_any(J, &p, &J->tmp, &mf)) != ACR_OK) return st;
       if (acr_rec_add_unknown(l->meta, &l->meta->rec, 1, key, klen, J->tmp.p,
-                              J->tmp.len) != ACR_OK)
+                              J->tmp.len, NULL) != ACR_OK)
         return jnomem(J, &mf, kp);
       l->unknown = l->meta->env_unknown;
     }

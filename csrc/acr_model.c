@@ -318,10 +318,18 @@ static acr_status wrong_kind(acr_error *err, const acr_field *f,
 
 #define MARK(rec, f) (((acr_rechdr *)(rec))->present |= 1u << (f)->index)
 
+acr_str *acr_run_text(acr_run *r, const char *s, size_t n, acr_error *err) {
+  acr_str *str;
+  if (acr_utf8_require(err, "", s, n) != ACR_OK) return NULL;
+  if ((str = acr_run_str(r, s, n)) == NULL) acr_err_nomem(err);
+  return str;
+}
+
 acr_status acr_rec_set_string(acr_run *r, void *rec, const acr_field *f,
                               const char *s, size_t n, acr_error *err) {
   acr_str *str;
   if (f->kind != ACR_K_STRING) return wrong_kind(err, f, "a string");
+  if (acr_utf8_require(err, f->name, s, n) != ACR_OK) return ACR_ESCHEMA;
   if ((str = acr_run_str(r, s, n)) == NULL) return acr_err_nomem(err);
   *(acr_str **)ACR_SLOT(rec, f) = str;
   MARK(rec, f);
@@ -333,6 +341,7 @@ acr_status acr_rec_set_enum(acr_run *r, void *rec, const acr_field *f,
                             acr_error *err) {
   acr_enumval v;
   if (f->kind != ACR_K_ENUM) return wrong_kind(err, f, "an enum");
+  if (acr_utf8_require(err, f->name, s, n) != ACR_OK) return ACR_ESCHEMA;
   v.code = acr_enum_lookup(f->enumdef, s, n);
   v.raw = NULL;
   if (v.code == ACR_ENUM_UNKNOWN) {
@@ -442,11 +451,20 @@ void acr_list_remove(acr_list *l, uint32_t i) {
 
 acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
                                const char *name, size_t nn, const char *json,
-                               size_t jn) {
+                               size_t jn, acr_error *err) {
   acr_list **lp = env ? &r->env_unknown : &((acr_rechdr *)rec)->unknown;
-  acr_str *ns, *js = acr_run_str(r, json, jn);
+  acr_str *ns, *js;
   uint32_t i;
-  if (js == NULL) return ACR_EMEMORY;
+  if (acr_utf8_require(err, "", name, nn) != ACR_OK) return ACR_ESCHEMA;
+  if (acr_utf8_check(json, jn) != jn) {
+    /* the name is valid UTF-8 but may hold NULs: cut for the path only */
+    acr_status st = acr_utf8_require(err, "", json, jn);
+    if (err != NULL)
+      snprintf(err->path, sizeof err->path, "%.*s",
+               nn > 200 ? 200 : (int)nn, name);
+    return st;
+  }
+  if ((js = acr_run_str(r, json, jn)) == NULL) return acr_err_nomem(err);
   if (*lp && (*lp)->n <= ACR_UNKNOWN_SCAN_MAX)
     for (i = 0; i < (*lp)->n; i += 2) {
       const acr_str *k = (const acr_str *)(*lp)->items[i];
@@ -455,9 +473,14 @@ acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
         return ACR_OK;
       }
     }
-  if ((ns = acr_run_str(r, name, nn)) == NULL) return ACR_EMEMORY;
-  if (acr_list_push(r, lp, ns) != ACR_OK) return ACR_EMEMORY;
-  return acr_list_push(r, lp, js);
+  if ((ns = acr_run_str(r, name, nn)) == NULL ||
+      acr_list_push(r, lp, ns) != ACR_OK)
+    return acr_err_nomem(err);
+  if (acr_list_push(r, lp, js) != ACR_OK) {
+    (*lp)->n--; /* keep the list in name/text pairs */
+    return acr_err_nomem(err);
+  }
+  return ACR_OK;
 }
 
 static int str_eq(const acr_str *a, const acr_str *b) {

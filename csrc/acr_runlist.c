@@ -87,6 +87,7 @@ acr_status acr_runlist_set_nextlink(acr_runlist *l, const char *s,
     return ACR_OK;
   }
   if (l->meta == NULL) return ACR_EMISUSE;
+  if (acr_utf8_check(s, n) != n) return ACR_ESCHEMA;
   str = acr_run_str(l->meta, s, n);
   if (str == NULL) return ACR_EMEMORY;
   l->nextLink = str;

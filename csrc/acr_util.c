@@ -160,14 +160,65 @@ unsigned acr_hex4(const char *p) {
   return v;
 }
 
-static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+/* ---- text ---------------------------------------------------------------- */
+
+int acr_lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
 int acr_strieq(const char *a, size_t an, const char *b, size_t bn) {
   size_t i;
   if (an != bn) return 0;
   for (i = 0; i < an; i++)
-    if (lower((unsigned char)a[i]) != lower((unsigned char)b[i])) return 0;
+    if (acr_lower((unsigned char)a[i]) != acr_lower((unsigned char)b[i]))
+      return 0;
   return 1;
+}
+
+/* RFC 3629 decoding rules: each lead byte allows a range for the second
+ * byte (which excludes overlong forms, surrogates and code points beyond
+ * U+10FFFF); the other continuation bytes are 0x80..0xBF.  ASCII, by far
+ * the most common text, is skipped 8 bytes at a time. */
+size_t acr_utf8_check(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *e = p + n;
+  while (p < e) {
+    unsigned char c = *p;
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c < 0x80) {
+      uint64_t v;
+      while (e - p >= 8 && (memcpy(&v, p, 8), (v & 0x8080808080808080ull) == 0))
+        p += 8;
+      while (p < e && *p < 0x80) p++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;      /* overlong */
+      else if (c == 0xED) hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;      /* overlong */
+      else if (c == 0xF4) hi = 0x8F; /* beyond U+10FFFF */
+    } else {
+      break;
+    }
+    if ((size_t)(e - p) < len || p[1] < lo || p[1] > hi ||
+        (len > 2 && (p[2] & 0xC0) != 0x80) ||
+        (len > 3 && (p[3] & 0xC0) != 0x80))
+      break;
+    p += len;
+  }
+  return (size_t)(p - (const unsigned char *)s);
+}
+
+acr_status acr_utf8_require(acr_error *err, const char *path, const char *s,
+                            size_t n) {
+  size_t ok = acr_utf8_check(s, n);
+  if (ok == n) return ACR_OK;
+  if (err != NULL) snprintf(err->path, sizeof err->path, "%s", path);
+  return acr_err(err, ACR_ESCHEMA, "invalid UTF-8 at byte %lu",
+                 (unsigned long)ok);
 }
 
 int acr_enum_lookup(const acr_enum_def *def, const char *s, size_t n) {

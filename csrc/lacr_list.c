@@ -114,11 +114,23 @@ static acr_status copy_meta(acr_runlist *dst, const acr_runlist *src) {
 
 /* ---- construction ------------------------------------------------------- */
 
+/* Raises for a failed acr_runlist_set_nextlink(l, s, n): s is not valid
+ * UTF-8 (bad data, raised like the other bad values given to a list), or
+ * memory ran out. */
+static int nextlink_fail(lua_State *L, acr_status st, const char *s,
+                         size_t n) {
+  if (st == ACR_ESCHEMA)
+    return luaL_error(L, "nextLink: invalid UTF-8 at byte %d",
+                      (int)acr_utf8_check(s, n));
+  return nomem(L);
+}
+
 /* Append name/json to the unknown RunListResult keys of l. */
 static acr_status add_unknown(acr_runlist *l, const char *name, size_t nn,
                               const char *json, size_t jn) {
   acr_str *k, *v;
   if (!l->meta) return ACR_EMEMORY; /* acr_runlist_new makes it */
+  if (acr_utf8_check(name, nn) != nn) return ACR_ESCHEMA;
   k = acr_run_str(l->meta, name, nn);
   v = acr_run_str(l->meta, json, jn);
   if (!k || !v) return ACR_EMEMORY;
@@ -173,11 +185,14 @@ static void keep_unknown_keys(lua_State *L, acr_runlist *l, int t) {
   qsort(names, k, sizeof *names, cmp_names);
   for (i = 0; i < k; i++) {
     acr_buf *b;
+    acr_status st;
     lua_getfield(L, t, names[i]);
     b = lacr_to_json(L, -1, names[i]);
-    if (add_unknown(l, names[i], strlen(names[i]), b->p ? b->p : "",
-                    b->len) != ACR_OK)
-      nomem(L);
+    st = add_unknown(l, names[i], strlen(names[i]), b->p ? b->p : "", b->len);
+    if (st == ACR_ESCHEMA)
+      luaL_error(L, "invalid UTF-8 at byte %d of a RunListResult key",
+                 (int)acr_utf8_check(names[i], strlen(names[i])));
+    if (st != ACR_OK) nomem(L);
     lacr_box_free(b);
     lua_pop(L, 2);
   }
@@ -202,7 +217,8 @@ static int l_list(lua_State *L) {
     if (lua_type(L, -1) == LUA_TSTRING) {
       size_t nl;
       const char *s = lua_tolstring(L, -1, &nl);
-      if (acr_runlist_set_nextlink(l, s, nl)) nomem(L);
+      acr_status st = acr_runlist_set_nextlink(l, s, nl);
+      if (st != ACR_OK) nextlink_fail(L, st, s, nl);
     } else if (!lua_isnil(L, -1) && !(lua_type(L, -1) == LUA_TLIGHTUSERDATA &&
                                       lua_touserdata(L, -1) == NULL)) {
       return luaL_argerror(L, 1, "nextLink must be a string");
@@ -281,7 +297,8 @@ static int set_nextlink(lua_State *L, acr_runlist *l, int idx) {
   } else if (lua_type(L, idx) == LUA_TSTRING) {
     size_t n;
     const char *s = lua_tolstring(L, idx, &n);
-    if (acr_runlist_set_nextlink(l, s, n)) return nomem(L);
+    acr_status st = acr_runlist_set_nextlink(l, s, n);
+    if (st != ACR_OK) return nextlink_fail(L, st, s, n);
   } else {
     return luaL_error(L, "nextLink must be a string or nil, got %s",
                       luaL_typename(L, idx));

@@ -451,7 +451,8 @@ static void jw_add(lua_State *L, jwriter *w, const char *s, size_t n) {
 }
 
 static void jw_string(lua_State *L, jwriter *w, const char *s, size_t n) {
-  acr_status st = acr_json_write_string(w->b, s, n);
+  acr_status st = acr_utf8_check(s, n) == n
+                      ? acr_json_write_string(w->b, s, n) : ACR_ESCHEMA;
   if (st == ACR_EMEMORY) nomem(L);
   if (st != ACR_OK)
     errorat(L, NULL, "cannot represent a string as JSON at %s (invalid "
@@ -731,12 +732,13 @@ static void *build_record(lua_State *L, conv *c, const acr_type *t, int v) {
 }
 
 static acr_str *build_string(lua_State *L, conv *c, int v) {
+  acr_error e;
   size_t n;
   const char *s;
   acr_str *str;
   if (lua_type(L, v) != LUA_TSTRING) bad_type(L, c, "a string", v);
   s = lua_tolstring(L, v, &n);
-  if ((str = acr_run_str(c->run, s, n)) == NULL) nomem(L);
+  if ((str = acr_run_text(c->run, s, n, &e)) == NULL) setfail(L, c, &e);
   return str;
 }
 
@@ -932,6 +934,7 @@ static void field_set(lua_State *L, conv *c, void *rec, const acr_field *f,
  * acr.new and strict from_table, else kept as JSON text. */
 static void keep_unknown(lua_State *L, conv *c, void *rec, const acr_type *t,
                          int env, int k, int v) {
+  acr_error e;
   size_t n, old;
   const char *s;
   acr_buf *b;
@@ -940,11 +943,14 @@ static void keep_unknown(lua_State *L, conv *c, void *rec, const acr_type *t,
     return;
   }
   s = lua_tolstring(L, k, &n);
+  if (acr_utf8_check(s, n) != n) /* before it enters the path */
+    errorat(L, c->path.buf, "invalid UTF-8 at byte %d of a field name",
+            (int)acr_utf8_check(s, n));
   old = acr_path_key(&c->path, s, n);
   b = to_json(L, c, v);
-  if (acr_rec_add_unknown(c->run, rec, env, s, n, b->p ? b->p : "", b->len) !=
-      ACR_OK)
-    nomem(L);
+  if (acr_rec_add_unknown(c->run, rec, env, s, n, b->p ? b->p : "", b->len,
+                          &e) != ACR_OK)
+    setfail(L, c, &e);
   lacr_box_free(b);
   lua_pop(L, 1);
   acr_path_pop(&c->path, old);

@@ -295,11 +295,11 @@ static double unordered_equal(size_t n) {
   int eq, ok = x != NULL && y != NULL;
   for (i = 0; ok && i < n; i++) {
     int k = snprintf(key, sizeof key, "f%07lu", (unsigned long)i);
-    ok = acr_rec_add_unknown(x, &x->rec, 0, key, (size_t)k, "[1]", 3) ==
-         ACR_OK;
+    ok = acr_rec_add_unknown(x, &x->rec, 0, key, (size_t)k, "[1]", 3,
+                             NULL) == ACR_OK;
     k = snprintf(key, sizeof key, "f%07lu", (unsigned long)(n - 1 - i));
-    ok = ok && acr_rec_add_unknown(y, &y->rec, 0, key, (size_t)k, "[1]", 3) ==
-                   ACR_OK;
+    ok = ok && acr_rec_add_unknown(y, &y->rec, 0, key, (size_t)k, "[1]", 3,
+                                   NULL) == ACR_OK;
   }
   CHECK(ok, "building runs with %lu unknown fields", (unsigned long)n);
   if (ok) {

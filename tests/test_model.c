@@ -52,9 +52,9 @@ static int build(acr_run *r) {
   if ((reg = acr_run_str(r, "a.azurecr.io", 12)) == NULL) return 0;
   if (acr_list_push(r, &rec->customRegistries, reg)) return 0;
   rec->h.present |= 1u << ACR_RUN_CUSTOMREGISTRIES;
-  if (acr_rec_add_unknown(r, rec, 0, "extra", 5, "{\"a\":[1,2]}", 11))
+  if (acr_rec_add_unknown(r, rec, 0, "extra", 5, "{\"a\":[1,2]}", 11, NULL))
     return 0;
-  if (acr_rec_add_unknown(r, rec, 1, "resourceGroup", 13, "\"rg\"", 4))
+  if (acr_rec_add_unknown(r, rec, 1, "resourceGroup", 13, "\"rg\"", 4, NULL))
     return 0;
   return 1;
 }
@@ -130,12 +130,13 @@ static void test_basic(void) {
 
   /* unknown: last wins in place; semantic equality of JSON */
   CHECK(acr_rec_add_unknown(r, &r->rec, 0, "extra", 5, "{ \"a\" : [1, 2.0] }",
-                            18) == ACR_OK);
+                            18, NULL) == ACR_OK);
   CHECK(r->rec.h.unknown->n == 2);
   k = acr_run_clone(r, &a);
-  acr_rec_add_unknown(k, &k->rec, 0, "extra", 5, "{\"a\":[1,20e-1]}", 15);
+  acr_rec_add_unknown(k, &k->rec, 0, "extra", 5, "{\"a\":[1,20e-1]}", 15,
+                      NULL);
   CHECK(acr_run_equal(r, k));
-  acr_rec_add_unknown(k, &k->rec, 0, "extra", 5, "{\"a\":[1,3]}", 11);
+  acr_rec_add_unknown(k, &k->rec, 0, "extra", 5, "{\"a\":[1,3]}", 11, NULL);
   CHECK(!acr_run_equal(r, k));
   acr_run_release(k);
 
@@ -204,10 +205,110 @@ static void test_schema(void) {
   }
 }
 
+/* Every way a string enters a run refuses invalid UTF-8 (issue 9): what
+ * is accepted must encode to JSON that decodes again. */
+static void test_utf8(void) {
+  static const struct {
+    const char *s;
+    size_t n, bad; /* offset of the first bad byte, n if valid */
+  } cases[] = {
+      {"", 0, 0},
+      {"plain ascii text, longer than eight", 35, 35},
+      {"caf\xc3\xa9", 5, 5},
+      {"\xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", 13, 13},
+      {"nul\0inside", 10, 10},
+      {"\xff", 1, 0},
+      {"ok\xc3", 3, 2},                 /* cut sequence */
+      {"\xc0\xaf", 2, 0},              /* overlong '/' */
+      {"\xe0\x80\xaf", 3, 0},          /* overlong, 3 bytes */
+      {"\xf0\x82\x82\xac", 4, 0},      /* overlong, 4 bytes */
+      {"a\xed\xa0\x80", 4, 1},         /* encoded surrogate U+D800 */
+      {"\xed\xbf\xbf", 3, 0},          /* U+DFFF */
+      {"\xf4\x90\x80\x80", 4, 0},      /* U+110000 */
+      {"\xf5\x80\x80\x80", 4, 0},
+      {"12345678\x80", 9, 8},          /* lone continuation after ASCII */
+      {"\xe2\x82x", 3, 0},
+  };
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
+  acr_run *r = acr_run_new(&a);
+  acr_platform *pl;
+  acr_error err;
+  size_t i;
+  acr_buf out;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    CHECK(acr_utf8_check(cases[i].s, cases[i].n) == cases[i].bad);
+
+  CHECK(acr_rec_set_string(r, &r->rec, F(&acr_type_run, "runId"), "r1", 2,
+                           NULL) == ACR_OK);
+  acr_err_clear(&err);
+  CHECK(acr_rec_set_string(r, &r->rec, F(&acr_type_run, "runId"), "r\xff", 2,
+                           &err) == ACR_ESCHEMA);
+  CHECK(strcmp(err.path, "runId") == 0);
+  CHECK(strcmp(err.message, "invalid UTF-8 at byte 1") == 0);
+  CHECK(strcmp(r->rec.runId->s, "r1") == 0); /* unchanged */
+  pl = (acr_platform *)acr_rec_new_record(r, &r->rec,
+                                          F(&acr_type_run, "platform"));
+  CHECK(pl != NULL);
+  /* enum text, known or not, strict or not */
+  CHECK(acr_rec_set_enum(r, pl, F(&acr_type_platform, "os"), "\xed\xa0\x80",
+                         3, 0, &err) == ACR_ESCHEMA);
+  CHECK(strcmp(err.path, "os") == 0 && !acr_rec_has(pl, F(&acr_type_platform,
+                                                           "os")));
+  CHECK(acr_rec_set_enum(r, pl, F(&acr_type_platform, "os"), "\xc0\xaf", 2, 1,
+                         &err) == ACR_ESCHEMA);
+  CHECK(strstr(err.message, "UTF-8") != NULL);
+  CHECK(acr_rec_set_enum(r, pl, F(&acr_type_platform, "os"), "Plan9\xc3\xa9",
+                         7, 0, &err) == ACR_OK);
+  /* unknown fields: the name and the JSON text */
+  CHECK(acr_rec_add_unknown(r, &r->rec, 0, "k\xff", 2, "1", 1, &err) ==
+        ACR_ESCHEMA);
+  CHECK(err.path[0] == '\0' && strstr(err.message, "byte 1") != NULL);
+  CHECK(acr_rec_add_unknown(r, &r->rec, 1, "k", 1, "\"\xf4\x90\x80\x80\"", 6,
+                            &err) == ACR_ESCHEMA);
+  CHECK(strcmp(err.path, "k") == 0 && strstr(err.message, "byte 1"));
+  CHECK(r->rec.h.unknown == NULL && r->env_unknown == NULL);
+  CHECK(acr_rec_add_unknown(r, &r->rec, 0, "k\xc3\xa9", 3, "\"\xc3\xa9\"",
+                            4, &err) == ACR_OK);
+  CHECK(acr_rec_add_unknown(r, &r->rec, 0, "k", 1, "1", 1, NULL) == ACR_OK);
+  CHECK(acr_rec_add_unknown(r, &r->rec, 0, "\xff", 1, "1", 1, NULL) ==
+        ACR_ESCHEMA);
+  CHECK(r->rec.h.unknown->n == 4);
+  /* strings from outside (list items) */
+  CHECK(acr_run_text(r, "\xe0\x80\xaf", 3, &err) == NULL &&
+        err.kind == ACR_ESCHEMA);
+  CHECK(acr_run_text(r, "x\xc3\xa9", 3, &err) != NULL);
+  /* what was accepted encodes to JSON that decodes to an equal run */
+  acr_buf_init(&out, &a);
+  CHECK(acr_json_encode_run(r, NULL, &out) == ACR_OK);
+  {
+    acr_run *back = NULL;
+    acr_runlist *bl = NULL;
+    CHECK(acr_json_decode(out.p, out.len, NULL, &a, &back, &bl, &err) ==
+          ACR_OK);
+    CHECK(back != NULL && acr_run_equal(r, back));
+    acr_run_release(back);
+  }
+  acr_buf_free(&out);
+  acr_run_release(r);
+  /* nextLink */
+  {
+    acr_runlist *l = acr_runlist_new(&a);
+    CHECK(l != NULL);
+    CHECK(acr_runlist_set_nextlink(l, "https://x/\xff", 11) == ACR_ESCHEMA);
+    CHECK(l->nextLink == NULL);
+    CHECK(acr_runlist_set_nextlink(l, "https://x/\xc3\xa9", 12) == ACR_OK);
+    CHECK(l->nextLink != NULL && l->nextLink->len == 12);
+    acr_runlist_free(l);
+  }
+  CHECK(c.live == 0);
+}
+
 int main(void) {
   test_schema();
   test_basic();
   test_json_equal();
   test_oom();
+  test_utf8();
   return test_report("test_model");
 }
