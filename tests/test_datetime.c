@@ -6,47 +6,7 @@
  * Build: cc -std=c99 -Icsrc tests/test_datetime.c csrc/acr_datetime.c \
  *           csrc/acr_util.c -o test_datetime
  */
-#include "acr.h"
-
-#include <stdio.h>
-#include <string.h>
-
-static int passed, failed;
-
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (cond) {                                                             \
-      passed++;                                                             \
-    } else {                                                                \
-      failed++;                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,      \
-              #cond);                                                       \
-    }                                                                       \
-  } while (0)
-
-#define CHECK_INT(got, want)                                                \
-  do {                                                                      \
-    long long g_ = (long long)(got), w_ = (long long)(want);                \
-    if (g_ == w_) {                                                         \
-      passed++;                                                             \
-    } else {                                                                \
-      failed++;                                                             \
-      fprintf(stderr, "%s:%d: %s == %lld, want %lld\n", __FILE__, __LINE__, \
-              #got, g_, w_);                                                \
-    }                                                                       \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                \
-  do {                                                                      \
-    const char *g_ = (got), *w_ = (want);                                   \
-    if (strcmp(g_, w_) == 0) {                                              \
-      passed++;                                                             \
-    } else {                                                                \
-      failed++;                                                             \
-      fprintf(stderr, "%s:%d: %s == \"%s\", want \"%s\"\n", __FILE__,       \
-              __LINE__, #got, g_, w_);                                      \
-    }                                                                       \
-  } while (0)
+#include "test.h"
 
 /* Parse text that must be valid. */
 static acr_datetime P(const char *s)
@@ -829,6 +789,5 @@ int main(void)
   test_add();
   test_civil();
   test_hand_made();
-  printf("test_datetime: %d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return test_report("test_datetime");
 }

@@ -8,52 +8,7 @@
  *
  *   test_limits [-q]     (-q: skip the 1,000,000-run list)
  */
-#define _POSIX_C_SOURCE 200809L
-#include "acr.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-static int passed, failed;
-#define CHECK(c, ...)                                                \
-  do {                                                               \
-    if (c) passed++;                                                 \
-    else {                                                           \
-      failed++;                                                      \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #c); \
-      fprintf(stderr, __VA_ARGS__);                                  \
-      fputc('\n', stderr);                                           \
-    }                                                                \
-  } while (0)
-
-typedef struct counter {
-  size_t live, peak;
-} counter;
-
-static void *count_alloc(void *ud, void *p, size_t os, size_t ns) {
-  counter *c = (counter *)ud;
-  void *q;
-  if (p == NULL) os = 0;
-  if (ns == 0) {
-    if (p) c->live -= os;
-    free(p);
-    return NULL;
-  }
-  q = realloc(p, ns);
-  if (q) {
-    c->live = c->live - os + ns;
-    if (c->live > c->peak) c->peak = c->live;
-  }
-  return q;
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "test.h"
 
 /* A growing text buffer for building inputs (plain malloc: not measured). */
 typedef struct text {
@@ -98,8 +53,8 @@ static acr_status decode(const text *t, int max_depth, const acr_allocator *a,
 
 static void test_nesting(void) {
   static const char *const open_close[][2] = {{"[", "]"}, {"{\"a\":", "}"}};
-  counter c = {0, 0};
-  acr_allocator a = {count_alloc, &c};
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
   const size_t depth = 100000;
   int kind;
   for (kind = 0; kind < 2; kind++) {
@@ -117,60 +72,60 @@ static void test_nesting(void) {
 
     /* default limit: a clear limit error where the limit is crossed */
     st = decode(&t, 0, &a, &r, &l, &err);
-    CHECK(st == ACR_ELIMIT && err.kind == ACR_ELIMIT,
+    CHECKF(st == ACR_ELIMIT && err.kind == ACR_ELIMIT,
           "%s nesting: %s: %s", open_close[kind][0], acr_status_name(st),
           err.message);
-    CHECK(r == NULL && l == NULL, "result left on failure");
-    CHECK(strstr(err.path, "extra") != NULL, "path \"%s\"", err.path);
-    CHECK(err.line == 1 && err.offset > 512 && err.offset < 6 * 520,
+    CHECKF(r == NULL && l == NULL, "result left on failure");
+    CHECKF(strstr(err.path, "extra") != NULL, "path \"%s\"", err.path);
+    CHECKF(err.line == 1 && err.offset > 512 && err.offset < 6 * 520,
           "position line %ld offset %ld", err.line, err.offset);
-    CHECK(strstr(err.message, "512") != NULL || strstr(err.message, "deep"),
+    CHECKF(strstr(err.message, "512") != NULL || strstr(err.message, "deep"),
           "message: %s", err.message);
-    CHECK(acr_json_validate(t.p, t.len, 0, NULL, &err) == ACR_ELIMIT,
+    CHECKF(acr_json_validate(t.p, t.len, 0, NULL, &err) == ACR_ELIMIT,
           "validate: %s", err.message);
 
     /* a limit above the nesting: no stack overflow, whatever the answer */
-    t0 = now();
+    t0 = test_now();
     st = decode(&t, 1000000, &a, &r, &l, &err);
-    CHECK(st == ACR_OK || st == ACR_ELIMIT, "max_depth 1000000: %s: %s",
+    CHECKF(st == ACR_OK || st == ACR_ELIMIT, "max_depth 1000000: %s: %s",
           acr_status_name(st), err.message);
     if (st == ACR_OK) {
       acr_buf b;
-      CHECK(r != NULL && r->rec.h.unknown != NULL &&
+      CHECKF(r != NULL && r->rec.h.unknown != NULL &&
                 r->rec.h.unknown->n == 2,
             "the deep value is kept as an unknown field");
       acr_buf_init(&b, &a);
-      CHECK(acr_json_encode_run(r, NULL, &b) == ACR_OK, "encode deep");
-      CHECK(b.len < t.len && b.len > 2 * depth,
+      CHECKF(acr_json_encode_run(r, NULL, &b) == ACR_OK, "encode deep");
+      CHECKF(b.len < t.len && b.len > 2 * depth,
             "deep encoding of %lu bytes", (unsigned long)b.len);
       acr_buf_free(&b);
     }
     acr_run_release(r);
     acr_runlist_free(l);
-    CHECK(acr_json_validate(t.p, t.len, 1000000, NULL, &err) == ACR_OK,
+    CHECKF(acr_json_validate(t.p, t.len, 1000000, NULL, &err) == ACR_OK,
           "validate with max_depth 1000000: %s", err.message);
     fprintf(stderr, "  nesting %lu x %s, max_depth 1000000: %s (%.2f s)\n",
             (unsigned long)depth, open_close[kind][0], acr_status_name(st),
-            now() - t0);
+            test_now() - t0);
 
     /* at the top level, where a list or a run is expected */
     t.len = 0;
     rep(&t, open_close[kind][0], depth);
     st = decode(&t, 0, &a, &r, &l, &err);
-    CHECK(st != ACR_OK && r == NULL && l == NULL, "top-level nesting");
+    CHECKF(st != ACR_OK && r == NULL && l == NULL, "top-level nesting");
     st = decode(&t, 1000000, &a, &r, &l, &err);
-    CHECK(st != ACR_OK && r == NULL && l == NULL, "top-level nesting, "
+    CHECKF(st != ACR_OK && r == NULL && l == NULL, "top-level nesting, "
           "max_depth 1000000");
     free(t.p);
   }
-  CHECK(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
+  CHECKF(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
 }
 
 /* ---- a 50 MB string ---------------------------------------------------------- */
 
 static void test_big_string(void) {
-  counter c = {0, 0};
-  acr_allocator a = {count_alloc, &c};
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
   const size_t size = 50u * 1024 * 1024, units = size / 45 + 1;
   text t = {NULL, 0, 0};
   acr_run *r, *r2;
@@ -178,7 +133,7 @@ static void test_big_string(void) {
   acr_error err;
   acr_buf b;
   acr_status st;
-  double t0 = now(), t1, t2;
+  double t0 = test_now(), t1, t2;
   PUTS(&t, "{\"runId\": \"");
   /* 59 bytes of JSON, 45 of text: 26 letters, quote, e-acute (2 bytes),
    * newline, emoji (4), space, 10 digits */
@@ -189,17 +144,17 @@ static void test_big_string(void) {
   PUTS(&t, "\", \"status\": \"Running\"}");
 
   st = decode(&t, 0, &a, &r, &l, &err);
-  t1 = now();
-  CHECK(st == ACR_OK && r != NULL, "%s: %s", acr_status_name(st),
+  t1 = test_now();
+  CHECKF(st == ACR_OK && r != NULL, "%s: %s", acr_status_name(st),
         err.message);
   if (st == ACR_OK && r != NULL) {
-    CHECK(r->rec.runId->len == units * 45, "runId of %lu bytes",
+    CHECKF(r->rec.runId->len == units * 45, "runId of %lu bytes",
           (unsigned long)r->rec.runId->len);
     acr_buf_init(&b, &a);
-    CHECK(acr_json_encode_run(r, NULL, &b) == ACR_OK, "encode");
-    t2 = now();
+    CHECKF(acr_json_encode_run(r, NULL, &b) == ACR_OK, "encode");
+    t2 = test_now();
     st = acr_json_decode(b.p, b.len, NULL, &a, &r2, &l, &err);
-    CHECK(st == ACR_OK && r2 != NULL && acr_run_equal(r, r2),
+    CHECKF(st == ACR_OK && r2 != NULL && acr_run_equal(r, r2),
           "round trip: %s", err.message);
     acr_run_release(r2);
     acr_buf_free(&b);
@@ -208,7 +163,7 @@ static void test_big_string(void) {
   }
   acr_run_release(r);
   free(t.p);
-  CHECK(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
+  CHECKF(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
 }
 
 /* ---- many unknown fields ------------------------------------------------------ */
@@ -219,8 +174,8 @@ static void test_big_string(void) {
  * decode again and compare the encodings byte for byte. */
 static void unknown_fields(size_t n, int full, double *decode_secs,
                            double *equal_secs) {
-  counter c = {0, 0};
-  acr_allocator a = {count_alloc, &c};
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
   text t = {NULL, 0, 0};
   acr_run *r = NULL, *r2 = NULL, *k;
   acr_runlist *l;
@@ -237,22 +192,22 @@ static void unknown_fields(size_t n, int full, double *decode_secs,
     put(&t, key, (size_t)m);
   }
   PUTS(&t, "}");
-  t0 = now();
+  t0 = test_now();
   st = decode(&t, 0, &a, &r, &l, &err);
-  if (st == ACR_OK && r != NULL) *decode_secs = now() - t0;
-  CHECK(st == ACR_OK && r != NULL, "%lu unknown fields: %s",
+  if (st == ACR_OK && r != NULL) *decode_secs = test_now() - t0;
+  CHECKF(st == ACR_OK && r != NULL, "%lu unknown fields: %s",
         (unsigned long)n, err.message);
   if (st == ACR_OK && r != NULL) {
-    CHECK(r->rec.h.unknown != NULL && r->rec.h.unknown->n == 2 * n,
+    CHECKF(r->rec.h.unknown != NULL && r->rec.h.unknown->n == 2 * n,
           "%lu unknown fields kept", (unsigned long)n);
     k = acr_run_clone(r, &a);
-    CHECK(k != NULL, "clone");
+    CHECKF(k != NULL, "clone");
     if (k != NULL) {
       int eq;
-      t0 = now();
+      t0 = test_now();
       eq = acr_run_equal(r, k);
-      *equal_secs = now() - t0;
-      CHECK(eq, "a clone is equal");
+      *equal_secs = test_now() - t0;
+      CHECKF(eq, "a clone is equal");
       acr_run_release(k);
     }
   }
@@ -260,12 +215,12 @@ static void unknown_fields(size_t n, int full, double *decode_secs,
     acr_buf b, b2;
     acr_buf_init(&b, &a);
     acr_buf_init(&b2, &a);
-    CHECK(acr_json_encode_run(r, NULL, &b) == ACR_OK, "encode");
+    CHECKF(acr_json_encode_run(r, NULL, &b) == ACR_OK, "encode");
     st = acr_json_decode(b.p, b.len, NULL, &a, &r2, &l, &err);
-    CHECK(st == ACR_OK && r2 != NULL, "decode again: %s", err.message);
+    CHECKF(st == ACR_OK && r2 != NULL, "decode again: %s", err.message);
     /* byte-equal re-encoding: the order and values came back */
     if (r2 != NULL)
-      CHECK(acr_json_encode_run(r2, NULL, &b2) == ACR_OK && b.len == b2.len &&
+      CHECKF(acr_json_encode_run(r2, NULL, &b2) == ACR_OK && b.len == b2.len &&
                 memcmp(b.p, b2.p, b.len) == 0,
             "re-encoding differs");
     acr_buf_free(&b);
@@ -274,7 +229,7 @@ static void unknown_fields(size_t n, int full, double *decode_secs,
   acr_run_release(r);
   acr_run_release(r2);
   free(t.p);
-  CHECK(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
+  CHECKF(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
 }
 
 /* Linear: doubling n about doubles the time; quadratic: 4x.  Small times
@@ -286,8 +241,8 @@ static int grows_linearly(double t1, double t2) {
 /* Seconds acr_run_equal takes on two runs holding the same n unknown
  * fields, one in order and one in reverse. */
 static double unordered_equal(size_t n) {
-  counter c = {0, 0};
-  acr_allocator a = {count_alloc, &c};
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
   acr_run *x = acr_run_new(&a), *y = acr_run_new(&a);
   char key[32];
   size_t i;
@@ -301,16 +256,16 @@ static double unordered_equal(size_t n) {
     ok = ok && acr_rec_add_unknown(y, &y->rec, 0, key, (size_t)k, "[1]", 3,
                                    NULL) == ACR_OK;
   }
-  CHECK(ok, "building runs with %lu unknown fields", (unsigned long)n);
+  CHECKF(ok, "building runs with %lu unknown fields", (unsigned long)n);
   if (ok) {
-    t0 = now();
+    t0 = test_now();
     eq = acr_run_equal(x, y);
-    secs = now() - t0;
-    CHECK(eq, "same fields in another order are equal");
+    secs = test_now() - t0;
+    CHECKF(eq, "same fields in another order are equal");
   }
   acr_run_release(x);
   acr_run_release(y);
-  CHECK(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
+  CHECKF(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
   return secs;
 }
 
@@ -323,9 +278,9 @@ static void test_unknown_fields(void) {
           "acr_run_equal 5k %.3f s, 10k %.3f s\n", d5, d10, e5, e10);
   dlin = grows_linearly(d5, d10);
   elin = grows_linearly(e5, e10);
-  CHECK(dlin, "decode time grows quadratically with the number of unknown "
+  CHECKF(dlin, "decode time grows quadratically with the number of unknown "
         "fields: 5,000 %.3f s, 10,000 %.3f s", d5, d10);
-  CHECK(elin, "acr_run_equal time grows quadratically with the number of "
+  CHECKF(elin, "acr_run_equal time grows quadratically with the number of "
         "unknown fields: 5,000 %.3f s, 10,000 %.3f s", e5, e10);
   if (!dlin) {
     fprintf(stderr, "  100,000 unknown fields: skipped (quadratic)\n");
@@ -333,8 +288,8 @@ static void test_unknown_fields(void) {
     unknown_fields(100000, 1, &d100, &e100);
     fprintf(stderr, "  100,000 unknown fields: decode %.3f s, "
             "acr_run_equal %.3f s\n", d100, e100);
-    CHECK(d100 >= 0 && d100 < 5.0, "decode took %.1f s", d100);
-    CHECK(!elin || e100 < 5.0, "acr_run_equal took %.1f s", e100);
+    CHECKF(d100 >= 0 && d100 < 5.0, "decode took %.1f s", d100);
+    CHECKF(!elin || e100 < 5.0, "acr_run_equal took %.1f s", e100);
   }
 
   /* Two runs with the same unknown fields in other orders (a decoded run
@@ -343,7 +298,7 @@ static void test_unknown_fields(void) {
     double s5 = unordered_equal(2500), s10 = unordered_equal(5000);
     fprintf(stderr, "  acr_run_equal, unknown fields in another order: "
             "2.5k %.3f s, 5k %.3f s\n", s5, s10);
-    CHECK(grows_linearly(s5, s10), "acr_run_equal time grows quadratically "
+    CHECKF(grows_linearly(s5, s10), "acr_run_equal time grows quadratically "
           "when the unknown fields are in another order: 2,500 %.3f s, "
           "5,000 %.3f s", s5, s10);
   }
@@ -351,8 +306,8 @@ static void test_unknown_fields(void) {
   /* Many distinct keys, then some again: still one field each, the last
    * value wins, in the first position. */
   {
-    counter c = {0, 0};
-    acr_allocator a = {count_alloc, &c};
+    test_counter c = {0};
+    acr_allocator a = {test_alloc, &c};
     text t = {NULL, 0, 0};
     acr_run *r;
     acr_runlist *l;
@@ -368,7 +323,7 @@ static void test_unknown_fields(void) {
     }
     PUTS(&t, ", \"k0000\": \"last\", \"k0999\": \"last\"}");
     st = decode(&t, 0, &a, &r, &l, &err);
-    CHECK(st == ACR_OK && r != NULL && r->rec.h.unknown != NULL &&
+    CHECKF(st == ACR_OK && r != NULL && r->rec.h.unknown != NULL &&
               r->rec.h.unknown->n == 2000,
           "1000 distinct keys and 2 repeated: %lu fields kept",
           r && r->rec.h.unknown ? (unsigned long)r->rec.h.unknown->n / 2
@@ -378,27 +333,27 @@ static void test_unknown_fields(void) {
       const acr_str *k0 = (const acr_str *)r->rec.h.unknown->items[0];
       const acr_str *v0 = (const acr_str *)r->rec.h.unknown->items[1];
       const acr_str *v9 = (const acr_str *)r->rec.h.unknown->items[1999];
-      CHECK(k0->len == 5 && memcmp(k0->s, "k0000", 5) == 0 &&
+      CHECKF(k0->len == 5 && memcmp(k0->s, "k0000", 5) == 0 &&
                 v0->len == 6 && memcmp(v0->s, "\"last\"", 6) == 0 &&
                 v9->len == 6 && memcmp(v9->s, "\"last\"", 6) == 0,
             "last wins in the first position");
     }
     acr_run_release(r);
     free(t.p);
-    CHECK(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
+    CHECKF(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
   }
 
   /* 100,000 times the same key: the last wins, one field left */
   {
-    counter c = {0, 0};
-    acr_allocator a = {count_alloc, &c};
+    test_counter c = {0};
+    acr_allocator a = {test_alloc, &c};
     text t = {NULL, 0, 0};
     acr_run *r;
     acr_runlist *l;
     acr_error err;
     acr_status st;
     size_t i;
-    double t0 = now();
+    double t0 = test_now();
     char item[64];
     PUTS(&t, "{\"runId\": \"dup\"");
     for (i = 0; i < 100000; i++) {
@@ -407,33 +362,33 @@ static void test_unknown_fields(void) {
     }
     PUTS(&t, "}");
     st = decode(&t, 0, &a, &r, &l, &err);
-    CHECK(st == ACR_OK && r != NULL && r->rec.h.unknown != NULL &&
+    CHECKF(st == ACR_OK && r != NULL && r->rec.h.unknown != NULL &&
               r->rec.h.unknown->n == 2,
           "duplicates: %s", err.message);
     if (st == ACR_OK && r && r->rec.h.unknown && r->rec.h.unknown->n == 2) {
       const acr_str *v = (const acr_str *)r->rec.h.unknown->items[1];
-      CHECK(v->len == 5 && memcmp(v->s, "99999", 5) == 0, "last wins");
+      CHECKF(v->len == 5 && memcmp(v->s, "99999", 5) == 0, "last wins");
     }
     fprintf(stderr, "  100k duplicate keys: %.3f s, arena %lu KB\n",
-            now() - t0, r ? (unsigned long)(acr_run_memsize(r) >> 10) : 0ul);
+            test_now() - t0, r ? (unsigned long)(acr_run_memsize(r) >> 10) : 0ul);
     acr_run_release(r);
     /* strict: the duplicate is an error */
     {
       acr_decode_opts o = {1, 0};
       st = acr_json_decode(t.p, t.len, &o, &a, &r, &l, &err);
-      CHECK(st == ACR_ESCHEMA || st == ACR_ESYNTAX, "strict duplicates: %s",
+      CHECKF(st == ACR_ESCHEMA || st == ACR_ESYNTAX, "strict duplicates: %s",
             acr_status_name(st));
     }
     free(t.p);
-    CHECK(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
+    CHECKF(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
   }
 }
 
 /* ---- a huge list --------------------------------------------------------------- */
 
 static void test_big_list(void) {
-  counter c = {0, 0};
-  acr_allocator a = {count_alloc, &c};
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
   const size_t n = 1000000;
   text t = {NULL, 0, 0};
   acr_run *r;
@@ -444,19 +399,19 @@ static void test_big_list(void) {
   PUTS(&t, "[{}");
   rep(&t, ",{}", n - 1);
   PUTS(&t, "]");
-  t0 = now();
+  t0 = test_now();
   st = decode(&t, 0, &a, &r, &l, &err);
-  t1 = now();
-  CHECK(st == ACR_OK || st == ACR_ELIMIT, "%s: %s", acr_status_name(st),
+  t1 = test_now();
+  CHECKF(st == ACR_OK || st == ACR_ELIMIT, "%s: %s", acr_status_name(st),
         err.message);
   if (st == ACR_OK) {
     acr_buf b;
-    CHECK(l != NULL && l->n == n, "a list of %lu runs",
+    CHECKF(l != NULL && l->n == n, "a list of %lu runs",
           l ? (unsigned long)l->n : 0ul);
     acr_buf_init(&b, &a);
-    CHECK(acr_json_encode_list(l, NULL, &b) == ACR_OK, "encode");
-    t2 = now();
-    CHECK(b.len > 3 * n, "encoding of %lu bytes", (unsigned long)b.len);
+    CHECKF(acr_json_encode_list(l, NULL, &b) == ACR_OK, "encode");
+    t2 = test_now();
+    CHECKF(b.len > 3 * n, "encoding of %lu bytes", (unsigned long)b.len);
     acr_buf_free(&b);
     fprintf(stderr,
             "  1,000,000 runs: decode %.2f s, encode %.2f s, peak %lu MB\n",
@@ -467,17 +422,16 @@ static void test_big_list(void) {
   acr_runlist_free(l);
   acr_run_release(r);
   free(t.p);
-  CHECK(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
+  CHECKF(c.live == 0, "%lu bytes leaked", (unsigned long)c.live);
 }
 
 int main(int argc, char **argv) {
   int quick = argc > 1 && strcmp(argv[1], "-q") == 0;
-  double t0 = now();
+  double t0 = test_now();
   test_nesting();
   test_big_string();
   test_unknown_fields();
   if (!quick) test_big_list();
-  fprintf(stderr, "  total %.1f s\n", now() - t0);
-  printf("test_limits: %d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  fprintf(stderr, "  total %.1f s\n", test_now() - t0);
+  return test_report("test_limits");
 }

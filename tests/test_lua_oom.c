@@ -18,70 +18,14 @@
  * The second half makes Lua code called by the library raise: a filter
  * function, a __tostring of a value being set, a yield across the library.
  */
-#include "acr.h"
+#define TEST_MAX_REPORTS 60
+#include "test.h"
 
 #include "lauxlib.h"
 #include "lua.h"
 #include "lualib.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "lua_test_compat.h"
-
-static int passed, failed;
-static const char *current = "";
-
-#define CHECK(c, ...)                                               \
-  do {                                                              \
-    if (c) passed++;                                                \
-    else {                                                          \
-      failed++;                                                     \
-      if (failed <= 60) {                                           \
-        fprintf(stderr, "%s:%d: [%s] check failed: %s: ", __FILE__, \
-                __LINE__, current, #c);                             \
-        fprintf(stderr, __VA_ARGS__);                               \
-        fputc('\n', stderr);                                        \
-      }                                                             \
-    }                                                               \
-  } while (0)
-
-/* ---- the allocator ------------------------------------------------------- */
-
-typedef struct oom {
-  size_t live;           /* bytes held */
-  unsigned long count;   /* growing allocations since armed */
-  unsigned long fail_at; /* refuse the fail_at-th; 0: never */
-  int sticky;            /* and every one after it */
-  int refused;           /* an allocation was refused since armed */
-} oom;
-
-/* lua_Alloc contract.  Only growing requests count and may fail: Lua
- * assumes that shrinking never fails. */
-static void *oom_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  oom *o = (oom *)ud;
-  void *p;
-  if (ptr == NULL) osize = 0; /* a type tag, not a size */
-  if (nsize == 0) {
-    if (ptr != NULL) {
-      o->live -= osize;
-      free(ptr);
-    }
-    return NULL;
-  }
-  if (nsize > osize && o->fail_at != 0) {
-    o->count++;
-    if (o->count == o->fail_at || (o->sticky && o->count > o->fail_at)) {
-      o->refused = 1;
-      return NULL;
-    }
-  }
-  p = realloc(ptr, nsize);
-  if (p == NULL) return NULL;
-  o->live = o->live - osize + nsize;
-  return p;
-}
 
 /* ---- Lua used by the cases ----------------------------------------------- */
 
@@ -226,13 +170,12 @@ static const char unchanged[] =
   "  return true\n"                                                        \
   "end\n"
 
-/* Fixture files (from the repository root, where `make test` runs), set
- * as the globals FIXTURE1, FIXTURE2, ... before each attempt; a case that
- * needs a missing one is skipped with a note. */
+/* Fixture files (under tests/fixtures), set as the globals FIXTURE1,
+ * FIXTURE2, ... before each attempt; a missing one is a failure. */
 static const char *const fixture_files[] = {
-    "tests/fixtures/spec-examples/2019-06-01-preview_Runs_List.json",
-    "tests/fixtures/spec-examples/2025-03-01-preview_TaskRuns_Get.json",
-    ("tests/fixtures/real-payloads/"
+    "spec-examples/2019-06-01-preview_Runs_List.json",
+    "spec-examples/2025-03-01-preview_TaskRuns_Get.json",
+    ("real-payloads/"
      "azure-cli_test_acr_task_2019-06-01-preview_get_run_queued_empty_platform.json"),
 };
 #define NFIXTURES (sizeof fixture_files / sizeof fixture_files[0])
@@ -476,14 +419,14 @@ static int run_chunk(lua_State *L, const char *what, const char *chunk,
   lua_pushcfunction(L, traceback);
   lua_insert(L, base + 1);
   if (luaL_loadbuffer(L, chunk, strlen(chunk), what) != LUA_OK) {
-    CHECK(0, "%s does not compile: %s", what, lua_tostring(L, -1));
+    CHECKF(0, "%s does not compile: %s", what, lua_tostring(L, -1));
     lua_settop(L, base);
     return 0;
   }
   lua_insert(L, base + 2);
   st = lua_pcall(L, nargs, 0, base + 1);
   if (st != LUA_OK) {
-    CHECK(0, "%s: %s", what, lua_tostring(L, -1));
+    CHECKF(0, "%s: %s", what, lua_tostring(L, -1));
     lua_settop(L, base);
     return 0;
   }
@@ -508,22 +451,17 @@ static int run_prelude(lua_State *L) {
 static void load_fixtures(void) {
   size_t i;
   for (i = 0; i < NFIXTURES; i++) {
-    FILE *f = fopen(fixture_files[i], "rb");
-    long n;
-    if (f == NULL) continue;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-        fseek(f, 0, SEEK_SET) == 0 &&
-        (fixture_text[i] = (char *)malloc((size_t)n)) != NULL) {
-      fixture_len[i] = fread(fixture_text[i], 1, (size_t)n, f);
-    }
-    fclose(f);
+    fixture_text[i] = test_read_file(test_fixture(fixture_files[i]),
+                                     &fixture_len[i]);
+    CHECKF(fixture_text[i] != NULL, "cannot read %s",
+           test_fixture(fixture_files[i]));
   }
 }
 
-static lua_State *open_state(oom *o) {
+static lua_State *open_state(test_counter *o) {
   lua_State *L;
   memset(o, 0, sizeof *o);
-  L = lua_newstate(oom_alloc, o);
+  L = lua_newstate(test_alloc, o);
   if (L == NULL) return NULL;
   luaL_openlibs(L);
   luaL_requiref(L, "acr.run", luaopen_acr_run, 0);
@@ -534,11 +472,11 @@ static lua_State *open_state(oom *o) {
 /* One attempt of case c with the allocator refusing from fail_at.
  * Returns 1 when the operation met no refusal (the loop is done). */
 static int attempt(const oom_case *c, unsigned long fail_at, int sticky) {
-  oom o;
+  test_counter o;
   lua_State *L = open_state(&o);
   int st, nres, done, ok = 1;
   if (L == NULL) {
-    CHECK(0, "cannot open a state");
+    CHECKF(0, "cannot open a state");
     return 1;
   }
   if (!run_prelude(L) || (c->setup && !run_chunk(L, "=setup", c->setup, 0))) {
@@ -546,28 +484,28 @@ static int attempt(const oom_case *c, unsigned long fail_at, int sticky) {
     return 1;
   }
   if (luaL_loadbuffer(L, c->op, strlen(c->op), "=op") != LUA_OK) {
-    CHECK(0, "op does not compile: %s", lua_tostring(L, -1));
+    CHECKF(0, "op does not compile: %s", lua_tostring(L, -1));
     lua_close(L);
     return 1;
   }
   lua_gc(L, LUA_GCCOLLECT, 0);
 
   o.count = 0;
-  o.refused = 0;
+  o.failures = 0;
   o.sticky = sticky;
   o.fail_at = fail_at; /* armed */
   st = lua_pcall(L, 0, LUA_MULTRET, 0);
   o.fail_at = 0; /* disarmed */
-  done = !o.refused;
+  done = o.failures == 0;
   nres = lua_gettop(L);
 
   if (st != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
     if (done) {
-      CHECK(0, "N=%lu%s: raised without a refusal: %s", fail_at,
+      CHECKF(0, "N=%lu%s: raised without a refusal: %s", fail_at,
             sticky ? " sticky" : "", msg ? msg : "(not a string)");
     } else {
-      CHECK(msg != NULL && strcmp(msg, "not enough memory") == 0,
+      CHECKF(msg != NULL && strcmp(msg, "not enough memory") == 0,
             "N=%lu%s: error is \"%s\"", fail_at, sticky ? " sticky" : "",
             msg ? msg : "(not a string)");
     }
@@ -583,14 +521,14 @@ static int attempt(const oom_case *c, unsigned long fail_at, int sticky) {
   ok = run_chunk(L, "=whole", c->whole ? c->whole : unchanged, 0) && ok;
   if (ok) ok = run_chunk(L, "=usable", usable, 0);
   lua_close(L);
-  CHECK(o.live == 0, "N=%lu%s: %lu bytes left after lua_close", fail_at,
+  CHECKF(o.live == 0, "N=%lu%s: %lu bytes left after lua_close", fail_at,
         sticky ? " sticky" : "", (unsigned long)o.live);
   return done || !ok;
 }
 
 static void run_case(const oom_case *c) {
   int sticky;
-  current = c->name;
+  test_context = c->name;
   for (sticky = 0; sticky <= 1; sticky++) {
     unsigned long n;
     int before = failed;
@@ -598,7 +536,7 @@ static void run_case(const oom_case *c) {
       if (attempt(c, n, sticky)) break;
       if (failed - before > 5) break; /* one bug, many Ns: enough said */
     }
-    CHECK(n < 200000, "no end after %lu allocations", n);
+    CHECKF(n < 200000, "no end after %lu allocations", n);
     if (getenv("ACR_TEST_VERBOSE"))
       fprintf(stderr, "  %-24s %s: %lu allocations\n", c->name,
               sticky ? "sticky" : "single", n - 1);
@@ -714,17 +652,17 @@ static const raise_case raises[] = {
 #define NRAISES (sizeof raises / sizeof raises[0])
 
 static void run_raise(const raise_case *c) {
-  oom o;
+  test_counter o;
   lua_State *L = open_state(&o);
-  current = c->name;
+  test_context = c->name;
   if (L == NULL) {
-    CHECK(0, "cannot open a state");
+    CHECKF(0, "cannot open a state");
     return;
   }
   if (run_prelude(L) && run_chunk(L, "=case", c->code, 0))
     run_chunk(L, "=usable", usable, 0);
   lua_close(L);
-  CHECK(o.live == 0, "%lu bytes left after lua_close", (unsigned long)o.live);
+  CHECKF(o.live == 0, "%lu bytes left after lua_close", (unsigned long)o.live);
   /* The same with the collector running all the time. */
   L = open_state(&o);
   if (L == NULL) return;
@@ -737,7 +675,7 @@ static void run_raise(const raise_case *c) {
   if (run_prelude(L) && run_chunk(L, "=case (gc stress)", c->code, 0))
     run_chunk(L, "=usable", usable, 0);
   lua_close(L);
-  CHECK(o.live == 0, "gc stress: %lu bytes left after lua_close",
+  CHECKF(o.live == 0, "gc stress: %lu bytes left after lua_close",
         (unsigned long)o.live);
 }
 
@@ -747,16 +685,11 @@ int main(int argc, char **argv) {
   load_fixtures();
   for (i = 0; i < NCASES; i++) {
     if (only && !strstr(cases[i].name, only)) continue;
-    if (cases[i].fixture && !fixture_text[cases[i].fixture - 1]) {
-      fprintf(stderr, "test_lua_oom: %s skipped: no %s\n", cases[i].name,
-              fixture_files[cases[i].fixture - 1]);
-      continue;
-    }
+    if (cases[i].fixture && !fixture_text[cases[i].fixture - 1]) continue;
     run_case(&cases[i]);
   }
   for (i = 0; i < NRAISES; i++)
     if (!only || strstr(raises[i].name, only)) run_raise(&raises[i]);
   for (i = 0; i < NFIXTURES; i++) free(fixture_text[i]);
-  printf("test_lua_oom: %d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return test_report("test_lua_oom");
 }

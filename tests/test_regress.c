@@ -8,10 +8,9 @@
  *   test_regress [DIR...]   (default: tests/regress fuzz/seeds, relative to
  *                            the repository root, where `make test` runs)
  */
-#define _POSIX_C_SOURCE 200809L
+#include "test.h"
 
 #include <setjmp.h>
-#include <stdio.h>
 
 static jmp_buf oracle_jmp;
 static char oracle_message[1024];
@@ -30,11 +29,6 @@ static char oracle_message[1024];
 #include "../fuzz/fuzz_filter.c"
 
 #include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int passed, failed;
 
 typedef void (*oracle_fn)(const uint8_t *, size_t);
 
@@ -46,26 +40,6 @@ static const struct {
     {"datetime", fuzz_datetime_one},
     {"filter", fuzz_filter_one},
 };
-
-/* The whole file in a malloc'd buffer of exactly its size (so ASan sees
- * any read past the end), or NULL. */
-static uint8_t *read_file(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *p = NULL;
-  long len;
-  if (f == NULL) return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0) {
-    p = (uint8_t *)malloc(len > 0 ? (size_t)len : 1);
-    if (p != NULL && fread(p, 1, (size_t)len, f) != (size_t)len) {
-      free(p);
-      p = NULL;
-    }
-    *n = (size_t)len;
-  }
-  fclose(f);
-  return p;
-}
 
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -110,7 +84,7 @@ static void replay_dir(const char *dir, const char *name, oracle_fn one) {
     size_t n = 0;
     snprintf(file, sizeof file, "%s/%s", path, files[i]);
     free(files[i]);
-    data = read_file(file, &n);
+    data = (uint8_t *)test_read_file(file, &n);
     if (data == NULL) continue; /* a directory or unreadable: not an input */
     if (run_oracle(one, data, n)) {
       passed++;
@@ -135,6 +109,5 @@ int main(int argc, char **argv) {
   for (i = 0; i < ndirs; i++)
     for (t = 0; t < sizeof targets / sizeof targets[0]; t++)
       replay_dir(dirs[i], targets[t].name, targets[t].one);
-  printf("test_regress: %d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return test_report("test_regress");
 }

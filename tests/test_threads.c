@@ -9,17 +9,13 @@
  *
  *   test_threads [ROUNDS]     (default 40; ACR_THREADS_ROUNDS too)
  */
-#define _POSIX_C_SOURCE 200809L
-#include "acr.h"
+#include "test.h"
 
 #include "lauxlib.h"
 #include "lua.h"
 #include "lualib.h"
 
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "lua_test_compat.h"
 
@@ -136,24 +132,6 @@ static void *lua_thread(void *arg) {
 
 /* ---- core threads ---------------------------------------------------------- */
 
-typedef struct counter {
-  size_t live;
-} counter;
-
-static void *count_alloc(void *ud, void *p, size_t os, size_t ns) {
-  counter *c = (counter *)ud;
-  void *q;
-  if (p == NULL) os = 0;
-  if (ns == 0) {
-    if (p) c->live -= os;
-    free(p);
-    return NULL;
-  }
-  q = realloc(p, ns);
-  if (q) c->live = c->live - os + ns;
-  return q;
-}
-
 #define FAIL(...)                                                 \
   do {                                                            \
     snprintf(res->message, sizeof res->message, __VA_ARGS__);     \
@@ -235,10 +213,10 @@ done:
 
 static void *core_thread(void *arg) {
   result *res = (result *)arg;
-  counter c = {0};
+  test_counter c = {0};
   acr_allocator a;
   int i;
-  a.f = count_alloc;
+  a.f = test_alloc;
   a.ud = &c;
   res->ok = 1;
   for (i = 0; i < rounds * 4 && res->ok; i++) {
@@ -256,7 +234,7 @@ static void *core_thread(void *arg) {
 int main(int argc, char **argv) {
   pthread_t th[LUA_THREADS + CORE_THREADS];
   result res[LUA_THREADS + CORE_THREADS];
-  int i, passed = 0, failed = 0;
+  int i;
   const char *env = getenv("ACR_THREADS_ROUNDS");
   if (argc > 1) rounds = atoi(argv[1]);
   else if (env) rounds = atoi(env);
@@ -271,14 +249,8 @@ int main(int argc, char **argv) {
     }
   }
   for (i = 0; i < LUA_THREADS + CORE_THREADS; i++) pthread_join(th[i], NULL);
-  for (i = 0; i < LUA_THREADS + CORE_THREADS; i++) {
-    if (res[i].ok) passed++;
-    else {
-      failed++;
-      fprintf(stderr, "test_threads: %s thread %d: %s\n",
-              i < LUA_THREADS ? "Lua" : "core", i, res[i].message);
-    }
-  }
-  printf("test_threads: %d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  for (i = 0; i < LUA_THREADS + CORE_THREADS; i++)
+    CHECKF(res[i].ok, "%s thread %d: %s", i < LUA_THREADS ? "Lua" : "core", i,
+           res[i].message);
+  return test_report("test_threads");
 }
