@@ -206,13 +206,27 @@ ACR_API acr_status acr_datetime_from_epoch(int64_t sec, int32_t nsec,
                                            acr_datetime *out);
 /* Same from a double (rounded to the nearest nanosecond). */
 ACR_API acr_status acr_datetime_from_number(double secs, acr_datetime *out);
-/* The same instant written with offset 0 and "Z", keeping the digits. */
-ACR_API acr_datetime acr_datetime_utc(const acr_datetime *dt);
-/* Shift by secs + nsec (nsec may be negative), keeping the offset; digits
- * grow (to 3, 6 or 9) only if needed to stay exact. ACR_ESCHEMA if the
- * result leaves years 0000..9999. */
+/* The same instant written with offset 0 and "Z", keeping the digits and
+ * a leap second; the letter case becomes "T" and "Z".  ACR_ESCHEMA (with a
+ * message naming both texts) if the UTC text leaves the years 0000..9999
+ * ("9999-12-31T23:59:59-23:59" is 10000-01-01 in UTC); *out is then left
+ * alone.  err may be NULL. */
+ACR_API acr_status acr_datetime_utc(const acr_datetime *dt, acr_datetime *out,
+                                    acr_error *err);
+/* Shift by secs + nsec (nsec may be negative), keeping the offset and the
+ * letter case; digits grow (to 3, 6 or 9) only if needed to stay exact.  A
+ * zero shift gives the value back unchanged (a leap second included); any
+ * other drops the leap second.  ACR_ESCHEMA (with a message naming the
+ * value and the shift) if the result, as written at its offset, leaves the
+ * years 0000..9999; *out is then left alone.  err may be NULL. */
 ACR_API acr_status acr_datetime_add(const acr_datetime *dt, int64_t secs,
-                                    int32_t nsec, acr_datetime *out);
+                                    int32_t nsec, acr_datetime *out,
+                                    acr_error *err);
+/* ACR_OK if dt (any bits: it is normalized first) is written with a year
+ * in 0000..9999, so that its text is RFC 3339 and reads back; else
+ * ACR_ESCHEMA with a message.  Every value made by the functions above
+ * passes; a hand-made struct may not.  err may be NULL. */
+ACR_API acr_status acr_datetime_check(const acr_datetime *dt, acr_error *err);
 /* <0, 0, >0 comparing instants (offsets and text form ignored). */
 ACR_API int acr_datetime_cmp(const acr_datetime *a, const acr_datetime *b);
 /* b - a in seconds, as a double. */
@@ -457,7 +471,8 @@ ACR_API void acr_rec_clear(acr_run *r, void *rec, const acr_field *f);
  * "invalid UTF-8 at byte N"; nothing is changed on any error.
  * acr_rec_set_enum: text matched case-insensitively and stored canonical;
  * unknown text is kept raw, or refused with ACR_ESCHEMA (message lists the
- * valid values) when strict. */
+ * valid values) when strict.  acr_rec_set_datetime: ACR_ESCHEMA for a value
+ * acr_datetime_check refuses (a hand-made year beyond 9999). */
 ACR_API acr_status acr_rec_set_string(acr_run *r, void *rec,
                                       const acr_field *f, const char *s,
                                       size_t n, acr_error *err);

@@ -456,10 +456,11 @@ static int count_digits(uint64_t v)
   return k;
 }
 
-/* Years outside 0000..9999 cannot be written in RFC 3339; they only arise
- * from acr_datetime_utc of an extreme local time (e.g. 0000-01-01T00:00
- * +01:00) or from hand-made structs, and are written in the ISO 8601
- * expanded form (sign, at least 4 digits) rather than wrapped or cut. */
+/* Years outside 0000..9999 cannot be written in RFC 3339.  No function
+ * here makes such a value (acr_datetime_utc and acr_datetime_add refuse),
+ * but a hand-made struct may hold one: it is written in the ISO 8601
+ * expanded form (sign, at least 4 digits) rather than wrapped or cut, and
+ * acr_datetime_check tells it apart. */
 size_t acr_datetime_format(const acr_datetime *dt, char *buf)
 {
   acr_datetime v = dt_normal(dt);
@@ -552,36 +553,120 @@ acr_status acr_datetime_from_number(double secs, acr_datetime *out)
   return acr_datetime_from_epoch(whole, (int32_t)ns, out);
 }
 
+/* Whole local seconds as written (a leap second counts as second 59 of its
+ * minute) within the years 0000..9999?  For a normal value. */
+static int text_in_range(const acr_datetime *v)
+{
+  int leap = (v->flags & ACR_DT_LEAP) != 0;
+  return local_in_range(v->sec - leap, v->offset);
+}
+
+/* "9999-12-31T23:59:59-23:59" for messages: the text of a normal value,
+ * in the expanded form when its year has left 0000..9999. */
+static const char *dt_text(const acr_datetime *v, char *buf)
+{
+  acr_datetime_format(v, buf);
+  return buf;
+}
+
+/* A shift of secs + nsec (nsec within +-999999999 after normalizing) as
+ * decimal seconds with the fraction trimmed: "1", "-0.5", "86400.000001". */
+static void shift_text(int64_t secs, int32_t nsec, char *buf, size_t size)
+{
+  int64_t ns = (int64_t)nsec;
+  int neg;
+  uint64_t whole;
+  int32_t frac;
+  int digits = 9;
+  /* whole seconds toward zero and a fraction of the same sign */
+  secs += ns / NS_PER_SEC;
+  ns %= NS_PER_SEC;
+  if (secs > 0 && ns < 0) {
+    secs--;
+    ns += NS_PER_SEC;
+  } else if (secs < 0 && ns > 0) {
+    secs++;
+    ns -= NS_PER_SEC;
+  }
+  neg = secs < 0 || ns < 0;
+  whole = secs < 0 ? (uint64_t)0 - (uint64_t)secs : (uint64_t)secs;
+  frac = (int32_t)(ns < 0 ? -ns : ns);
+  if (frac == 0) {
+    snprintf(buf, size, "%s%llu", neg ? "-" : "", (unsigned long long)whole);
+    return;
+  }
+  while (frac % 10 == 0) {
+    frac /= 10;
+    digits--;
+  }
+  snprintf(buf, size, "%s%llu.%0*ld", neg ? "-" : "",
+           (unsigned long long)whole, digits, (long)frac);
+}
+
+acr_status acr_datetime_check(const acr_datetime *dt, acr_error *err)
+{
+  acr_datetime v = dt_normal(dt);
+  char text[ACR_DATETIME_TEXT_MAX];
+  if (text_in_range(&v)) return ACR_OK;
+  return acr_err(err, ACR_ESCHEMA,
+                 "date-time %s is outside the years 0000..9999",
+                 dt_text(&v, text));
+}
+
 /* Keeps the digits (grown if they could not show nsec) and the leap second:
  * whole-minute offsets keep it on a minute boundary in UTC too.  The
  * letter case is normalized: the result is written "T" and "Z". */
-acr_datetime acr_datetime_utc(const acr_datetime *dt)
+acr_status acr_datetime_utc(const acr_datetime *dt, acr_datetime *out,
+                            acr_error *err)
 {
   acr_datetime v = dt_normal(dt);
-  v.offset = 0;
-  v.flags = (uint8_t)(ACR_DT_ZULU | (v.flags & ACR_DT_LEAP));
-  return v;
+  char text[ACR_DATETIME_TEXT_MAX], utext[ACR_DATETIME_TEXT_MAX];
+  acr_datetime u = v;
+  u.offset = 0;
+  u.flags = (uint8_t)(ACR_DT_ZULU | (v.flags & ACR_DT_LEAP));
+  if (!text_in_range(&u))
+    return acr_err(err, ACR_ESCHEMA,
+                   "date-time %s is %s in UTC, outside the years 0000..9999",
+                   dt_text(&v, text), dt_text(&u, utext));
+  *out = u;
+  return ACR_OK;
 }
 
-/* The leap-second flag is dropped: the result is a different instant, and
- * the instant of a leap second is already the next minute's :00. */
+/* A shift by zero gives the value back as it is (same instant, same text,
+ * a leap second included).  Any other shift drops the leap-second flag:
+ * the result is another instant, and the instant of a leap second is
+ * already the next minute's :00. */
 acr_status acr_datetime_add(const acr_datetime *dt, int64_t secs,
-                            int32_t nsec, acr_datetime *out)
+                            int32_t nsec, acr_datetime *out, acr_error *err)
 {
   acr_datetime v = dt_normal(dt);
   int64_t ns = (int64_t)v.nsec + nsec; /* fits: both are int32 */
   int64_t carry = floor_div(ns, NS_PER_SEC);
+  char text[ACR_DATETIME_TEXT_MAX], by[48];
+  int ok = 1;
+  if (secs == 0 && nsec == 0) {
+    if (!text_in_range(&v)) return acr_datetime_check(&v, err);
+    *out = v;
+    return ACR_OK;
+  }
   ns -= carry * NS_PER_SEC;
   /* v.sec is unbounded for hand-made values: add without overflow. */
   if ((secs > 0 && v.sec > INT64_MAX - secs) ||
       (secs < 0 && v.sec < INT64_MIN - secs))
-    return ACR_ESCHEMA;
-  v.sec += secs;
-  if ((carry > 0 && v.sec > INT64_MAX - carry) ||
-      (carry < 0 && v.sec < INT64_MIN - carry))
-    return ACR_ESCHEMA;
-  v.sec += carry;
-  if (!local_in_range(v.sec, v.offset)) return ACR_ESCHEMA;
+    ok = 0;
+  else if ((carry > 0 && v.sec + secs > INT64_MAX - carry) ||
+           (carry < 0 && v.sec + secs < INT64_MIN - carry))
+    ok = 0;
+  else if (!local_in_range(v.sec + secs + carry, v.offset))
+    ok = 0;
+  if (!ok) {
+    shift_text(secs, nsec, by, sizeof by);
+    return acr_err(err, ACR_ESCHEMA,
+                   "date-time %s shifted by %s seconds is outside the years "
+                   "0000..9999",
+                   dt_text(&v, text), by);
+  }
+  v.sec += secs + carry;
   v.nsec = (int32_t)ns;
   v.digits = (uint8_t)grow_digits(v.digits, v.nsec);
   v.flags = (uint8_t)(v.flags & ~ACR_DT_LEAP);

@@ -363,6 +363,8 @@ acr_status acr_rec_set_datetime(acr_run *r, void *rec, const acr_field *f,
                                 const acr_datetime *dt, acr_error *err) {
   (void)r;
   if (f->kind != ACR_K_DATETIME) return wrong_kind(err, f, "a date-time");
+  /* a hand-made struct beyond 9999 would be written as JSON nobody reads */
+  if (acr_datetime_check(dt, err) != ACR_OK) return ACR_ESCHEMA;
   *(acr_datetime *)ACR_SLOT(rec, f) = *dt;
   MARK(rec, f);
   return ACR_OK;

@@ -85,15 +85,22 @@ acr_status lacr_todatetime(lua_State *L, int idx, acr_datetime *out,
 /* ---- fields and methods ------------------------------------------------ */
 
 static int dt_epoch(lua_State *L) {
+  /* values made here are in normal form: sec and nsec are the instant */
   const acr_datetime *d = checkdt(L, 1);
-  acr_datetime u = acr_datetime_utc(d);
-  if (u.nsec == 0) lacr_pushint64(L, u.sec);
-  else lua_pushnumber(L, (lua_Number)u.sec + (lua_Number)u.nsec / 1e9);
+  if (d->nsec == 0) lacr_pushint64(L, d->sec);
+  else lua_pushnumber(L, (lua_Number)d->sec + (lua_Number)d->nsec / 1e9);
   return 1;
 }
 
+/* dt:utc() raises when the UTC text would leave the years 0000..9999
+ * (only a value within a day of either end can): like dt + s, it is an
+ * operation on a valid value whose result cannot exist, not bad data. */
 static int dt_utc(lua_State *L) {
-  acr_datetime u = acr_datetime_utc(checkdt(L, 1));
+  acr_datetime u;
+  acr_error e;
+  acr_err_clear(&e);
+  if (acr_datetime_utc(checkdt(L, 1), &u, &e) != ACR_OK)
+    return luaL_error(L, "DateTime:utc(): %s", e.message);
   lacr_pushdatetime(L, &u);
   return 1;
 }
@@ -147,14 +154,20 @@ static int dt_tostring(lua_State *L) {
   return 1;
 }
 
-/* The other operand of a comparison: a DateTime or (on Luas that call the
- * metamethod for mixed types) a string or number that converts. */
-static void operand(lua_State *L, int idx, acr_datetime *out) {
-  acr_error e;
-  acr_err_clear(&e);
-  if (lacr_todatetime(L, idx, out, &e) != ACR_OK)
-    luaL_error(L, "cannot compare a DateTime with %s: %s",
-               luaL_typename(L, idx), e.message);
+/* < and <= compare two DateTimes only.  Lua 5.1 and LuaJIT never call
+ * __lt for operands of different types and raise "attempt to compare";
+ * 5.2+ call it, and it raises too, rather than converting the other
+ * operand, so that a script behaves the same on every Lua. */
+static void both(lua_State *L, acr_datetime **a, acr_datetime **b) {
+  int i;
+  *a = lacr_testdatetime(L, 1);
+  *b = lacr_testdatetime(L, 2);
+  for (i = 1; i <= 2; i++)
+    if ((i == 1 ? *a : *b) == NULL)
+      luaL_error(L,
+                 "attempt to compare a DateTime with a %s value (convert it "
+                 "with acr.datetime first)",
+                 luaL_typename(L, i));
 }
 
 static int dt_eq(lua_State *L) {
@@ -164,18 +177,16 @@ static int dt_eq(lua_State *L) {
 }
 
 static int dt_lt(lua_State *L) {
-  acr_datetime a, b;
-  operand(L, 1, &a);
-  operand(L, 2, &b);
-  lua_pushboolean(L, acr_datetime_cmp(&a, &b) < 0);
+  acr_datetime *a, *b;
+  both(L, &a, &b);
+  lua_pushboolean(L, acr_datetime_cmp(a, b) < 0);
   return 1;
 }
 
 static int dt_le(lua_State *L) {
-  acr_datetime a, b;
-  operand(L, 1, &a);
-  operand(L, 2, &b);
-  lua_pushboolean(L, acr_datetime_cmp(&a, &b) <= 0);
+  acr_datetime *a, *b;
+  both(L, &a, &b);
+  lua_pushboolean(L, acr_datetime_cmp(a, b) <= 0);
   return 1;
 }
 
@@ -188,8 +199,13 @@ static void seconds(lua_State *L, int idx, int negate, int64_t *s,
     luaL_error(L, "DateTime arithmetic needs a number of seconds, got %s",
                luaL_typename(L, idx));
   d = lua_tonumber(L, idx);
+  if (d != d)
+    luaL_error(L, "cannot shift a DateTime by NaN seconds");
   if (!(d >= -SHIFT_MAX && d <= SHIFT_MAX))
-    luaL_error(L, "cannot shift a DateTime by %f seconds", (double)d);
+    luaL_error(L,
+               "cannot shift a DateTime by %s seconds: the result would be "
+               "outside the years 0000..9999",
+               lua_tostring(L, idx));
 #if LACR_HAS_INTEGERS
   if (lua_isinteger(L, idx)) {
     *s = (int64_t)lua_tointeger(L, idx);
@@ -213,13 +229,17 @@ static void seconds(lua_State *L, int idx, int negate, int64_t *s,
   }
 }
 
+/* A shift whose result leaves the years 0000..9999 raises: dt + s is an
+ * operator on a valid value, with no room for nil, message, err. */
 static int shift(lua_State *L, const acr_datetime *d, int sidx, int negate) {
   int64_t s;
   int32_t ns;
   acr_datetime out;
+  acr_error e;
   seconds(L, sidx, negate, &s, &ns);
-  if (acr_datetime_add(d, s, ns, &out) != ACR_OK)
-    return luaL_error(L, "DateTime out of range (years 0000..9999)");
+  acr_err_clear(&e);
+  if (acr_datetime_add(d, s, ns, &out, &e) != ACR_OK)
+    return luaL_error(L, "%s", e.message);
   lacr_pushdatetime(L, &out);
   return 1;
 }

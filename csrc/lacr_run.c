@@ -1475,7 +1475,8 @@ static int m_memsize(lua_State *L) {
 }
 
 /* run:duration([now]): finishTime - startTime in seconds; while started
- * but unfinished, now - startTime when now is given; else nil. */
+ * but unfinished, now - startTime when now is given (0, never negative,
+ * for a now before the start: a clock behind the service's); else nil. */
 static int m_duration(lua_State *L) {
   acr_run *run = check_run_up(L, 1);
   acr_datetime now;
@@ -1492,8 +1493,8 @@ static int m_duration(lua_State *L) {
   } else if (have_now &&
              HAS(&run->rec, &acr_type_run.fields[ACR_RUN_STARTTIME]) &&
              !HAS(&run->rec, &acr_type_run.fields[ACR_RUN_FINISHTIME])) {
-    lua_pushnumber(L,
-                   (lua_Number)acr_datetime_diff(&run->rec.startTime, &now));
+    double d = acr_datetime_diff(&run->rec.startTime, &now);
+    lua_pushnumber(L, (lua_Number)(d > 0 ? d : 0));
   } else {
     lua_pushnil(L);
   }

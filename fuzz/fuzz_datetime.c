@@ -67,29 +67,34 @@ static void fuzz_datetime_one(const uint8_t *data, size_t size) {
                      (data[2] - '0') * 10 + (data[3] - '0'))
     FUZZ_FAIL("civil year %d is not the year written", cv.year);
 
-  utc = acr_datetime_utc(&dt);
-  if (acr_datetime_cmp(&utc, &dt) != 0) FUZZ_FAIL("utc is another instant");
-  if (acr_datetime_diff(&dt, &utc) != 0.0) FUZZ_FAIL("diff(dt, utc) != 0");
-  un = acr_datetime_format(&utc, ubuf);
-  if (un >= ACR_DATETIME_TEXT_MAX) FUZZ_FAIL("utc format overflow");
-  {
+  if (acr_datetime_check(&dt, &err) != ACR_OK)
+    FUZZ_FAIL("a parsed value fails acr_datetime_check: %s", err.message);
+  if (acr_datetime_utc(&dt, &utc, &err) == ACR_OK) {
     acr_civil uc;
+    if (acr_datetime_cmp(&utc, &dt) != 0) FUZZ_FAIL("utc is another instant");
+    if (acr_datetime_diff(&dt, &utc) != 0.0) FUZZ_FAIL("diff(dt, utc) != 0");
+    un = acr_datetime_format(&utc, ubuf);
+    if (un >= ACR_DATETIME_TEXT_MAX) FUZZ_FAIL("utc format overflow");
     acr_datetime_civil(&utc, &uc);
-    if (uc.year >= 0 && uc.year <= 9999) {
-      if (acr_datetime_parse(ubuf, un, &back, &err) != ACR_OK)
-        FUZZ_FAIL("utc text \"%.*s\" does not parse: %s", (int)un, ubuf,
-                  err.message);
-      if (acr_datetime_cmp(&back, &dt) != 0)
-        FUZZ_FAIL("utc text \"%.*s\" is another instant", (int)un, ubuf);
-    }
+    if (uc.year < 0 || uc.year > 9999)
+      FUZZ_FAIL("utc gave year %d", uc.year);
+    if (acr_datetime_parse(ubuf, un, &back, &err) != ACR_OK)
+      FUZZ_FAIL("utc text \"%.*s\" does not parse: %s", (int)un, ubuf,
+                err.message);
+    if (acr_datetime_cmp(&back, &dt) != 0)
+      FUZZ_FAIL("utc text \"%.*s\" is another instant", (int)un, ubuf);
+  } else if (err.message[0] == '\0') {
+    FUZZ_FAIL("utc refused without a message");
   }
 
-  if (acr_datetime_add(&dt, 0, 0, &moved) == ACR_OK &&
-      acr_datetime_cmp(&moved, &dt) != 0)
-    FUZZ_FAIL("adding 0 moved the instant");
-  if (acr_datetime_add(&dt, 1, 1, &moved) == ACR_OK) {
+  if (acr_datetime_add(&dt, 0, 0, &moved, NULL) != ACR_OK ||
+      !fd_same(&moved, &dt))
+    FUZZ_FAIL("adding 0 changed the value");
+  if (acr_datetime_add(&dt, 1, 1, &moved, NULL) == ACR_OK) {
     if (acr_datetime_cmp(&moved, &dt) <= 0) FUZZ_FAIL("adding 1s went back");
-    if (acr_datetime_add(&moved, -1, -1, &moved2) != ACR_OK)
+    if (acr_datetime_check(&moved, NULL) != ACR_OK)
+      FUZZ_FAIL("add made a value outside the years 0000..9999");
+    if (acr_datetime_add(&moved, -1, -1, &moved2, NULL) != ACR_OK)
       FUZZ_FAIL("cannot go back where it came from");
     if (acr_datetime_cmp(&moved2, &dt) != 0)
       FUZZ_FAIL("add then subtract is another instant");

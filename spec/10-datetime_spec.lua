@@ -101,7 +101,105 @@ describe("acr.datetime", function()
     assert.has_error(function() return a + a end)
     assert.has_error(function() return a + "x" end)
     assert.has_error(function() return 5 - a end)
-    assert.has_error(function() return dt("9999-12-31T23:59:59Z") + 1 end)
+  end)
+
+  describe("stays within the years 0000..9999", function()
+    local function raises(f, pattern)
+      local ok, err = pcall(f)
+      assert.is_false(ok)
+      assert.matches(pattern, tostring(err), 1, true)
+    end
+
+    it("utc() raises when the UTC text would leave them", function()
+      raises(function() return dt("9999-12-31T23:59:59-23:59"):utc() end,
+             "9999-12-31T23:59:59-23:59 is +10000-01-01T23:58:59Z in UTC, " ..
+             "outside the years 0000..9999")
+      raises(function() return dt("0000-01-01T00:00:00+00:01"):utc() end,
+             "outside the years 0000..9999")
+      -- the ends themselves are fine
+      assert.are.equal("9999-12-31T23:59:59Z",
+                       tostring(dt("9999-12-31T23:59:59+00:00"):utc()))
+      assert.are.equal("0000-01-01T00:00:00Z",
+                       tostring(dt("0000-01-01T23:59:00+23:59"):utc()))
+      assert.are.equal("9999-12-31T23:59:60Z",
+                       tostring(dt("9999-12-31T23:59:60Z"):utc()))
+    end)
+
+    it("dt + s and dt - s raise when the result would leave them", function()
+      raises(function() return dt("9999-12-31T23:59:59Z") + 1 end,
+             "date-time 9999-12-31T23:59:59Z shifted by 1 seconds is " ..
+             "outside the years 0000..9999")
+      raises(function() return dt("0000-01-01T00:00:00.5+01:00") - 3600.75 end,
+             "shifted by -3600.75 seconds is outside the years 0000..9999")
+      raises(function() return dt("2019-01-01T00:00:00Z") + 1e300 end,
+             "outside the years 0000..9999")
+      raises(function() return dt("2019-01-01T00:00:00Z") - 0 / 0 end,
+             "cannot shift a DateTime by NaN seconds")
+    end)
+
+    it("a leap second at the very end shifts by 0 and back", function()
+      local leap = dt("9999-12-31T23:59:60Z")
+      assert.are.equal("9999-12-31T23:59:60Z", tostring(leap + 0))
+      assert.are.equal("9999-12-31T23:59:60Z", tostring(leap - 0))
+      assert.are.equal("9999-12-31T23:59:59Z", tostring(leap - 1))
+      raises(function() return leap + 0.5 end,
+             "9999-12-31T23:59:60Z shifted by 0.5 seconds is outside")
+    end)
+
+    it("so a run never holds one its JSON cannot carry", function()
+      local run = acr.new { startTime = "9999-12-31T23:59:59-23:59" }
+      assert.is_false(pcall(function()
+        run.finishTime = run.startTime:utc()
+      end))
+      local back = assert(acr.decode(run:encode()))
+      assert.are.equal("9999-12-31T23:59:59-23:59", tostring(back.startTime))
+    end)
+  end)
+
+  it("< and <= raise for a string or a number on every Lua", function()
+    local a = dt("2019-08-28T20:20:52Z")
+    local cases = {
+      function() return a < "2019-08-28T20:20:53Z" end,
+      function() return "2019-08-28T20:20:53Z" <= a end,
+      function() return a <= 1566937200 end,
+      function() return 0 < a end,
+      function() return a < {} end,
+    }
+    for _, f in ipairs(cases) do
+      local ok, err = pcall(f)
+      assert.is_false(ok)
+      -- Lua 5.1 and LuaJIT raise by themselves, before any metamethod
+      if _VERSION ~= "Lua 5.1" then
+        assert.matches("attempt to compare a DateTime with a %a+ value %(convert it with acr.datetime first%)", err)
+      else
+        assert.matches("attempt to compare", err)
+      end
+    end
+    -- converted first, the same comparison works everywhere
+    assert.is_true(a < acr.datetime("2019-08-28T20:20:53Z"))
+    assert.is_true(acr.datetime(1566937200) <= a)
+  end)
+
+  it("utc() keeps the fraction digits and a leap second, writes T and Z", function()
+    assert.are.equal("2019-08-27T20:20:00.250Z",
+                     tostring(dt("2019-08-28t01:50:00.250+05:30"):utc()))
+    assert.are.equal("2016-12-31T23:59:60Z",
+                     tostring(dt("2017-01-01T00:59:60+01:00"):utc()))
+    assert.are.equal("2019-08-28T00:00:00Z",
+                     tostring(dt("2019-08-28T00:00:00-00:00"):utc()))
+  end)
+
+  it("dt + s keeps the offset, the letter case and the digits", function()
+    -- digits grow to 3, 6 or 9 only when the result needs more
+    assert.are.equal("2019-01-01t00:00:01.5z", tostring(dt("2019-01-01t00:00:00.5z") + 1))
+    assert.are.equal("2019-01-01T00:00:00.750-08:00",
+                     tostring(dt("2019-01-01T00:00:00.5-08:00") + 0.25))
+    assert.are.equal("2019-01-01T00:00:00.000001+00:00",
+                     tostring(dt("2019-01-01T00:00:00+00:00") + 0.000001))
+    assert.are.equal("2019-01-01T00:00:01-00:00",
+                     tostring(dt("2019-01-01T00:00:00-00:00") + 1))
+    -- a leap second shifted by anything but 0 is an ordinary second
+    assert.are.equal("2017-01-01T00:00:01Z", tostring(dt("2016-12-31T23:59:60Z") + 1))
   end)
 
   it("is immutable and refuses unknown keys", function()
@@ -153,5 +251,14 @@ describe("acr.datetime", function()
     assert.has_error(function() acr.datetime({}) end)
     assert.has_error(function() acr.datetime(true) end)
     assert.has_error(function() acr.datetime() end)
+  end)
+end)
+
+describe("run:duration(now)", function()
+  it("is 0, never negative, for a now before the start", function()
+    local run = acr.new { startTime = "2019-01-01T00:00:10Z" }
+    assert.are.equal(0, run:duration("2019-01-01T00:00:00Z"))
+    assert.are.equal(0, run:duration(acr.datetime("2019-01-01T00:00:10Z")))
+    assert.are.equal(5, run:duration("2019-01-01T00:00:15Z"))
   end)
 end)

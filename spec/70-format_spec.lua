@@ -80,6 +80,13 @@ describe("acr.format", function()
                    format.utc(acr.datetime("2019-03-01T06:30:00+05:30")))
       assert.equal("", format.utc(nil))
     end)
+
+    it("shows a time whose UTC is past 9999 as written", function()
+      assert.equal("9999-12-31T23:59:59-23:59",
+                   format.utc(acr.datetime("9999-12-31T23:59:59-23:59")))
+      local l = decode('[{"runId": "r1", "startTime": "9999-12-31T23:59:59-23:59"}]')
+      contains(l:format("table"), "  9999-12-31T23:59:59-23:59\n")
+    end)
   end)
 
   describe("table", function()

@@ -173,7 +173,7 @@ static void test_leap_second(void)
   CHECK_INT(dt.nsec, 500000000);
   CHECK_STR(F(&dt), "2017-01-01T00:59:60.5+01:00");
   /* the same leap second in UTC */
-  next = acr_datetime_utc(&dt);
+  CHECK_INT(acr_datetime_utc(&dt, &next, NULL), ACR_OK);
   CHECK_STR(F(&next), "2016-12-31T23:59:60.5Z");
 
   /* second 60 is accepted wherever written (not only at 23:59 UTC) */
@@ -181,10 +181,12 @@ static void test_leap_second(void)
   CHECK_INT(dt.sec, P("2019-08-28T12:35:00Z").sec);
   CHECK_STR(F(&dt), "2019-08-28T12:34:60Z");
 
-  /* add drops the leap flag */
-  CHECK_INT(acr_datetime_add(&dt, 0, 0, &next), ACR_OK);
-  CHECK_STR(F(&next), "2019-08-28T12:35:00Z");
-  CHECK_INT(acr_datetime_add(&dt, -1, 0, &next), ACR_OK);
+  /* a zero shift keeps the value as written; any other drops the flag */
+  CHECK_INT(acr_datetime_add(&dt, 0, 0, &next, NULL), ACR_OK);
+  CHECK_STR(F(&next), "2019-08-28T12:34:60Z");
+  CHECK_INT(acr_datetime_add(&dt, 1, 0, &next, NULL), ACR_OK);
+  CHECK_STR(F(&next), "2019-08-28T12:35:01Z");
+  CHECK_INT(acr_datetime_add(&dt, -1, 0, &next, NULL), ACR_OK);
   CHECK_STR(F(&next), "2019-08-28T12:34:59Z");
 
   /* a hand-made leap flag on an instant that is not a minute's :00 is
@@ -519,9 +521,10 @@ static void test_from_number(void)
 static void test_utc(void)
 {
   acr_datetime dt, u;
+  acr_error err;
 
   dt = P("2019-08-28T12:20:52.5-08:00");
-  u = acr_datetime_utc(&dt);
+  CHECK_INT(acr_datetime_utc(&dt, &u, NULL), ACR_OK);
   CHECK_STR(F(&u), "2019-08-28T20:20:52.5Z");
   CHECK_INT(u.sec, dt.sec);
   CHECK_INT(u.offset, 0);
@@ -529,21 +532,74 @@ static void test_utc(void)
   CHECK_INT(u.digits, 1);
 
   dt = P("2019-08-28t00:20:52.000+01:00");
-  u = acr_datetime_utc(&dt);
+  CHECK_INT(acr_datetime_utc(&dt, &u, NULL), ACR_OK);
   CHECK_STR(F(&u), "2019-08-27T23:20:52.000Z");
   dt = P("2019-08-28T00:20:52z");
-  u = acr_datetime_utc(&dt);
+  CHECK_INT(acr_datetime_utc(&dt, &u, NULL), ACR_OK);
   CHECK_STR(F(&u), "2019-08-28T00:20:52Z");
   dt = P("2019-08-28T00:20:52-00:00");
-  u = acr_datetime_utc(&dt);
+  CHECK_INT(acr_datetime_utc(&dt, &u, NULL), ACR_OK);
   CHECK_STR(F(&u), "2019-08-28T00:20:52Z");
-  /* years beyond 0000..9999 in UTC: ISO 8601 expanded form */
-  dt = P("0000-01-01T00:00:00+01:00");
-  u = acr_datetime_utc(&dt);
-  CHECK_STR(F(&u), "-0001-12-31T23:00:00Z");
+
+  /* the ends of the range in UTC are fine, a leap second at the very end
+   * included */
+  dt = P("0000-01-01T01:00:00+01:00");
+  CHECK_INT(acr_datetime_utc(&dt, &u, NULL), ACR_OK);
+  CHECK_STR(F(&u), "0000-01-01T00:00:00Z");
+  dt = P("9999-12-31T22:59:59-01:00");
+  CHECK_INT(acr_datetime_utc(&dt, &u, NULL), ACR_OK);
+  CHECK_STR(F(&u), "9999-12-31T23:59:59Z");
+  dt = P("9999-12-31T23:59:60Z");
+  CHECK_INT(acr_datetime_utc(&dt, &u, NULL), ACR_OK);
+  CHECK_STR(F(&u), "9999-12-31T23:59:60Z");
+
+  /* years beyond 0000..9999 in UTC are refused with a message naming both
+   * texts; out is left alone */
+  memset(&err, 0, sizeof err);
   dt = P("9999-12-31T23:59:59-23:59");
-  u = acr_datetime_utc(&dt);
-  CHECK_STR(F(&u), "+10000-01-01T23:58:59Z");
+  u = P("2000-01-01T00:00:00Z");
+  CHECK_INT(acr_datetime_utc(&dt, &u, &err), ACR_ESCHEMA);
+  CHECK_INT(err.kind, ACR_ESCHEMA);
+  CHECK_STR(err.message, "date-time 9999-12-31T23:59:59-23:59 is "
+                         "+10000-01-01T23:58:59Z in UTC, outside the years "
+                         "0000..9999");
+  CHECK_STR(F(&u), "2000-01-01T00:00:00Z");
+  dt = P("0000-01-01T00:00:00+01:00");
+  CHECK_INT(acr_datetime_utc(&dt, &u, &err), ACR_ESCHEMA);
+  CHECK_STR(err.message, "date-time 0000-01-01T00:00:00+01:00 is "
+                         "-0001-12-31T23:00:00Z in UTC, outside the years "
+                         "0000..9999");
+  dt = P("9999-12-31T23:59:60-00:01");
+  CHECK_INT(acr_datetime_utc(&dt, &u, NULL), ACR_ESCHEMA);
+}
+
+static void test_check(void)
+{
+  acr_datetime dt;
+  acr_error err;
+  memset(&err, 0, sizeof err);
+  dt = P("9999-12-31T23:59:60Z");
+  CHECK_INT(acr_datetime_check(&dt, &err), ACR_OK);
+  dt = P("0000-01-01T00:00:00+23:59");
+  CHECK_INT(acr_datetime_check(&dt, &err), ACR_OK);
+  /* a hand-made struct one second past the end */
+  memset(&dt, 0, sizeof dt);
+  dt.sec = INT64_C(253402300800);
+  dt.flags = ACR_DT_ZULU;
+  CHECK_INT(acr_datetime_check(&dt, &err), ACR_ESCHEMA);
+  CHECK_STR(err.message, "date-time +10000-01-01T00:00:00Z is outside the "
+                         "years 0000..9999");
+  dt.flags |= ACR_DT_LEAP; /* the leap second 9999-12-31T23:59:60Z */
+  CHECK_INT(acr_datetime_check(&dt, NULL), ACR_OK);
+  dt.sec = INT64_C(-62167219201);
+  dt.flags = ACR_DT_ZULU;
+  CHECK_INT(acr_datetime_check(&dt, NULL), ACR_ESCHEMA);
+  dt.offset = 1;
+  CHECK_INT(acr_datetime_check(&dt, NULL), ACR_OK);
+  dt.sec = INT64_MAX;
+  CHECK_INT(acr_datetime_check(&dt, NULL), ACR_ESCHEMA);
+  dt.sec = INT64_MIN;
+  CHECK_INT(acr_datetime_check(&dt, NULL), ACR_ESCHEMA);
 }
 
 static void test_cmp_diff(void)
@@ -592,76 +648,102 @@ static void test_add(void)
   acr_datetime dt, r;
 
   dt = P("2019-12-31T23:59:59Z");
-  CHECK_INT(acr_datetime_add(&dt, 1, 0, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 1, 0, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00Z");
 
   dt = P("2019-12-31T23:59:59.5-08:00");
-  CHECK_INT(acr_datetime_add(&dt, 0, 500000000, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, 500000000, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00.0-08:00");
-  CHECK_INT(acr_datetime_add(&dt, 86400 * 60, 0, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 86400 * 60, 0, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-02-29T23:59:59.5-08:00");
 
   /* negative nsec borrows from seconds */
   dt = P("2020-01-01T00:00:00Z");
-  CHECK_INT(acr_datetime_add(&dt, 0, -1, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, -1, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2019-12-31T23:59:59.999999999Z");
-  CHECK_INT(acr_datetime_add(&dt, 1, -1000000, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 1, -1000000, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00.999Z");
-  CHECK_INT(acr_datetime_add(&dt, -1, INT32_MIN, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, -1, INT32_MIN, &r, NULL), ACR_OK);
   CHECK_INT(r.sec, dt.sec - 4);
   CHECK_INT(r.nsec, 852516352);
-  CHECK_INT(acr_datetime_add(&dt, -86400 * 365, 0, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, -86400 * 365, 0, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2019-01-01T00:00:00Z");
 
   /* digits grow only when needed, to 3, 6 or 9 */
   dt = P("2020-01-01T00:00:00.5Z");
-  CHECK_INT(acr_datetime_add(&dt, 0, 200000000, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, 200000000, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00.7Z");
-  CHECK_INT(acr_datetime_add(&dt, 0, 250000000, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, 250000000, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00.750Z");
-  CHECK_INT(acr_datetime_add(&dt, 0, 1000, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, 1000, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00.500001Z");
-  CHECK_INT(acr_datetime_add(&dt, 0, 1, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, 1, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00.500000001Z");
   dt = P("2020-01-01T00:00:00.1234567Z");
-  CHECK_INT(acr_datetime_add(&dt, 0, 10, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, 10, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00.123456710Z");
   dt = P("2020-01-01T00:00:00Z");
-  CHECK_INT(acr_datetime_add(&dt, 0, 1000000, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, 1000000, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:00:00.001Z");
   dt = P("2020-01-01T00:00:00.000000Z");
-  CHECK_INT(acr_datetime_add(&dt, 3600, 0, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 3600, 0, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T01:00:00.000000Z");
 
   /* flags kept */
   dt = P("2020-01-01t00:00:00z");
-  CHECK_INT(acr_datetime_add(&dt, 60, 0, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 60, 0, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01t00:01:00z");
   dt = P("2020-01-01T00:00:00-00:00");
-  CHECK_INT(acr_datetime_add(&dt, 60, 0, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 60, 0, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "2020-01-01T00:01:00-00:00");
 
   /* in place */
   dt = P("2020-01-01T00:00:00+05:30");
-  CHECK_INT(acr_datetime_add(&dt, -1, 0, &dt), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, -1, 0, &dt, NULL), ACR_OK);
   CHECK_STR(F(&dt), "2019-12-31T23:59:59+05:30");
 
   /* range is the written (local) year 0000..9999 */
   dt = P("9999-12-31T23:59:59.999999999-05:00");
   r = dt;
-  CHECK_INT(acr_datetime_add(&dt, 0, 1, &r), ACR_ESCHEMA);
+  CHECK_INT(acr_datetime_add(&dt, 0, 1, &r, NULL), ACR_ESCHEMA);
   CHECK_INT(r.sec, dt.sec); /* out untouched */
-  CHECK_INT(acr_datetime_add(&dt, 0, -1, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, -1, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "9999-12-31T23:59:59.999999998-05:00");
   dt = P("0000-01-01T00:00:00+05:00");
-  CHECK_INT(acr_datetime_add(&dt, 0, -1, &r), ACR_ESCHEMA);
-  CHECK_INT(acr_datetime_add(&dt, -1, 0, &r), ACR_ESCHEMA);
-  CHECK_INT(acr_datetime_add(&dt, 1, -1000000000, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, 0, -1, &r, NULL), ACR_ESCHEMA);
+  CHECK_INT(acr_datetime_add(&dt, -1, 0, &r, NULL), ACR_ESCHEMA);
+  CHECK_INT(acr_datetime_add(&dt, 1, -1000000000, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "0000-01-01T00:00:00+05:00");
-  CHECK_INT(acr_datetime_add(&dt, INT64_MAX, INT32_MAX, &r), ACR_ESCHEMA);
-  CHECK_INT(acr_datetime_add(&dt, INT64_MIN, INT32_MIN, &r), ACR_ESCHEMA);
-  CHECK_INT(acr_datetime_add(&dt, 315569519999LL, 0, &r), ACR_OK);
+  CHECK_INT(acr_datetime_add(&dt, INT64_MAX, INT32_MAX, &r, NULL), ACR_ESCHEMA);
+  CHECK_INT(acr_datetime_add(&dt, INT64_MIN, INT32_MIN, &r, NULL), ACR_ESCHEMA);
+  CHECK_INT(acr_datetime_add(&dt, 315569519999LL, 0, &r, NULL), ACR_OK);
   CHECK_STR(F(&r), "9999-12-31T23:59:59+05:00");
+
+  /* the message names the value and the shift */
+  {
+    acr_error err;
+    memset(&err, 0, sizeof err);
+    dt = P("9999-12-31T23:59:60Z");
+    CHECK_INT(acr_datetime_add(&dt, 0, 0, &r, &err), ACR_OK);
+    CHECK_STR(F(&r), "9999-12-31T23:59:60Z");
+    CHECK_INT(acr_datetime_add(&dt, 0, 1, &r, &err), ACR_ESCHEMA);
+    CHECK_INT(err.kind, ACR_ESCHEMA);
+    CHECK_STR(err.message, "date-time 9999-12-31T23:59:60Z shifted by "
+                           "0.000000001 seconds is outside the years "
+                           "0000..9999");
+    CHECK_INT(acr_datetime_add(&dt, -1, 0, &r, &err), ACR_OK);
+    CHECK_STR(F(&r), "9999-12-31T23:59:59Z");
+    dt = P("0000-01-01T00:00:00.25Z");
+    CHECK_INT(acr_datetime_add(&dt, -1, 500000000, &r, &err), ACR_ESCHEMA);
+    CHECK_STR(err.message, "date-time 0000-01-01T00:00:00.25Z shifted by "
+                           "-0.5 seconds is outside the years 0000..9999");
+    CHECK_INT(acr_datetime_add(&dt, INT64_MIN, 0, &r, &err), ACR_ESCHEMA);
+    CHECK_STR(err.message, "date-time 0000-01-01T00:00:00.25Z shifted by "
+                           "-9223372036854775808 seconds is outside the "
+                           "years 0000..9999");
+    CHECK_INT(acr_datetime_add(&dt, 86400, -1, &r, &err), ACR_OK);
+    CHECK_STR(F(&r), "0000-01-02T00:00:00.249999999Z");
+  }
 }
 
 static void test_civil(void)
@@ -740,10 +822,15 @@ static void test_hand_made(void)
             c.nsec < 0 || c.nsec > 999999999 || c.offset < -1439 ||
             c.offset > 1439)
           bad++;
-        u = acr_datetime_utc(&dt);
+        u = dt;
+        if (acr_datetime_utc(&dt, &u, NULL) == ACR_OK &&
+            acr_datetime_check(&u, NULL) != ACR_OK)
+          bad++;
         n = acr_datetime_format(&u, buf);
         if (n >= ACR_DATETIME_TEXT_MAX) bad++;
-        (void)acr_datetime_add(&dt, secs[i], nsecs[j], &r);
+        if (acr_datetime_add(&dt, secs[i], nsecs[j], &r, NULL) == ACR_OK &&
+            acr_datetime_check(&r, NULL) != ACR_OK)
+          bad++;
         (void)acr_datetime_cmp(&dt, &u);
         (void)acr_datetime_diff(&dt, &u);
       }
@@ -785,6 +872,7 @@ int main(void)
   test_from_epoch();
   test_from_number();
   test_utc();
+  test_check();
   test_cmp_diff();
   test_add();
   test_civil();

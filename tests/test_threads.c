@@ -191,7 +191,7 @@ static int core_round(result *res, const acr_allocator *a) {
   n = acr_datetime_format(&dt, text);
   if (n != 35 || memcmp(text, "2019-05-02T10:00:00.123456789-05:30", 35))
     FAIL("datetime format");
-  if (acr_datetime_add(&dt, 3600, 0, &dt2) != ACR_OK ||
+  if (acr_datetime_add(&dt, 3600, 0, &dt2, NULL) != ACR_OK ||
       acr_datetime_diff(&dt, &dt2) != 3600.0)
     FAIL("datetime add");
   ok = 1;

@@ -84,10 +84,13 @@ function M.duration(secs)
 end
 
 --- A DateTime as UTC text YYYY-MM-DDTHH:MM:SSZ (fraction dropped), ""
--- for nil.
+-- for nil.  A time within a day of 9999-12-31 or 0000-01-01 whose UTC
+-- falls outside the years 0000..9999 (dt:utc() raises) is shown as
+-- written, offset and all: data must not stop a listing.
 function M.utc(dt)
   if dt == nil then return "" end
-  local u = dt:utc()
+  local ok, u = pcall(dt.utc, dt)
+  if not ok then return tostring(dt) end
   return format("%04d-%02d-%02dT%02d:%02d:%02dZ", u.year, u.month, u.day,
                 u.hour, u.min, u.sec)
 end
