@@ -12,16 +12,13 @@
  *   - a root array                   array of runs -> acr_runlist
  *   - "runResult": {...} in a Run object or in its "properties": a TaskRun.
  *     The runResult object is read as a Run and returned in place of the
- *     TaskRun; the TaskRun's own keys are only checked to be JSON and then
- *     discarded (they are not a Run: runRequest, location, identity...).
- *     This holds wherever a Run is expected (also the items of a list, so
- *     a TaskRuns list decodes to a list of their runs).
+ *     TaskRun.  Until the runResult is met the TaskRun's own members are
+ *     read as a Run's (what they are cannot be known before); their schema
+ *     errors then do not count.  This holds wherever a Run is expected
+ *     (also the items of a list, so a TaskRuns list decodes to a list of
+ *     their runs).
  * Meeting "value": [ at the root, the object is read again from its '{'
  * as a RunListResult (the keys before it, usually none, are read twice).
- * When a Run object fails with a schema error the object is looked over
- * once more for "value"/"runResult" keys that come after the failing key,
- * and read again in list / task-run mode if it has one; that second look
- * happens on the error path only.
  *
  * Values: null is absent for every known field; {} and [] are present and
  * empty.  Duplicate keys: the last wins (an unknown one keeps its first
@@ -34,12 +31,16 @@
  * the field after the last match; nothing is allocated per value besides
  * the arena blocks themselves.
  *
- * Errors: a syntax error anywhere in the document wins over a schema error
- * (after a schema error the whole text is validated again; if it is not
- * JSON, the syntax error is reported), so "is it JSON at all" never depends
- * on where a schema problem happened to be.  Paths are built from a chain
- * of frames on the C stack only when an error is reported; line and column
- * are counted from the offset only then as well.
+ * Errors: a schema error does not stop the reading.  The first one is
+ * kept, the value that caused it is skipped (read once more, from its
+ * start, at most) and the reading goes on to the end, so a syntax error
+ * anywhere in the document wins over a schema error: "is it JSON at all"
+ * never depends on where a schema problem happened to be.  Nothing is
+ * read again after an error, so decoding takes time linear in the input
+ * whatever it holds (nested task runs once took time doubling with each
+ * level).  Paths are built from a chain of frames on the C stack only when
+ * an error is recorded; line and column are counted from the offset only
+ * when it is reported.
  *
  * Recursion is bounded: records nest as the schema does (a handful of
  * levels), task runs nest at most TASK_NEST_MAX times, and every
@@ -82,7 +83,8 @@ typedef struct jr {
   int strict;
   size_t maxdepth, depth;
   int tasknest;
-  jerrstate es;
+  jerrstate es;  /* the fatal error: syntax, limit, memory */
+  jerrstate pend; /* the first schema error, while reading goes on */
   acr_buf tmp;   /* minified unknown values */
   acr_buf key;   /* unescaped keys */
   acr_buf sbuf;  /* unescaped enum / date-time text */
@@ -95,6 +97,8 @@ typedef struct jr {
 typedef struct runctx {
   acr_run *run;
   acr_run *result;  /* a TaskRun's runResult, read as a Run */
+  jerrstate hard;   /* first schema error inside a runResult */
+  int saw_result;   /* a "runResult" object: the object is a TaskRun */
   int doc_top;      /* the object is the document root */
   int saw_env;      /* an envelope field with a non-null value */
   int saw_props;    /* a "properties" object */
@@ -138,16 +142,22 @@ static void path_from_frames(acr_path *path, const jframe *fr) {
 static int jfail(jr *J, const jframe *fr, const uchar *pos, acr_status kind,
                  const char *fmt, ...) ACR_PRINTF(5, 6);
 
-/* Records the first error (later ones, met while unwinding, are ignored). */
+/* Records an error.  A schema error does not stop the reading: the first
+ * one is kept in J->pend, the value that caused it is skipped and reading
+ * goes on, so a later syntax error still wins and every byte is read at
+ * most twice (once by the failing reader, once by the skip).  Any other
+ * kind stops the reading: the first is kept in J->es. */
 static int jfail(jr *J, const jframe *fr, const uchar *pos, acr_status kind,
                  const char *fmt, ...) {
   va_list ap;
+  jerrstate *es = kind == ACR_ESCHEMA ? &J->pend : &J->es;
   if (J->es.st != ACR_OK) return J->es.st;
-  J->es.st = kind;
-  J->es.pos = pos;
-  path_from_frames(&J->es.path, fr);
+  if (es->st != ACR_OK) return kind;
+  es->st = kind;
+  es->pos = pos;
+  path_from_frames(&es->path, fr);
   va_start(ap, fmt);
-  vsnprintf(J->es.msg, sizeof J->es.msg, fmt, ap);
+  vsnprintf(es->msg, sizeof es->msg, fmt, ap);
   va_end(ap);
   return kind;
 }
@@ -712,6 +722,20 @@ after:
 #undef FLUSH
 #undef WS_FLUSH
 
+/* After a schema error (recorded in J->pend) about the value at *pp, which
+ * its reader left unread or read only in part: skip it whole, from its
+ * start, with the nesting depth back to what it was there.  Returns the
+ * fatal error met on the way, or ACR_OK. */
+static int skip_bad(jr *J, const uchar **pp, const jframe *fr, size_t depth) {
+  J->depth = depth;
+  return scan_any(J, pp, NULL, fr);
+}
+
+/* st is what a reader returned for the value at *pp: a schema error is
+ * recorded and the value skipped (reading goes on); other errors stop. */
+#define RECOVER(st, pp, fr, depth)                                   \
+  ((st) == ACR_ESCHEMA ? skip_bad(J, (pp), (fr), (depth)) : (st))
+
 /* ------------------------------------------------------------------------ */
 /* Schema-directed reading                                                  */
 /* ------------------------------------------------------------------------ */
@@ -934,7 +958,9 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
 static int parse_run(jr *J, const uchar **pp, const jframe *fr, int doc_top,
                      acr_run **rout, acr_runlist **lout);
 
-/* Reads an array of records (f->sub) or strings into a new list. */
+/* Reads an array of records (f->sub) or strings into a new list.  Like
+ * every reader of a container, it reads the whole value: schema errors
+ * inside are recorded (J->pend) and only fatal errors are returned. */
 static int parse_list_field(jr *J, const uchar **pp, const jframe *fr,
                             acr_run *run, void *rec, const acr_field *f) {
   const uchar *p = *pp, *e = J->e;
@@ -952,23 +978,29 @@ static int parse_list_field(jr *J, const uchar **pp, const jframe *fr,
     p++;
   } else {
     for (;;) {
-      void *v;
+      void *v = NULL;
       item.index++;
       if (f->kind == ACR_K_STRING_LIST) {
         const uchar *q;
-        if (p >= e || *p != '"') return jtype(J, &item, p, "a string");
-        if ((q = scan_str(J, p, &esc, &item)) == NULL) return J->es.st;
-        if ((v = arena_str(J, run, p, q, esc, &item)) == NULL)
-          return J->es.st;
-        p = q;
+        if (p >= e || *p != '"') {
+          st = jtype(J, &item, p, "a string");
+          if ((st = RECOVER(st, &p, &item, J->depth)) != ACR_OK) return st;
+        } else {
+          if ((q = scan_str(J, p, &esc, &item)) == NULL) return J->es.st;
+          if ((v = arena_str(J, run, p, q, esc, &item)) == NULL)
+            return J->es.st;
+          p = q;
+        }
+      } else if (p >= e || *p != '{') {
+        st = jtype(J, &item, p, "an object");
+        if ((st = RECOVER(st, &p, &item, J->depth)) != ACR_OK) return st;
       } else {
-        if (p >= e || *p != '{') return jtype(J, &item, p, "an object");
         if ((v = acr_record_new(run, f->sub)) == NULL)
           return jnomem(J, &item, p);
         if ((st = parse_obj(J, &p, &item, NULL, run, v, f->sub, M_PLAIN)) != 0)
           return st;
       }
-      if ((st = acr_list_push(run, &l, v)) != ACR_OK)
+      if (v && (st = acr_list_push(run, &l, v)) != ACR_OK)
         return st == ACR_EMEMORY ? jnomem(J, &item, p)
                                  : jfail(J, &item, p, ACR_ELIMIT,
                                          "too many items");
@@ -991,7 +1023,9 @@ static int parse_list_field(jr *J, const uchar **pp, const jframe *fr,
   return ACR_OK;
 }
 
-/* Reads the value at *pp (not null) into field f of rec. */
+/* Reads the value at *pp (not null) into field f of rec.  A schema error
+ * about a scalar or about the kind of value is returned with *pp left at
+ * the value (the caller skips it); containers are read whole. */
 static int parse_field(jr *J, const uchar **pp, const jframe *fr,
                        acr_run *run, void *rec, const acr_field *f) {
   const uchar *p = *pp, *q;
@@ -1127,7 +1161,8 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
   uint32_t seen = 0;
   unsigned hint = 0;
   jframe mf;
-  int first = 1, st;
+  int first = 1, st = ACR_OK;
+  size_t vdepth;
   if (++J->depth > J->maxdepth) return too_deep(J, fr, p);
   mf.up = fr;
   mf.index = 0;
@@ -1179,68 +1214,79 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
     if (p >= e) return jsyntax(J, &mf, p, "a JSON value");
 
     if (f && mode == M_PROPS && (f->flags & ACR_F_ENVELOPE)) f = NULL;
+    vdepth = J->depth;
     if (f) {
       uint32_t bit = 1u << f->index;
       if (J->strict && (seen & bit))
-        return jfail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"%s\"",
-                     f->name);
-      seen |= bit;
-      if (*p == 'n') { /* null: absent */
+        st = jfail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"%s\"", f->name);
+      else if (*p == 'n') { /* null: absent */
         if ((q = scan_lit(J, p, &mf)) == NULL) return J->es.st;
         acr_rec_clear(run, rec, f);
         p = q;
+        st = ACR_OK;
       } else {
-        if ((st = parse_field(J, &p, &mf, run, rec, f)) != ACR_OK)
-          return st;
-        if (mode == M_TOP && (f->flags & ACR_F_ENVELOPE)) rc->saw_env = 1;
+        st = parse_field(J, &p, &mf, run, rec, f);
+        if (st == ACR_OK && mode == M_TOP && (f->flags & ACR_F_ENVELOPE))
+          rc->saw_env = 1;
       }
+      seen |= bit;
     } else if (mode == M_TOP && key_is(key, klen, "properties", 10)) {
-      if (*p != '{' && *p != 'n') return jtype(J, &mf, p, "an object");
-      if (J->strict && (seen & SEEN_PROPERTIES))
-        return jfail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"properties\"");
-      seen |= SEEN_PROPERTIES;
-      if (rc->saw_props) clear_props(run);
-      if (*p == 'n') {
-        if ((q = scan_lit(J, p, &mf)) == NULL) return J->es.st;
-        if (q - p != 4) return jtype(J, &mf, p, "an object");
-        rc->saw_props = 0;
-        p = q;
-      } else {
-        rc->saw_props = 1;
-        if ((st = parse_obj(J, &p, &mf, rc, run, rec, t, M_PROPS)) !=
-            ACR_OK)
-          return st;
+      if (*p != '{' && *p != 'n')
+        st = jtype(J, &mf, p, "an object");
+      else if (J->strict && (seen & SEEN_PROPERTIES))
+        st = jfail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"properties\"");
+      else {
+        seen |= SEEN_PROPERTIES;
+        if (rc->saw_props) clear_props(run);
+        if (*p == 'n') {
+          if ((q = scan_lit(J, p, &mf)) == NULL) return J->es.st;
+          if (q - p != 4) return jtype(J, &mf, p, "an object");
+          rc->saw_props = 0;
+          p = q;
+          st = ACR_OK;
+        } else {
+          rc->saw_props = 1;
+          st = parse_obj(J, &p, &mf, rc, run, rec, t, M_PROPS);
+        }
       }
     } else if (mode != M_PLAIN && *p == '{' &&
                key_is(key, klen, "runResult", 9)) {
-      acr_run *res = NULL;
       if (J->strict && (seen & SEEN_RUNRESULT))
-        return jfail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"runResult\"");
-      seen |= SEEN_RUNRESULT;
-      if (J->tasknest >= TASK_NEST_MAX)
+        st = jfail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"runResult\"");
+      else if (J->tasknest >= TASK_NEST_MAX)
         return jfail(J, &mf, p, ACR_ELIMIT, "task runs nested deeper than %d",
                      TASK_NEST_MAX);
-      J->tasknest++;
-      st = parse_run(J, &p, &mf, 0, &res, NULL);
-      J->tasknest--;
-      if (st != ACR_OK) return st;
-      acr_run_release(rc->result);
-      rc->result = res;
+      else {
+        /* The object is a TaskRun: its runResult is the run.  The
+         * schema errors of the runResult are the run's own; those of the
+         * TaskRun's other members (read as a Run's so far) are not. */
+        jerrstate own = J->pend;
+        acr_run *res = NULL;
+        seen |= SEEN_RUNRESULT;
+        rc->saw_result = 1;
+        J->pend.st = ACR_OK;
+        J->tasknest++;
+        st = parse_run(J, &p, &mf, 0, &res, NULL);
+        J->tasknest--;
+        if (J->pend.st != ACR_OK && rc->hard.st == ACR_OK) rc->hard = J->pend;
+        J->pend = own;
+        if (st != ACR_OK) return st;
+        acr_run_release(rc->result);
+        rc->result = res;
+      }
     } else if (mode == M_TOP && rc->doc_top && *p == '[' &&
                key_is(key, klen, "value", 5)) {
       return J_SWITCH_LIST;
+    } else if (J->strict) {
+      const acr_field *g = acr_type_suggest(t, key, klen);
+      char mt[128];
+      st = jfail(J, &mf, kp, ACR_ESCHEMA, "unknown field \"%s\" in %s%s%s%s",
+                 msgtext(key, klen, mt, sizeof mt),
+                 mode == M_PROPS ? "RunProperties" : t->name,
+                 g ? " (did you mean \"" : "", g ? g->name : "",
+                 g ? "\"?)" : "");
     } else {
       /* unknown field: kept as minified JSON text, in order */
-      if (J->strict) {
-        const acr_field *g = acr_type_suggest(t, key, klen);
-        char mt[128];
-        return jfail(J, &mf, kp, ACR_ESCHEMA,
-                     "unknown field \"%s\" in %s%s%s%s",
-                     msgtext(key, klen, mt, sizeof mt),
-                     mode == M_PROPS ? "RunProperties" : t->name,
-                     g ? " (did you mean \"" : "", g ? g->name : "",
-                     g ? "\"?)" : "");
-      }
       J->tmp.len = 0;
       if ((st = scan_any(J, &p, &J->tmp, &mf)) != ACR_OK) return st;
       /* a key with escapes lives in J->key, which scan_any leaves alone */
@@ -1248,6 +1294,8 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
                               J->tmp.len, NULL) != ACR_OK)
         return jnomem(J, &mf, kp);
     }
+    if (st != ACR_OK && (st = RECOVER(st, &p, &mf, vdepth)) != ACR_OK)
+      return st;
     p = skip_ws(p, e);
     if (p < e && *p == ',') {
       p = skip_ws(p + 1, e);
@@ -1275,124 +1323,6 @@ done:
 /* Runs, task runs, lists                                                   */
 /* ------------------------------------------------------------------------ */
 
-#define PROBE_LIST 1
-#define PROBE_TASK 2
-
-/* A second look at the members of the object at p (error path only):
- * does it have "value": [ (at the document root) or "runResult": { (in it
- * or in its "properties": {)?  Stops quietly at anything unexpected. */
-static int probe_members(jr *J, const uchar *p, int level, int doc_top) {
-  const uchar *e = J->e;
-  int flags = 0, esc;
-  p = skip_ws(p + 1, e);
-  if (p < e && *p == '}') return 0;
-  for (;;) {
-    const uchar *kp = p, *q;
-    const char *key;
-    size_t klen;
-    if (p >= e || *p != '"') return flags;
-    if ((q = scan_str(J, p, &esc, NULL)) == NULL) return flags;
-    if (str_text(J, &J->key, kp, q, esc, &key, &klen, NULL) != ACR_OK)
-      return flags;
-    p = skip_ws(q, e);
-    if (p >= e || *p != ':') return flags;
-    p = skip_ws(p + 1, e);
-    if (p >= e) return flags;
-    if (doc_top && level == 0 && *p == '[' && key_is(key, klen, "value", 5))
-      flags |= PROBE_LIST;
-    if (*p == '{' && key_is(key, klen, "runResult", 9)) flags |= PROBE_TASK;
-    if (level == 0 && *p == '{' && key_is(key, klen, "properties", 10))
-      flags |= probe_members(J, p, 1, 0);
-    if (scan_any(J, &p, NULL, NULL) != ACR_OK) return flags;
-    p = skip_ws(p, e);
-    if (p < e && *p == ',') {
-      p = skip_ws(p + 1, e);
-      continue;
-    }
-    return flags;
-  }
-}
-
-static int probe(jr *J, const uchar *p, int doc_top) {
-  jerrstate save = J->es; /* the error to report if nothing is found */
-  size_t depth = J->depth;
-  int flags;
-  J->es.st = ACR_OK;
-  flags = probe_members(J, p, 0, doc_top);
-  J->es = save;
-  J->depth = depth;
-  return flags;
-}
-
-/* Task-run mode: the members of a TaskRun object (level 0) or of its
- * "properties" (level 1); runResult objects are read as Runs, everything
- * else is only checked to be JSON. */
-static int parse_taskrun(jr *J, const uchar **pp, const jframe *fr, int level,
-                         acr_run **result) {
-  const uchar *p = *pp, *e = J->e;
-  jframe mf;
-  int first = 1, st, esc;
-  if (++J->depth > J->maxdepth) return too_deep(J, fr, p);
-  mf.up = fr;
-  mf.index = 0;
-  p = skip_ws(p + 1, e);
-  if (p < e && *p == '}') {
-    p++;
-    goto done;
-  }
-  for (;;) {
-    const uchar *kp = p;
-    const char *key;
-    size_t klen;
-    if (p >= e || *p != '"')
-      return jsyntax(J, fr, p,
-                     first ? "'\"' or '}' after '{'"
-                           : "'\"' (a member name) after ','");
-    first = 0;
-    if ((p = scan_str(J, p, &esc, fr)) == NULL) return J->es.st;
-    mf.key = kp + 1;
-    mf.keylen = (size_t)(p - kp) - 2;
-    mf.esc = esc;
-    if (str_text(J, &J->key, kp, p, esc, &key, &klen, fr) != ACR_OK)
-      return J->es.st;
-    p = skip_ws(p, e);
-    if (p >= e || *p != ':')
-      return jsyntax(J, &mf, p, "':' after object member name");
-    p = skip_ws(p + 1, e);
-    if (p < e && *p == '{' && key_is(key, klen, "runResult", 9)) {
-      acr_run *res = NULL;
-      if (J->tasknest >= TASK_NEST_MAX)
-        return jfail(J, &mf, p, ACR_ELIMIT, "task runs nested deeper than %d",
-                     TASK_NEST_MAX);
-      J->tasknest++;
-      st = parse_run(J, &p, &mf, 0, &res, NULL);
-      J->tasknest--;
-      if (st != ACR_OK) return st;
-      acr_run_release(*result);
-      *result = res;
-    } else if (level == 0 && p < e && *p == '{' &&
-               key_is(key, klen, "properties", 10)) {
-      if ((st = parse_taskrun(J, &p, &mf, 1, result)) != ACR_OK) return st;
-    } else if ((st = scan_any(J, &p, NULL, &mf)) != ACR_OK) {
-      return st;
-    }
-    p = skip_ws(p, e);
-    if (p < e && *p == ',') {
-      p = skip_ws(p + 1, e);
-      continue;
-    }
-    if (p < e && *p == '}') {
-      p++;
-      break;
-    }
-    return jsyntax(J, &mf, p, "',' or '}' after object member");
-  }
-done:
-  J->depth--;
-  *pp = p;
-  return ACR_OK;
-}
-
 /* Reads the array of runs at *pp into l. */
 static int parse_runs_array(jr *J, const uchar **pp, const jframe *fr,
                             acr_runlist *l) {
@@ -1411,11 +1341,17 @@ static int parse_runs_array(jr *J, const uchar **pp, const jframe *fr,
     for (;;) {
       acr_run *r = NULL;
       item.index++;
-      if (p >= e || *p != '{') return jtype(J, &item, p, "an object (a run)");
-      if ((st = parse_run(J, &p, &item, 0, &r, NULL)) != ACR_OK) return st;
-      st = acr_runlist_push(l, r);
-      acr_run_release(r);
-      if (st != ACR_OK) return jnomem(J, &item, p);
+      if (p >= e || *p != '{') {
+        st = jtype(J, &item, p, "an object (a run)");
+        if ((st = RECOVER(st, &p, &item, J->depth)) != ACR_OK) return st;
+      } else if ((st = parse_run(J, &p, &item, 0, &r, NULL)) != ACR_OK) {
+        return st;
+      }
+      if (r) { /* NULL after a schema error */
+        st = acr_runlist_push(l, r);
+        acr_run_release(r);
+        if (st != ACR_OK) return jnomem(J, &item, p);
+      }
       p = skip_ws(p, e);
       if (p < e && *p == ',') {
         p = skip_ws(p + 1, e);
@@ -1447,6 +1383,7 @@ static int parse_list_obj(jr *J, const uchar **pp, const jframe *fr,
   jframe mf;
   unsigned seen = 0;
   int first = 1, st, esc;
+  size_t vdepth;
   if (++J->depth > J->maxdepth) return too_deep(J, fr, p);
   mf.up = fr;
   mf.index = 0;
@@ -1475,41 +1412,50 @@ static int parse_list_obj(jr *J, const uchar **pp, const jframe *fr,
       return jsyntax(J, &mf, p, "':' after object member name");
     p = skip_ws(p + 1, e);
     if (p >= e) return jsyntax(J, &mf, p, "a JSON value");
+    vdepth = J->depth;
     if (key_is(key, klen, "value", 5) || key_is(key, klen, "nextLink", 8)) {
       int isvalue = klen == 5;
       unsigned bit = isvalue ? 1u : 2u;
-      if (J->strict && (seen & bit))
-        return jfail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"%s\"",
-                     isvalue ? "value" : "nextLink");
-      seen |= bit;
-      if (*p == 'n') {
+      if (J->strict && (seen & bit)) {
+        st = jfail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"%s\"",
+                   isvalue ? "value" : "nextLink");
+      } else if (*p == 'n') {
         if ((q = scan_lit(J, p, &mf)) == NULL) return J->es.st;
         if (q - p != 4)
           return jtype(J, &mf, p, isvalue ? "an array" : "a string");
         if (isvalue) list_clear_runs(l);
         else l->nextLink = NULL;
         p = q;
+        st = ACR_OK;
       } else if (isvalue) {
-        if (*p != '[') return jtype(J, &mf, p, "an array");
-        list_clear_runs(l);
-        if ((st = parse_runs_array(J, &p, &mf, l)) != ACR_OK) return st;
+        if (*p != '[') {
+          st = jtype(J, &mf, p, "an array");
+        } else {
+          list_clear_runs(l);
+          if ((st = parse_runs_array(J, &p, &mf, l)) != ACR_OK) return st;
+        }
       } else {
         const char *s;
         size_t n;
-        if (*p != '"') return jtype(J, &mf, p, "a string");
-        if ((q = scan_str(J, p, &esc, &mf)) == NULL) return J->es.st;
-        if (str_text(J, &J->sbuf, p, q, esc, &s, &n, &mf) != ACR_OK)
-          return J->es.st;
-        if (acr_runlist_set_nextlink(l, s, n) != ACR_OK)
-          return jnomem(J, &mf, p);
-        p = q;
+        if (*p != '"') {
+          st = jtype(J, &mf, p, "a string");
+        } else {
+          if ((q = scan_str(J, p, &esc, &mf)) == NULL) return J->es.st;
+          if (str_text(J, &J->sbuf, p, q, esc, &s, &n, &mf) != ACR_OK)
+            return J->es.st;
+          if (acr_runlist_set_nextlink(l, s, n) != ACR_OK)
+            return jnomem(J, &mf, p);
+          p = q;
+          st = ACR_OK;
+        }
       }
-    } else {
+      seen |= bit;
+    } else if (J->strict) {
       char mt[128];
-      if (J->strict)
-        return jfail(J, &mf, kp, ACR_ESCHEMA,
-                     "unknown field \"%s\" in RunListResult",
-                     msgtext(key, klen, mt, sizeof mt));
+      st = jfail(J, &mf, kp, ACR_ESCHEMA,
+                 "unknown field \"%s\" in RunListResult",
+                 msgtext(key, klen, mt, sizeof mt));
+    } else {
       J->tmp.len = 0;
       if ((st = scan_any(J, &p, &J->tmp, &mf)) != ACR_OK) return st;
       if (acr_rec_add_unknown(l->meta, &l->meta->rec, 1, key, klen, J->tmp.p,
@@ -1517,6 +1463,8 @@ static int parse_list_obj(jr *J, const uchar **pp, const jframe *fr,
         return jnomem(J, &mf, kp);
       l->unknown = l->meta->env_unknown;
     }
+    if (st != ACR_OK && (st = RECOVER(st, &p, &mf, vdepth)) != ACR_OK)
+      return st;
     p = skip_ws(p, e);
     if (p < e && *p == ',') {
       p = skip_ws(p + 1, e);
@@ -1538,71 +1486,60 @@ done:
   return ACR_OK;
 }
 
-/* Restores J for a second reading of an object from its start. */
-static void jr_restart(jr *J, size_t depth) {
-  J->es.st = ACR_OK;
-  J->es.msg[0] = '\0';
-  J->depth = depth;
-}
-
 /* Reads the Run object at *pp.  On success *rout is the run (for a task
  * run: its runResult), or, only when doc_top, *lout a list (the object was
- * a RunListResult).  On failure nothing is left allocated. */
+ * a RunListResult: its "value" array, met at the root, sends the reading
+ * back to the '{' once).  A schema error in the object leaves *rout NULL
+ * (the error is in J->pend) and ACR_OK returned: the object is read whole
+ * either way.  Only fatal errors are returned, with nothing allocated. */
 static int parse_run(jr *J, const uchar **pp, const jframe *fr, int doc_top,
                      acr_run **rout, acr_runlist **lout) {
   const uchar *start = *pp, *p = start;
   size_t depth0 = J->depth;
+  jerrstate outer = J->pend; /* errors before this object */
   runctx rc;
-  int st, flags;
+  int st, bad;
   memset(&rc, 0, sizeof rc);
   rc.doc_top = doc_top;
   *rout = NULL;
   if ((rc.run = acr_run_new(J->a)) == NULL) return jnomem(J, fr, p);
+  J->pend.st = ACR_OK;
   st = parse_obj(J, &p, fr, &rc, rc.run, &rc.run->rec, &acr_type_run,
-                     M_TOP);
+                 M_TOP);
   if (st == J_SWITCH_LIST) {
-    flags = PROBE_LIST;
-  } else if (st == ACR_ESCHEMA) {
-    flags = probe(J, start, doc_top);
-  } else {
-    flags = 0;
-  }
-  if (flags) {
+    acr_runlist *l;
     acr_run_release(rc.run);
     acr_run_release(rc.result);
-    rc.run = rc.result = NULL;
-    jr_restart(J, depth0);
+    J->pend = outer;
+    J->depth = depth0;
     p = start;
-    if (flags & PROBE_LIST) {
-      acr_runlist *l = acr_runlist_new(J->a);
-      if (l == NULL) return jnomem(J, fr, p);
-      if ((st = parse_list_obj(J, &p, fr, l)) != ACR_OK) {
-        acr_runlist_free(l);
-        return st;
-      }
+    if ((l = acr_runlist_new(J->a)) == NULL) return jnomem(J, fr, p);
+    if ((st = parse_list_obj(J, &p, fr, l)) != ACR_OK ||
+        J->pend.st != ACR_OK) {
+      acr_runlist_free(l);
+      l = NULL;
+    }
+    if (st == ACR_OK) {
       *lout = l;
       *pp = p;
-      return ACR_OK;
     }
-    if ((st = parse_taskrun(J, &p, fr, 0, &rc.result)) != ACR_OK) {
-      acr_run_release(rc.result);
-      return st;
-    }
-    if (rc.result == NULL) /* cannot happen: the probe saw one */
-      return jfail(J, fr, start, ACR_ESCHEMA, "task run without runResult");
-    *rout = rc.result;
-    *pp = p;
-    return ACR_OK;
+    return st;
   }
   if (st != ACR_OK) {
     acr_run_release(rc.run);
     acr_run_release(rc.result);
+    J->pend = outer;
     return st;
   }
-  if (rc.result) { /* a TaskRun: its runResult (already compacted) */
+  /* a TaskRun answers for its runResult only */
+  if (rc.saw_result) J->pend = rc.hard;
+  bad = J->pend.st != ACR_OK;
+  if (outer.st != ACR_OK) J->pend = outer; /* the first error is reported */
+  *pp = p;
+  if (bad || rc.saw_result) {
     acr_run_release(rc.run);
-    *rout = rc.result;
-    *pp = p;
+    if (bad) acr_run_release(rc.result);
+    else *rout = rc.result; /* already compacted */
     return ACR_OK;
   }
   if (rc.saw_props) {
@@ -1621,7 +1558,6 @@ static int parse_run(jr *J, const uchar **pp, const jframe *fr, int doc_top,
     return jnomem(J, fr, p);
   }
   *rout = rc.run;
-  *pp = p;
   return ACR_OK;
 }
 
@@ -1641,7 +1577,8 @@ static size_t cat(char *buf, size_t o, const char *s) {
 
 /* Copies J's error to err with line/column and the one-line message. */
 static void report(const jr *J, acr_error *err) {
-  const uchar *p = J->s, *pos = J->es.pos ? J->es.pos : J->s;
+  const jerrstate *es = J->es.st != ACR_OK ? &J->es : &J->pend;
+  const uchar *p = J->s, *pos = es->pos ? es->pos : J->s;
   long line = 1;
   const uchar *bol = J->s;
   if (err == NULL) return;
@@ -1652,8 +1589,8 @@ static void report(const jr *J, acr_error *err) {
     line++;
     bol = p = nl + 1;
   }
-  err->kind = J->es.st;
-  memcpy(err->path, J->es.path.buf, J->es.path.len + 1);
+  err->kind = es->st;
+  memcpy(err->path, es->path.buf, es->path.len + 1);
   err->line = line;
   err->column = (long)(pos - bol) + 1;
   err->offset = (long)(pos - J->s);
@@ -1661,12 +1598,12 @@ static void report(const jr *J, acr_error *err) {
     char num[64];
     size_t o = 0;
     snprintf(num, sizeof num, "line %ld, column %ld", err->line, err->column);
-    switch (J->es.st) {
+    switch (es->st) {
     case ACR_ESYNTAX:
       o = cat(err->message, o, "syntax error at ");
       o = cat(err->message, o, num);
       o = cat(err->message, o, ": ");
-      o = cat(err->message, o, J->es.msg);
+      o = cat(err->message, o, es->msg);
       break;
     case ACR_EMEMORY:
       o = cat(err->message, o, "not enough memory");
@@ -1676,7 +1613,7 @@ static void report(const jr *J, acr_error *err) {
         o = cat(err->message, o, err->path);
         o = cat(err->message, o, ": ");
       }
-      o = cat(err->message, o, J->es.msg);
+      o = cat(err->message, o, es->msg);
       o = cat(err->message, o, " at ");
       o = cat(err->message, o, num);
       break;
@@ -1735,22 +1672,16 @@ acr_status acr_json_decode(const char *text, size_t len,
                "expected an object (a run or a run list) or an array of "
                "runs, found %s",
                kind_found(*p));
+    if (st == ACR_ESCHEMA) st = skip_bad(&J, &p, NULL, 0);
   }
   if (st == ACR_OK) {
     p = skip_ws(p, J.e);
     if (p < J.e)
       st = jsyntax(&J, NULL, p, "end of input after the JSON value");
   }
-  if (st == ACR_ESCHEMA) {
-    /* A syntax error (or nesting beyond the limit) anywhere wins over a
-     * schema error: whether the text is readable JSON at all does not
-     * depend on where a schema problem happened to be. */
-    jr V;
-    jr_init(&V, text, len, a, 0, opts ? opts->max_depth : 0);
-    if (validate_doc(&V, NULL) != ACR_OK) J.es = V.es;
-    st = J.es.st;
-    jr_free(&V);
-  }
+  /* A syntax error (or nesting beyond the limit) anywhere wins over a
+   * schema error: reading went on past the schema error to the end. */
+  if (st == ACR_OK) st = J.pend.st;
   if (st != ACR_OK) {
     acr_run_release(run);
     if (list) acr_runlist_free(list);

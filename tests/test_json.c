@@ -1139,6 +1139,90 @@ static void test_oom(void) {
   CHECK(CT.live == 0);
 }
 
+/* ---- cost against nesting depth ----------------------------------------- */
+
+/* A task run nested depth times: each level's runResult is the next level;
+ * the innermost run ends in tail (e.g. a schema error).  after_result puts
+ * a member after the runResult that strict mode refuses (a TaskRun key). */
+static char *nested_taskruns(int depth, const char *tail, int after_result) {
+  acr_buf b;
+  int i;
+  char *s;
+  acr_buf_init(&b, &A);
+  for (i = 0; i < depth; i++)
+    acr_buf_addlit(&b, "{\"name\":\"t\",\"location\":\"westus\","
+                       "\"properties\":{\"provisioningState\":\"Succeeded\","
+                       "\"runResult\":");
+  acr_buf_addlit(&b, "{\"properties\":{\"runId\":\"r1\"");
+  acr_buf_add(&b, tail, strlen(tail));
+  acr_buf_addlit(&b, "}}");
+  for (i = 0; i < depth; i++) {
+    if (after_result)
+      acr_buf_addlit(&b, ",\"runRequest\":{\"type\":\"DockerBuildRequest\"}");
+    acr_buf_addlit(&b, "}}");
+  }
+  s = (char *)malloc(b.len + 1);
+  memcpy(s, b.p, b.len);
+  s[b.len] = '\0';
+  acr_buf_free(&b);
+  return s;
+}
+
+/* Allocations made by one decode of doc: a deterministic measure of work
+ * (every Run read is an allocation; a re-read is another). */
+static long decode_cost(const char *doc, int strict, acr_status *st) {
+  acr_run *r = NULL;
+  acr_runlist *l = NULL;
+  acr_error e;
+  ct_reset();
+  *st = dec(doc, strlen(doc), strict, &r, &l, &e);
+  acr_run_release(r);
+  if (l) acr_runlist_free(l);
+  return CT.count;
+}
+
+/* Decoding nested task runs costs in proportion to the depth: twice the
+ * depth, about twice the work (it once doubled with every level, after a
+ * schema error: issue 9). */
+static void test_linear_nesting(void) {
+  static const struct {
+    const char *tail;
+    int after, strict;
+    acr_status want;
+  } cases[] = {
+      {",\"status\":5", 0, 0, ACR_ESCHEMA},        /* error at the bottom */
+      {",\"status\":\"Running\"", 1, 1, ACR_OK},   /* strict, keys after */
+      {",\"status\":\"Running\"", 1, 0, ACR_OK},   /* plain */
+      {",\"status\":5", 1, 1, ACR_ESCHEMA},        /* both */
+  };
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *d1 = nested_taskruns(8, cases[i].tail, cases[i].after);
+    char *d2 = nested_taskruns(16, cases[i].tail, cases[i].after);
+    acr_status s1, s2;
+    long c1 = decode_cost(d1, cases[i].strict, &s1);
+    long c2 = decode_cost(d2, cases[i].strict, &s2);
+    CHECKF(s1 == cases[i].want && s2 == cases[i].want, "case %zu: %d %d",
+           i, (int)s1, (int)s2);
+    CHECKF(c2 <= 3 * c1, "case %zu: depth 8 costs %ld, depth 16 %ld", i, c1,
+           c2);
+    free(d1);
+    free(d2);
+  }
+  {
+    /* the error is the innermost one, with its path */
+    char *d = nested_taskruns(3, ",\"status\":5", 1);
+    acr_run *r = NULL;
+    acr_runlist *l = NULL;
+    acr_error e;
+    CHECK(dec(d, strlen(d), 0, &r, &l, &e) == ACR_ESCHEMA && !r && !l);
+    CHECKF(strcmp(e.path, "properties.runResult.properties.runResult."
+                          "properties.runResult.properties.status") == 0,
+           "%s", e.path);
+    free(d);
+  }
+}
+
 int main(int argc, char **argv) {
   snprintf(FIX, sizeof FIX, "%s", argc > 1 ? argv[1] : TEST_FIXTURES);
   test_fixture_dir("spec-examples");
@@ -1152,5 +1236,6 @@ int main(int argc, char **argv) {
   test_writer();
   test_mutations();
   test_oom();
+  test_linear_nesting();
   return test_report("test_json");
 }
