@@ -297,92 +297,122 @@ typedef struct acr_rechdr {
   acr_list *unknown; /* unknown fields: name, json, name, json, ...; or NULL */
 } acr_rechdr;
 
-typedef struct acr_image {           /* ImageDescriptor */
-  acr_rechdr h;
-  acr_str *registry, *repository, *tag, *digest;
-} acr_image;
+/* The records, declared once.  Each record has one X-macro list of its
+ * fields, in spec (= JSON encode) order:
+ *     X(R, s, ID, name, KIND, flags, arg)
+ * R and s are passed through from the use (the record's index prefix and
+ * struct suffix); ID names the field's index constant ACR_<R>_<ID>; name is
+ * its exact JSON name (and the struct member); KIND is the acr_kind suffix;
+ * flags are ACR_F_*; arg is the enum (acr_enum_<arg>) of an ENUM field or
+ * the record (struct acr_<arg>, acr_type_<arg>) of a RECORD or RECORD_LIST
+ * field, "_" otherwise.  From these lists come the structs below, the
+ * index enums (= presence bits) and the acr_type tables (acr_schema.c). */
 
-typedef struct acr_imageupdatetrigger {
-  acr_rechdr h;
-  acr_str *id;
-  acr_datetime timestamp;
-  acr_list *images;                  /* of acr_image * */
-} acr_imageupdatetrigger;
+#define ACR_IMAGE_FIELDS(X, R, s) /* ImageDescriptor */ \
+  X(R, s, REGISTRY, registry, STRING, 0, _) \
+  X(R, s, REPOSITORY, repository, STRING, 0, _) \
+  X(R, s, TAG, tag, STRING, 0, _) \
+  X(R, s, DIGEST, digest, STRING, 0, _)
+#define ACR_IMAGEUPDATETRIGGER_FIELDS(X, R, s) \
+  X(R, s, ID, id, STRING, 0, _) \
+  X(R, s, TIMESTAMP, timestamp, DATETIME, 0, _) \
+  X(R, s, IMAGES, images, RECORD_LIST, 0, image)
+#define ACR_SOURCETRIGGER_FIELDS(X, R, s) /* SourceTriggerDescriptor */ \
+  X(R, s, ID, id, STRING, 0, _) \
+  X(R, s, EVENTTYPE, eventType, STRING, 0, _) \
+  X(R, s, COMMITID, commitId, STRING, 0, _) \
+  X(R, s, PULLREQUESTID, pullRequestId, STRING, 0, _) \
+  X(R, s, REPOSITORYURL, repositoryUrl, STRING, 0, _) \
+  X(R, s, BRANCHNAME, branchName, STRING, 0, _) \
+  X(R, s, PROVIDERTYPE, providerType, STRING, 0, _)
+#define ACR_TIMERTRIGGER_FIELDS(X, R, s) /* TimerTriggerDescriptor */ \
+  X(R, s, TIMERTRIGGERNAME, timerTriggerName, STRING, 0, _) \
+  X(R, s, SCHEDULEOCCURRENCE, scheduleOccurrence, STRING, 0, _)
+#define ACR_PLATFORM_FIELDS(X, R, s) /* PlatformProperties */ \
+  X(R, s, OS, os, ENUM, ACR_F_REQUIRED, os) \
+  X(R, s, ARCHITECTURE, architecture, ENUM, 0, architecture) \
+  X(R, s, VARIANT, variant, ENUM, 0, variant)
+#define ACR_AGENT_FIELDS(X, R, s) /* AgentProperties */ \
+  X(R, s, CPU, cpu, INT32, 0, _)
+#define ACR_SYSTEMDATA_FIELDS(X, R, s) \
+  X(R, s, CREATEDBY, createdBy, STRING, ACR_F_READONLY, _) \
+  X(R, s, CREATEDBYTYPE, createdByType, ENUM, ACR_F_READONLY, createdbytype) \
+  X(R, s, CREATEDAT, createdAt, DATETIME, ACR_F_READONLY, _) \
+  X(R, s, LASTMODIFIEDBY, lastModifiedBy, STRING, ACR_F_READONLY, _) \
+  X(R, s, LASTMODIFIEDBYTYPE, lastModifiedByType, ENUM, ACR_F_READONLY, \
+    createdbytype) \
+  X(R, s, LASTMODIFIEDAT, lastModifiedAt, DATETIME, ACR_F_READONLY, _)
+/* The Run: the envelope fields (ACR_F_ENVELOPE) and RunProperties side by
+ * side.  h.unknown holds unknown keys of "properties"; run->env_unknown
+ * those beside it (envelope level, e.g. "resourceGroup" of the Azure CLI
+ * shape). */
+#define ACR_RUN_FIELDS(X, R, s) \
+  X(R, s, ID, id, STRING, ACR_F_READONLY | ACR_F_ENVELOPE, _) \
+  X(R, s, NAME, name, STRING, ACR_F_READONLY | ACR_F_ENVELOPE, _) \
+  X(R, s, TYPE, type, STRING, ACR_F_READONLY | ACR_F_ENVELOPE, _) \
+  X(R, s, SYSTEMDATA, systemData, RECORD, ACR_F_READONLY | ACR_F_ENVELOPE, \
+    systemdata) \
+  X(R, s, RUNID, runId, STRING, 0, _) \
+  X(R, s, STATUS, status, ENUM, 0, runstatus) \
+  X(R, s, LASTUPDATEDTIME, lastUpdatedTime, DATETIME, 0, _) \
+  X(R, s, RUNTYPE, runType, ENUM, 0, runtype) \
+  X(R, s, AGENTPOOLNAME, agentPoolName, STRING, 0, _) \
+  X(R, s, CREATETIME, createTime, DATETIME, 0, _) \
+  X(R, s, STARTTIME, startTime, DATETIME, 0, _) \
+  X(R, s, FINISHTIME, finishTime, DATETIME, 0, _) \
+  X(R, s, OUTPUTIMAGES, outputImages, RECORD_LIST, 0, image) \
+  X(R, s, TASK, task, STRING, 0, _) \
+  X(R, s, IMAGEUPDATETRIGGER, imageUpdateTrigger, RECORD, 0, \
+    imageupdatetrigger) \
+  X(R, s, SOURCETRIGGER, sourceTrigger, RECORD, 0, sourcetrigger) \
+  X(R, s, TIMERTRIGGER, timerTrigger, RECORD, 0, timertrigger) \
+  X(R, s, PLATFORM, platform, RECORD, 0, platform) \
+  X(R, s, AGENTCONFIGURATION, agentConfiguration, RECORD, 0, agent) \
+  X(R, s, SOURCEREGISTRYAUTH, sourceRegistryAuth, STRING, 0, _) \
+  X(R, s, CUSTOMREGISTRIES, customRegistries, STRING_LIST, 0, _) \
+  X(R, s, RUNERRORMESSAGE, runErrorMessage, STRING, ACR_F_READONLY, _) \
+  X(R, s, UPDATETRIGGERTOKEN, updateTriggerToken, STRING, 0, _) \
+  X(R, s, LOGARTIFACT, logArtifact, RECORD, ACR_F_READONLY, image) \
+  X(R, s, PROVISIONINGSTATE, provisioningState, ENUM, 0, provisioningstate) \
+  X(R, s, ISARCHIVEENABLED, isArchiveEnabled, BOOL, 0, _)
 
-typedef struct acr_sourcetrigger {   /* SourceTriggerDescriptor */
-  acr_rechdr h;
-  acr_str *id, *eventType, *commitId, *pullRequestId, *repositoryUrl,
-      *branchName, *providerType;
-} acr_sourcetrigger;
+/* Every record: X(R, s, t, "SpecName", FIELDS): index prefix ACR_<R>_,
+ * struct acr_<s>, table acr_type_<t>, its field list. */
+#define ACR_RECORDS(X) \
+  X(IMAGE, image, image, "ImageDescriptor", ACR_IMAGE_FIELDS) \
+  X(IMAGEUPDATETRIGGER, imageupdatetrigger, imageupdatetrigger, \
+    "ImageUpdateTrigger", ACR_IMAGEUPDATETRIGGER_FIELDS) \
+  X(SOURCETRIGGER, sourcetrigger, sourcetrigger, "SourceTriggerDescriptor", \
+    ACR_SOURCETRIGGER_FIELDS) \
+  X(TIMERTRIGGER, timertrigger, timertrigger, "TimerTriggerDescriptor", \
+    ACR_TIMERTRIGGER_FIELDS) \
+  X(PLATFORM, platform, platform, "PlatformProperties", ACR_PLATFORM_FIELDS) \
+  X(AGENT, agent, agent, "AgentProperties", ACR_AGENT_FIELDS) \
+  X(SYSTEMDATA, systemdata, systemdata, "SystemData", ACR_SYSTEMDATA_FIELDS) \
+  X(RUN, runrec, run, "Run", ACR_RUN_FIELDS)
 
-typedef struct acr_timertrigger {    /* TimerTriggerDescriptor */
-  acr_rechdr h;
-  acr_str *timerTriggerName, *scheduleOccurrence;
-} acr_timertrigger;
+/* The C type of a slot, by kind (acr_kind above says the same). */
+#define ACR_CTYPE_STRING(a) acr_str *
+#define ACR_CTYPE_ENUM(a) acr_enumval
+#define ACR_CTYPE_DATETIME(a) acr_datetime
+#define ACR_CTYPE_BOOL(a) uint8_t /* 0 or 1 */
+#define ACR_CTYPE_INT32(a) int32_t
+#define ACR_CTYPE_RECORD(a) struct acr_##a *
+#define ACR_CTYPE_RECORD_LIST(a) acr_list * /* of struct acr_<a> * */
+#define ACR_CTYPE_STRING_LIST(a) acr_list * /* of acr_str * */
 
-typedef struct acr_platform {        /* PlatformProperties */
-  acr_rechdr h;
-  acr_enumval os, architecture, variant;
-} acr_platform;
-
-typedef struct acr_agent {           /* AgentProperties */
-  acr_rechdr h;
-  int32_t cpu;
-} acr_agent;
-
-typedef struct acr_systemdata {
-  acr_rechdr h;
-  acr_str *createdBy;
-  acr_enumval createdByType;
-  acr_datetime createdAt;
-  acr_str *lastModifiedBy;
-  acr_enumval lastModifiedByType;
-  acr_datetime lastModifiedAt;
-} acr_systemdata;
-
-/* The Run record: the envelope fields and RunProperties side by side.
- * h.unknown holds unknown keys of "properties"; env_unknown those beside
- * it (envelope level, e.g. "resourceGroup" of the Azure CLI shape). */
-typedef struct acr_runrec {
-  acr_rechdr h;
-  /* envelope (ACR_F_ENVELOPE) */
-  acr_str *id, *name, *type;
-  acr_systemdata *systemData;
-  /* properties, in encode order */
-  acr_str *runId;
-  acr_enumval status;
-  acr_datetime lastUpdatedTime;
-  acr_enumval runType;
-  acr_str *agentPoolName;
-  acr_datetime createTime, startTime, finishTime;
-  acr_list *outputImages;            /* of acr_image * */
-  acr_str *task;
-  acr_imageupdatetrigger *imageUpdateTrigger;
-  acr_sourcetrigger *sourceTrigger;
-  acr_timertrigger *timerTrigger;
-  acr_platform *platform;
-  acr_agent *agentConfiguration;
-  acr_str *sourceRegistryAuth;
-  acr_list *customRegistries;        /* of acr_str * */
-  acr_str *runErrorMessage;
-  acr_str *updateTriggerToken;
-  acr_image *logArtifact;
-  acr_enumval provisioningState;
-  uint8_t isArchiveEnabled;
-} acr_runrec;
-
-/* Field indexes of acr_type_run (= presence bits). */
-enum {
-  ACR_RUN_ID, ACR_RUN_NAME, ACR_RUN_TYPE, ACR_RUN_SYSTEMDATA,
-  ACR_RUN_RUNID, ACR_RUN_STATUS, ACR_RUN_LASTUPDATEDTIME, ACR_RUN_RUNTYPE,
-  ACR_RUN_AGENTPOOLNAME, ACR_RUN_CREATETIME, ACR_RUN_STARTTIME,
-  ACR_RUN_FINISHTIME, ACR_RUN_OUTPUTIMAGES, ACR_RUN_TASK,
-  ACR_RUN_IMAGEUPDATETRIGGER, ACR_RUN_SOURCETRIGGER, ACR_RUN_TIMERTRIGGER,
-  ACR_RUN_PLATFORM, ACR_RUN_AGENTCONFIGURATION, ACR_RUN_SOURCEREGISTRYAUTH,
-  ACR_RUN_CUSTOMREGISTRIES, ACR_RUN_RUNERRORMESSAGE,
-  ACR_RUN_UPDATETRIGGERTOKEN, ACR_RUN_LOGARTIFACT,
-  ACR_RUN_PROVISIONINGSTATE, ACR_RUN_ISARCHIVEENABLED, ACR_RUN_NFIELDS
-};
+#define ACR_X_MEMBER(R, s, ID, name, KIND, flags, arg) \
+  ACR_CTYPE_##KIND(arg) name;
+#define ACR_X_INDEX(R, s, ID, name, KIND, flags, arg) ACR_##R##_##ID,
+/* typedef struct acr_image { acr_rechdr h; acr_str *registry; ... }
+ * acr_image;  enum { ACR_IMAGE_REGISTRY, ..., ACR_IMAGE_NFIELDS }; */
+#define ACR_X_RECORD(R, s, t, label, FIELDS)                         \
+  typedef struct acr_##s {                                           \
+    acr_rechdr h;                                                    \
+    FIELDS(ACR_X_MEMBER, R, s)                                       \
+  } acr_##s;                                                         \
+  enum { FIELDS(ACR_X_INDEX, R, s) ACR_##R##_NFIELDS };
+ACR_RECORDS(ACR_X_RECORD)
 
 /* ------------------------------------------------------------------------ */
 /* Runs                                                                     */

@@ -164,7 +164,6 @@ static int is_digit(int c) { return c >= '0' && c <= '9'; }
 static int is_space(int c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
-static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
 /* 1-based column of byte offset off: one per UTF-8 character. */
 static long column_of(const char *s, size_t n, size_t off) {
@@ -429,28 +428,6 @@ static const acr_field *find_field(const acr_type *t, const char *name) {
   return acr_type_field(t, name, strlen(name));
 }
 
-/* Edit distance of a and b, case-insensitive, for "did you mean"; names
- * longer than 32 bytes are never close. */
-static size_t distance(const char *a, size_t an, const char *b, size_t bn) {
-  size_t row[33], i, j;
-  if (an > 32 || bn > 32) return 99;
-  for (j = 0; j <= bn; j++) row[j] = j;
-  for (i = 1; i <= an; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (j = 1; j <= bn; j++) {
-      size_t up = row[j];
-      size_t best = diag + (lower((unsigned char)a[i - 1]) !=
-                            lower((unsigned char)b[j - 1]));
-      if (up + 1 < best) best = up + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[bn];
-}
-
 /* Looks up the property named by t (case-insensitive); -1 with an error
  * listing the valid names (and the closest one) when unknown. */
 static int lookup_prop(parser *P, const tok *t) {
@@ -462,7 +439,8 @@ static int lookup_prop(parser *P, const tok *t) {
                    strlen(props[i].name)))
       return i;
   for (i = 0; i < P_COUNT; i++) {
-    d = distance(P->s + t->off, t->len, props[i].name, strlen(props[i].name));
+    d = acr_edit_distance(P->s + t->off, t->len, props[i].name,
+                          strlen(props[i].name));
     if (d < best) {
       best = d;
       snprintf(hint, sizeof hint, "did you mean '%s'? ", props[i].name);
@@ -790,7 +768,6 @@ fail:
 /* ---- matching ------------------------------------------------------------ */
 
 #define CSLOT(rec, f) ((const void *)((const char *)(rec) + (f)->offset))
-#define HAS(rec, f) ((((const acr_rechdr *)(rec))->present >> (f)->index) & 1u)
 
 /* The record holding the node's field (the run, or its platform), and the
  * field; NULL when the value is absent. */
@@ -799,13 +776,13 @@ static const void *value_rec(const fnode *nd, const acr_run *r,
   const void *rec = &r->rec;
   const acr_field *f = nd->f1;
   if (nd->f2) {
-    if (!HAS(rec, f)) return NULL;
+    if (!ACR_HAS(rec, f)) return NULL;
     rec = *(const void *const *)CSLOT(rec, f);
     if (rec == NULL) return NULL;
     f = nd->f2;
   }
   *fld = f;
-  return HAS(rec, f) ? rec : NULL;
+  return ACR_HAS(rec, f) ? rec : NULL;
 }
 
 static const char *enum_text(const acr_field *f, const acr_enumval *v,
@@ -825,7 +802,7 @@ static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn) {
 static int cmp_ibytes(const char *a, size_t an, const char *b, size_t bn) {
   size_t i, m = an < bn ? an : bn;
   for (i = 0; i < m; i++) {
-    int x = lower((unsigned char)a[i]), y = lower((unsigned char)b[i]);
+    int x = acr_lower((unsigned char)a[i]), y = acr_lower((unsigned char)b[i]);
     if (x != y) return x < y ? -1 : 1;
   }
   return an < bn ? -1 : an > bn ? 1 : 0;
@@ -839,7 +816,7 @@ static int find_bytes(const char *h, size_t hn, const char *nd, size_t nn,
   for (i = 0; i + nn <= hn; i++) {
     for (j = 0; j < nn; j++) {
       int x = (unsigned char)h[i + j], y = (unsigned char)nd[j];
-      if (fold) x = lower(x), y = lower(y);
+      if (fold) x = acr_lower(x), y = acr_lower(y);
       if (x != y) break;
     }
     if (j == nn) return 1;
@@ -866,7 +843,7 @@ typedef struct mcur {
 } mcur;
 
 static const acr_str *img_str(const void *im, const acr_field *f) {
-  return HAS(im, f) ? *(acr_str *const *)CSLOT(im, f) : NULL;
+  return ACR_HAS(im, f) ? *(acr_str *const *)CSLOT(im, f) : NULL;
 }
 
 static int mcur_load(mcur *c) {

@@ -7,6 +7,7 @@
 
 #include "acr.h"
 #include <stdarg.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #  define ACR_HIDDEN __attribute__((visibility("hidden")))
@@ -47,11 +48,37 @@ ACR_HIDDEN size_t acr_path_index(acr_path *p, size_t i); /* 1-based [i] */
 ACR_HIDDEN size_t acr_enum_list(const acr_enum_def *def, char *buf,
                                 size_t size);
 
-/* Value of the 4 hex digits at p (already validated: a \uXXXX escape). */
-ACR_HIDDEN unsigned acr_hex4(const char *p);
+/* ---- small helpers: one of each for the whole core and binding -------- */
+
+/* Value of the 4 hex digits at p (the XXXX of a \uXXXX escape), or -1 if
+ * one is not a hex digit. */
+ACR_HIDDEN long acr_hex4(const char *p);
+
+/* Writes the UTF-8 form of code point cp (< 0x110000) at o (room for 4
+ * bytes); returns its length. */
+ACR_HIDDEN size_t acr_utf8_put(char *o, unsigned long cp);
 
 /* ASCII lower case of the byte c (other bytes unchanged). */
-ACR_HIDDEN int acr_lower(int c);
+static inline int acr_lower(int c) {
+  return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Is field f of record rec set (its presence bit)?  acr_rec_has as an
+ * expression, for hot loops. */
+#define ACR_HAS(rec, f) \
+  ((((const acr_rechdr *)(rec))->present >> (f)->index) & 1u)
+
+/* Byte equality of two stored strings; NULL equals only NULL. */
+static inline int acr_str_eq(const acr_str *a, const acr_str *b) {
+  if (a == NULL || b == NULL) return a == b;
+  return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* Optimal string alignment distance (insertions, deletions, changes and
+ * swaps of neighbours, each 1), ASCII case-insensitive, for "did you
+ * mean" hints; 99 when either name is longer than 32 bytes. */
+ACR_HIDDEN size_t acr_edit_distance(const char *a, size_t an, const char *b,
+                                    size_t bn);
 
 /* ACR_OK when s[0..n) is valid UTF-8; else ACR_ESCHEMA with err->path set
  * to path and "invalid UTF-8 at byte N" (0-based) as the message.  Every

@@ -285,19 +285,8 @@ static const uchar str_stop[256] = {
 /* Non-zero iff some byte of x is zero (exact as a yes/no answer). */
 #define HASZERO(x) (((x) - ONES) & ~(x) & HIGHS)
 
-static int hexval(uchar c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* Code unit of \uXXXX at p (p at the backslash, 6 bytes available), or -1. */
-static long hex4(const uchar *p) {
-  int a = hexval(p[2]), b = hexval(p[3]), c = hexval(p[4]), d = hexval(p[5]);
-  if ((a | b | c | d) < 0) return -1;
-  return ((long)a << 12) | (b << 8) | (c << 4) | d;
-}
+#define hex4(p) acr_hex4((const char *)(p) + 2)
 
 #if defined(__GNUC__)
 #  define NOINLINE __attribute__((noinline))
@@ -485,29 +474,6 @@ stop:
   return scan_str_slow(J, p, q, esc, fr);
 }
 
-static size_t put_utf8(char *o, unsigned long cp) {
-  if (cp < 0x80) {
-    o[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    o[0] = (char)(0xC0 | (cp >> 6));
-    o[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = (char)(0xE0 | (cp >> 12));
-    o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | (cp >> 18));
-  o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* Undoes the escapes of a string body [q, end) that scan_str accepted
  * (for path_from_frames: possibly cut, so it stays within bounds).
  * Writes at most end - q bytes; returns the length. */
@@ -537,7 +503,7 @@ static size_t unescape(const uchar *q, const uchar *end, char *out) {
           q += 6;
         }
       }
-      o += put_utf8(o, (unsigned long)cp);
+      o += acr_utf8_put(o, (unsigned long)cp);
       break;
     }
     default: *o++ = (char)q[1]; q += 2; break;

@@ -485,10 +485,6 @@ acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
   return ACR_OK;
 }
 
-static int str_eq(const acr_str *a, const acr_str *b) {
-  return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
-}
-
 static uint32_t name_hash(const acr_str *s) {
   uint32_t h = 2166136261u; /* FNV-1a */
   uint32_t i;
@@ -519,7 +515,7 @@ acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
         out++;
         break;
       }
-      if (str_eq((const acr_str *)l->items[2 * k], name)) {
+      if (acr_str_eq((const acr_str *)l->items[2 * k], name)) {
         l->items[2 * k + 1] = l->items[2 * i + 1]; /* last wins */
         break;
       }
@@ -572,7 +568,8 @@ static int unknown_equal(const acr_list *a, const acr_list *b,
   if (an != bn) return 0;
   /* Usual case, same order: linear; otherwise look each name up. */
   for (i = 0; i < an; i += 2)
-    if (!str_eq((const acr_str *)a->items[i], (const acr_str *)b->items[i]))
+    if (!acr_str_eq((const acr_str *)a->items[i],
+                    (const acr_str *)b->items[i]))
       break;
   if (i == an) {
     for (i = 0; i < an; i += 2)
@@ -587,13 +584,13 @@ static int unknown_equal(const acr_list *a, const acr_list *b,
     if (slots) {
       size_t h = name_hash(name) & (nslots - 1);
       for (; slots[h] != UINT32_MAX && !found; h = (h + 1) & (nslots - 1))
-        if (str_eq(name, (const acr_str *)b->items[slots[h]])) {
+        if (acr_str_eq(name, (const acr_str *)b->items[slots[h]])) {
           found = 1;
           ok = text_equal(a, i, b, slots[h]);
         }
     } else {
       for (j = 0; j < bn && !found; j += 2)
-        if (str_eq(name, (const acr_str *)b->items[j])) {
+        if (acr_str_eq(name, (const acr_str *)b->items[j])) {
           found = 1;
           ok = text_equal(a, i, b, j);
         }
@@ -625,13 +622,13 @@ static int record_equal(const acr_type *t, const void *a, const void *b,
     if (!(ha->present & (1u << i))) continue;
     switch (f->kind) {
     case ACR_K_STRING:
-      if (!str_eq(*(acr_str *const *)sa, *(acr_str *const *)sb)) return 0;
+      if (!acr_str_eq(*(acr_str *const *)sa, *(acr_str *const *)sb)) return 0;
       break;
     case ACR_K_ENUM: {
       const acr_enumval *x = (const acr_enumval *)sa;
       const acr_enumval *y = (const acr_enumval *)sb;
       if (x->code != y->code) return 0;
-      if (x->code == ACR_ENUM_UNKNOWN && !str_eq(x->raw, y->raw)) return 0;
+      if (x->code == ACR_ENUM_UNKNOWN && !acr_str_eq(x->raw, y->raw)) return 0;
       break;
     }
     case ACR_K_DATETIME: {
@@ -664,7 +661,7 @@ static int record_equal(const acr_type *t, const void *a, const void *b,
       const acr_list *x = *(acr_list *const *)sa, *y = *(acr_list *const *)sb;
       if (x->n != y->n) return 0;
       for (j = 0; j < x->n; j++)
-        if (!str_eq((const acr_str *)x->items[j], (const acr_str *)y->items[j]))
+        if (!acr_str_eq((const acr_str *)x->items[j], (const acr_str *)y->items[j]))
           return 0;
       break;
     }
@@ -717,7 +714,7 @@ int acr_run_problems(const acr_run *r, acr_problem_cb cb, void *ud) {
                        cb, ud);
   if ((present & (1u << ACR_RUN_PLATFORM)) && rec->platform) {
     n += enum_problems(&acr_type_platform, rec->platform, "platform.", cb, ud);
-    if (!(rec->platform->h.present & 1u)) {
+    if (!(rec->platform->h.present & (1u << ACR_PLATFORM_OS))) {
       if (cb) cb(ud, "platform.os", "platform is set without the required os");
       n++;
     }

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HAS(rec, f) ((((const acr_rechdr *)(rec))->present >> (f)->index) & 1u)
 #define CSLOT(rec, f) ((const void *)((const char *)(rec) + (f)->offset))
 #define INSERTION_MAX 12
 
@@ -159,14 +158,12 @@ static int is_run_scalar(const acr_field *f) {
   }
 }
 
-static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-
 static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn,
                      int fold) {
   size_t i, m = an < bn ? an : bn;
   for (i = 0; i < m; i++) {
     int x = (unsigned char)a[i], y = (unsigned char)b[i];
-    if (fold) x = lower(x), y = lower(y);
+    if (fold) x = acr_lower(x), y = acr_lower(y);
     if (x != y) return x < y ? -1 : 1;
   }
   return an < bn ? -1 : an > bn ? 1 : 0;
@@ -174,7 +171,7 @@ static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn,
 
 /* Does r have a value for f (a string field set to NULL counts as not)? */
 static int has_value(const acr_field *f, const acr_run *r) {
-  if (!HAS(&r->rec, f)) return 0;
+  if (!ACR_HAS(&r->rec, f)) return 0;
   if (f->kind == ACR_K_STRING)
     return *(acr_str *const *)CSLOT(&r->rec, f) != NULL;
   return 1;
@@ -325,7 +322,7 @@ static uint64_t hash_bytes(uint64_t h, const char *s, size_t n, int fold) {
   size_t i;
   for (i = 0; i < n; i++) {
     int c = (unsigned char)s[i];
-    h ^= (uint64_t)(fold ? lower(c) : c);
+    h ^= (uint64_t)(fold ? acr_lower(c) : c);
     h *= 1099511628211u;
   }
   return h;
@@ -499,7 +496,7 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 static int is_failed(const acr_run *r) {
-  if (!HAS(&r->rec, &acr_type_run.fields[ACR_RUN_STATUS])) return 0;
+  if (!ACR_HAS(&r->rec, &acr_type_run.fields[ACR_RUN_STATUS])) return 0;
   switch (r->rec.status.code) {
   case ACR_RUNSTATUS_FAILED: case ACR_RUNSTATUS_ERROR:
   case ACR_RUNSTATUS_TIMEOUT:

@@ -147,22 +147,67 @@ ACR_ENUM_DEF(acr_enum_variant, "Variant", ACR_VARIANT, ACR_VARIANT_COUNT)
 ACR_ENUM_DEF(acr_enum_createdbytype, "CreatedByType", ACR_CREATEDBYTYPE,
              ACR_CREATEDBYTYPE_COUNT)
 
-unsigned acr_hex4(const char *p) {
-  unsigned v = 0;
+long acr_hex4(const char *p) {
+  long v = 0;
   int i;
   for (i = 0; i < 4; i++) {
     char ch = p[i];
     v <<= 4;
-    if (ch >= '0' && ch <= '9') v |= (unsigned)(ch - '0');
-    else if (ch >= 'a' && ch <= 'f') v |= (unsigned)(ch - 'a' + 10);
-    else if (ch >= 'A' && ch <= 'F') v |= (unsigned)(ch - 'A' + 10);
+    if (ch >= '0' && ch <= '9') v |= ch - '0';
+    else if (ch >= 'a' && ch <= 'f') v |= ch - 'a' + 10;
+    else if (ch >= 'A' && ch <= 'F') v |= ch - 'A' + 10;
+    else return -1;
   }
   return v;
 }
 
-/* ---- text ---------------------------------------------------------------- */
+size_t acr_utf8_put(char *o, unsigned long cp) {
+  if (cp < 0x80) {
+    o[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    o[0] = (char)(0xC0 | (cp >> 6));
+    o[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    o[0] = (char)(0xE0 | (cp >> 12));
+    o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | (cp >> 18));
+  o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  o[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
 
-int acr_lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+/* Names are short (< 32) and a hint needs only small distances, so the
+ * table is a fixed array. */
+size_t acr_edit_distance(const char *a, size_t an, const char *b,
+                         size_t bn) {
+  size_t d[33][33];
+  size_t i, j;
+  if (an > 32 || bn > 32) return 99;
+  for (i = 0; i <= an; i++) d[i][0] = i;
+  for (j = 0; j <= bn; j++) d[0][j] = j;
+  for (i = 1; i <= an; i++)
+    for (j = 1; j <= bn; j++) {
+      int x = acr_lower((unsigned char)a[i - 1]);
+      int y = acr_lower((unsigned char)b[j - 1]);
+      size_t best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      if (d[i - 1][j - 1] + (x != y) < best) best = d[i - 1][j - 1] + (x != y);
+      if (i > 1 && j > 1 && x == acr_lower((unsigned char)b[j - 2]) &&
+          acr_lower((unsigned char)a[i - 2]) == y &&
+          d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[an][bn];
+}
 
 int acr_strieq(const char *a, size_t an, const char *b, size_t bn) {
   size_t i;

@@ -465,11 +465,6 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
-static int str_equal(const acr_str *a, const acr_str *b) {
-  if (!a || !b) return a == b;
-  return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
-}
-
 /* list == other: the same runs (deep) in the same order, the same nextLink
  * and unknown keys. */
 static int l_eq(lua_State *L) {
@@ -483,7 +478,7 @@ static int l_eq(lua_State *L) {
   }
   a = ua->list;
   b = ub->list;
-  if (a->n != b->n || !str_equal(a->nextLink, b->nextLink)) eq = 0;
+  if (a->n != b->n || !acr_str_eq(a->nextLink, b->nextLink)) eq = 0;
   for (i = 0; eq && i < a->n; i++)
     if (a->runs[i] != b->runs[i] && !acr_run_equal(a->runs[i], b->runs[i]))
       eq = 0;
@@ -497,7 +492,7 @@ static int l_eq(lua_State *L) {
       const acr_str *ja = (const acr_str *)a->unknown->items[k + 1];
       const acr_str *nb = (const acr_str *)b->unknown->items[k];
       const acr_str *jb = (const acr_str *)b->unknown->items[k + 1];
-      if (!str_equal(na, nb) || !acr_json_equal(ja->s, ja->len, jb->s, jb->len))
+      if (!acr_str_eq(na, nb) || !acr_json_equal(ja->s, ja->len, jb->s, jb->len))
         eq = 0;
     }
   }

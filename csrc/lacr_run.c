@@ -70,7 +70,7 @@ static int enum_id(const acr_enum_def *d) {
   return 0;
 }
 
-#define HAS(rec, f) ((((const acr_rechdr *)(rec))->present >> (f)->index) & 1u)
+#define HAS(rec, f) ACR_HAS(rec, f)
 
 /* ---- small helpers ----------------------------------------------------- */
 

@@ -199,9 +199,46 @@ static void test_schema(void) {
   CHECK(acr_enum_lookup(&acr_enum_runstatus, "Cancelled", 9) ==
         ACR_ENUM_UNKNOWN);
   {
+    /* the tables, index enums and structs come from one list per record */
+    static const acr_type *const types[] = {
+        &acr_type_run, &acr_type_systemdata, &acr_type_image,
+        &acr_type_imageupdatetrigger, &acr_type_sourcetrigger,
+        &acr_type_timertrigger, &acr_type_platform, &acr_type_agent};
+    size_t k;
     uint8_t i;
-    for (i = 0; i < acr_type_run.nfields; i++)
-      CHECK(acr_type_run.fields[i].index == i);
+    for (k = 0; k < sizeof types / sizeof types[0]; k++)
+      for (i = 0; i < types[k]->nfields; i++) {
+        const acr_field *g = &types[k]->fields[i];
+        CHECK(g->index == i && g->namelen == strlen(g->name));
+        CHECK(g->offset >= sizeof(acr_rechdr) && g->offset < types[k]->size);
+        CHECK((g->kind == ACR_K_ENUM) == (g->enumdef != NULL));
+        CHECK((g->kind == ACR_K_RECORD || g->kind == ACR_K_RECORD_LIST) ==
+              (g->sub != NULL));
+      }
+    CHECK(acr_type_platform.nfields == ACR_PLATFORM_NFIELDS &&
+          acr_type_image.nfields == ACR_IMAGE_NFIELDS &&
+          acr_type_systemdata.nfields == ACR_SYSTEMDATA_NFIELDS);
+    CHECK(acr_type_platform.fields[ACR_PLATFORM_OS].flags == ACR_F_REQUIRED);
+    CHECK(acr_type_platform.fields[ACR_PLATFORM_VARIANT].enumdef ==
+          &acr_enum_variant);
+    CHECK(acr_type_run.fields[ACR_RUN_OUTPUTIMAGES].sub == &acr_type_image);
+    CHECK(acr_type_run.fields[ACR_RUN_ID].flags ==
+          (ACR_F_READONLY | ACR_F_ENVELOPE));
+    CHECK(acr_type_run.fields[ACR_RUN_ISARCHIVEENABLED].offset ==
+          offsetof(acr_runrec, isArchiveEnabled));
+    CHECK(acr_type_run.size == sizeof(acr_runrec));
+  }
+  /* one edit distance: swaps of neighbours cost 1, case is ignored */
+  CHECK(acr_edit_distance("status", 6, "stauts", 6) == 1);
+  CHECK(acr_edit_distance("runId", 5, "RUNID", 5) == 0);
+  CHECK(acr_edit_distance("abc", 3, "", 0) == 3);
+  CHECK(acr_hex4("00e9") == 0xe9 && acr_hex4("D83D") == 0xd83d &&
+        acr_hex4("12g4") == -1);
+  {
+    char u[4];
+    CHECK(acr_utf8_put(u, 0x1F600) == 4 &&
+          memcmp(u, "\xf0\x9f\x98\x80", 4) == 0);
+    CHECK(acr_utf8_put(u, 0xE9) == 2 && acr_utf8_check(u, 2) == 2);
   }
 }
 
