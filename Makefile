@@ -157,6 +157,8 @@ install: all
 	  $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)
 	install -m 755 $(MODULE) $(DESTDIR)$(LUA_CMOD)/acr/run.so
 	$(if $(wildcard lua/acr/*.lua),install -m 644 $(wildcard lua/acr/*.lua) $(DESTDIR)$(LUA_LMOD)/acr/)
+	$(if $(wildcard lua/acr/client/*.lua),install -d $(DESTDIR)$(LUA_LMOD)/acr/client && \
+	  install -m 644 $(wildcard lua/acr/client/*.lua) $(DESTDIR)$(LUA_LMOD)/acr/client/)
 	$(if $(wildcard bin/acr-runs),install -m 755 bin/acr-runs $(DESTDIR)$(BINDIR)/acr-runs)
 	install -m 644 csrc/acr.h $(DESTDIR)$(INCDIR)/acr.h
 	install -m 644 $(RUN_LIB) $(DESTDIR)$(LIBDIR)/libacr-run.a

@@ -43,6 +43,10 @@ build = {
       incdirs = { "csrc" },
     },
     ["acr.format"] = "lua/acr/format.lua",
+    ["acr.client"] = "lua/acr/client.lua",
+    ["acr.client.http"] = "lua/acr/client/http.lua",
+    ["acr.client.json"] = "lua/acr/client/json.lua",
+    ["acr.client.request"] = "lua/acr/client/request.lua",
   },
   install = {
     bin = {
