@@ -762,6 +762,58 @@ describe("acr.client", function()
     end)
   end)
 
+  describe("the curl transport of examples/curl_transport.lua", function()
+    local has_curl = os.execute("curl --version >/dev/null 2>&1")
+    if not (has_curl == true or has_curl == 0) then
+      pending("curl is not installed: curl transport specs skipped")
+      return
+    end
+    local curl = dofile(helpers.root .. "/examples/curl_transport.lua")
+
+    -- A curl that writes its arguments down, then runs the real one.
+    local function recording_curl()
+      local dir = replay.tmpdir()
+      local path = dir .. "/curl-wrapper"
+      local f = assert(io.open(path, "w"))
+      f:write("#!/bin/sh\necho \"$*\" >> \"$(dirname \"$0\")/curl-args\"\nexec curl \"$@\"\n")
+      f:close()
+      os.execute("chmod +x " .. replay.shell_quote(path))
+      os.remove(dir .. "/curl-args")
+      return path, dir .. "/curl-args"
+    end
+
+    for _, tls in ipairs({ false, true }) do
+      it("carries every operation's shape over " .. (tls and "HTTPS" or "HTTP")
+         .. ", the token only on curl's standard input", function()
+        if tls and not replay.certificate() then
+          pending("openssl could not make a certificate")
+          return
+        end
+        local srv = serve({
+          { request = { method = "PATCH", path = B .. "/runs/k1", query = Q,
+              headers = { Authorization = "Bearer " .. TOKEN, ["Content-Type"] = "application/json" },
+              body = '{"isArchiveEnabled":true}' },
+            response = { status = 200, body = run_body("k1", "Running") } },
+          get(B .. "/runs/k2", nil, 404, '{"error":{"code":"NotFound","message":"no"}}',
+              { ["x-ms-request-id"] = "rid-9" }),
+          { request = { method = "GET", path = B .. "/runs/k3", query = Q }, response = { close = true } },
+        }, { tls = tls })
+        local wrapper, args = recording_curl()
+        local c = new_client(srv, { transport = curl{ curl = wrapper, cacert = srv.cafile } })
+        local run = assert(c:update_run("k1", { isArchiveEnabled = true }))
+        assert.equal("Running", run.status)
+        local _, msg, err = c:get_run("k2")
+        assert.equal("NotFound: no (HTTP 404)", msg)
+        assert.equal("rid-9", err.request_id)
+        _, msg, err = c:get_run("k3")
+        assert.equal("transport", err.kind)
+        assert.matches("^transport: curl: ", msg)
+        assert_replayed(srv)
+        assert.equal("--config -\n--config -\n--config -\n", helpers.read_file(args))
+      end)
+    end
+  end)
+
   describe("helpers", function()
     it("reads Retry-After as seconds, milliseconds or an HTTP date, clamped", function()
       local now = 784111777 -- Sun, 06 Nov 1994 08:49:37 GMT

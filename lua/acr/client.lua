@@ -1,5 +1,5 @@
 -- acr.client: the run operations of Azure Container Registry (api-version
--- 2019-04-01, /work/shared/spec/run-requests.md sections 7-9) over a
+-- 2019-04-01, docs/spec/run-requests.md sections 7-9) over a
 -- transport the host chooses.
 --
 --   local client = require("acr.client")      -- also sets acr.client
