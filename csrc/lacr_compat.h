@@ -7,9 +7,11 @@
  *
  * LuaJIT 2.1 reports LUA_VERSION_NUM 501 but its lauxlib.h already declares
  * the 5.2 functions luaL_setfuncs, luaL_testudata, luaL_setmetatable and
- * the luaL_newlib macros; we test for luaL_newlibtable (a macro its header
- * defines) rather than for the version, so neither a plain 5.1 nor LuaJIT
- * gets a duplicate definition.
+ * the luaL_newlib macros.  We use our own versions on both all the same:
+ * LuaJIT and Lua 5.1 share one module directory (lib/lua/5.1), so the
+ * module built against either header must load in both interpreters, and
+ * PUC 5.1 has none of those symbols.  Whatever differs for LuaJIT is
+ * decided at run time.
  */
 #ifndef LACR_COMPAT_H
 #define LACR_COMPAT_H
@@ -37,8 +39,12 @@
        (((i) > 0 || (i) <= LUA_REGISTRYINDEX) ? (i) : lua_gettop(L) + (i) + 1)
 #  endif
 
-/* Plain 5.1: LuaJIT 2.1 has these already (see above). */
-#  if !defined(luaL_newlibtable)
+/* Ours even under LuaJIT's headers (see above): no symbol PUC 5.1 lacks. */
+#  undef luaL_newlibtable
+#  undef luaL_newlib
+#  undef luaL_setfuncs
+#  undef luaL_testudata
+#  undef luaL_setmetatable
 static inline void lacr_compat_setfuncs(lua_State *L, const luaL_Reg *l,
                                         int nup) {
   luaL_checkstack(L, nup + 1, "too many upvalues");
@@ -71,7 +77,6 @@ static inline void *lacr_compat_testudata(lua_State *L, int i,
        lua_createtable((L), 0, (int)(sizeof(l) / sizeof((l)[0]) - 1))
 #    define luaL_newlib(L, l) \
        (luaL_newlibtable((L), (l)), luaL_setfuncs((L), (l), 0))
-#  endif /* plain 5.1 */
 
 #endif /* LUA_VERSION_NUM == 501 */
 

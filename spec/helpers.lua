@@ -49,15 +49,9 @@ local function is_dir(path)
   return false
 end
 
--- Fixtures: the copy bundled in tests/fixtures (what CI has), else the shared
--- ../shared/fixtures beside the repository.  ACR_FIXTURES overrides both.
-M.fixtures_dir = os.getenv("ACR_FIXTURES")
-if not M.fixtures_dir then
-  for _, d in ipairs({ M.root .. "/tests/fixtures", M.root .. "/../shared/fixtures" }) do
-    if is_dir(d .. "/spec-examples") then M.fixtures_dir = d break end
-  end
-end
-M.fixtures_dir = M.fixtures_dir or (M.root .. "/tests/fixtures")
+-- Fixtures: tests/fixtures, inside the repository (the suite reads nothing
+-- outside it).
+M.fixtures_dir = M.root .. "/tests/fixtures"
 M.spec_examples_dir = M.fixtures_dir .. "/spec-examples"
 M.real_payloads_dir = M.fixtures_dir .. "/real-payloads"
 M.jsontestsuite_dir = M.fixtures_dir .. "/jsontestsuite"

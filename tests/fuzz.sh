@@ -8,7 +8,7 @@
 #   - fuzz/seeds/<dir>/ for every seed directory whose name occurs in <name>
 #     (fuzz_json_decode uses fuzz/seeds/json/, fuzz_filter fuzz/seeds/filter/),
 #   - for targets whose name contains "json": the JSON fixtures
-#     (tests/fixtures, or ../shared/fixtures when the bundled copy is absent);
+#     (tests/fixtures);
 # and fuzz/<name>.dict, if present, is passed as the dictionary.  Crashes go
 # to build/fuzz/artifacts/.  Exit status 1 if a target fails to build or
 # finds a crash.
@@ -37,7 +37,6 @@ $MAKE BUILDDIR=$out CC="$CLANG" \
   "$out/core/libacr-core.a"
 
 fixtures=tests/fixtures
-[ -d "$fixtures/spec-examples" ] || fixtures=../shared/fixtures
 
 status=0
 mkdir -p "$out/bin" "$out/artifacts"
