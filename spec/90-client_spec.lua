@@ -488,11 +488,13 @@ describe("acr.client", function()
         get(B .. "/runs/w1", nil, 200, run_body("w1", "Running")),
         get(B .. "/runs/w1", nil, 200, run_body("w1", "Succeeded")),
       })
-      local seen = {}
+      local seen, polls = {}, {}
       local run = assert(new_client(srv, { time = t }):wait("w1", { interval = 10,
-        on_change = function(r) seen[#seen + 1] = r.status end }))
+        on_change = function(r) seen[#seen + 1] = r.status end,
+        on_poll = function(r) polls[#polls + 1] = r.status end }))
       assert.equal("Succeeded", run.status)
       assert.same({ "Queued", "Running", "Succeeded" }, seen)
+      assert.same({ "Queued", "Running", "Running", "Succeeded" }, polls)
       assert.same({ 10, 10, 10 }, t.slept)
       assert_replayed(srv)
     end)

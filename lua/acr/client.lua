@@ -572,7 +572,8 @@ function Client:schedule_run(req)
 end
 
 -- Polls Runs_Get until the run is terminal.  on_change(run) runs on the
--- first answer and whenever the status changes.  Never sleeps past the
+-- first answer and whenever the status changes, on_poll(run) after every
+-- answer (after on_change).  Never sleeps past the
 -- timeout: the last sleep is shortened to end at it, one last poll
 -- follows, then nil, message, {kind = "timeout", run = last run}.
 function Client:wait(run_id, opts)
@@ -583,8 +584,10 @@ function Client:wait(run_id, opts)
   local timeout = opts.timeout or 3600
   if type(interval) ~= "number" or interval < 0 then error("option 'interval' must be a number >= 0", 2) end
   if type(timeout) ~= "number" or timeout < 0 then error("option 'timeout' must be a number >= 0", 2) end
-  if opts.on_change ~= nil and type(opts.on_change) ~= "function" then
-    error("option 'on_change' must be a function", 2)
+  for _, name in ipairs({ "on_change", "on_poll" }) do
+    if opts[name] ~= nil and type(opts[name]) ~= "function" then
+      error("option '" .. name .. "' must be a function", 2)
+    end
   end
   local deadline = self.clock() + timeout
   local last
@@ -595,6 +598,7 @@ function Client:wait(run_id, opts)
       opts.on_change(run)
     end
     last = run
+    if opts.on_poll then opts.on_poll(run) end
     if run:is_terminal() then return run end
     local remaining = deadline - self.clock()
     if remaining <= 0 then
