@@ -307,6 +307,14 @@ end
 
 local TERMINAL_LRO = { succeeded = true, failed = true, canceled = true }
 
+-- GET url: status, headers, body of a 2xx answer, or nil, message, err.
+function Client:_get_ok(url)
+  local st, h, b = self:_send("GET", url)
+  if not st then return nil, h, b end
+  if st < 200 or st > 299 then return service_error(st, h, b) end
+  return st, h, b
+end
+
 -- Follows a 201/202 answer as run-requests.md section 8 says.  Returns
 -- status, headers, body of the final answer (body nil when there is none)
 -- or nil, message, err.  opts.reread: a URL whose GET gives the final body
@@ -330,9 +338,8 @@ function Client:_follow(status, headers, body, opts)
     while true do
       local ok, m, e = pause(h)
       if not ok then return nil, m, e end
-      local st, ph, pb = self:_send("GET", self:_absolute(async))
+      local st, ph, pb = self:_get_ok(self:_absolute(async))
       if not st then return nil, ph, pb end
-      if st < 200 or st > 299 then return service_error(st, ph, pb) end
       local doc = object_body(pb)
       local s = doc and type(doc.status) == "string" and doc.status:lower()
       if not s then
@@ -352,18 +359,8 @@ function Client:_follow(status, headers, body, opts)
       end
       h = ph
     end
-    if location then
-      local st, lh, lb = self:_send("GET", self:_absolute(location))
-      if not st then return nil, lh, lb end
-      if st < 200 or st > 299 then return service_error(st, lh, lb) end
-      return st, lh, lb
-    end
-    if opts.reread then
-      local st, lh, lb = self:_send("GET", opts.reread)
-      if not st then return nil, lh, lb end
-      if st < 200 or st > 299 then return service_error(st, lh, lb) end
-      return st, lh, lb
-    end
+    if location then return self:_get_ok(self:_absolute(location)) end
+    if opts.reread then return self:_get_ok(opts.reread) end
     return 200, headers, nil
   elseif location then
     local h = headers
@@ -375,9 +372,7 @@ function Client:_follow(status, headers, body, opts)
       if st ~= 202 then
         if st < 200 or st > 299 then return service_error(st, lh, lb) end
         if (st == 204 or not lb or lb == "") and opts.reread then
-          st, lh, lb = self:_send("GET", opts.reread)
-          if not st then return nil, lh, lb end
-          if st < 200 or st > 299 then return service_error(st, lh, lb) end
+          return self:_get_ok(opts.reread)
         end
         return st, lh, lb
       end

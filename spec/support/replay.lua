@@ -33,31 +33,26 @@ local function shell_quote(s)
 end
 M.shell_quote = shell_quote
 
-local function serialize(v, out)
-  local t = type(v)
-  if t == "table" then
-    out[#out + 1] = "{"
-    for k, x in pairs(v) do
-      out[#out + 1] = "["
-      serialize(k, out)
-      out[#out + 1] = "]="
-      serialize(x, out)
-      out[#out + 1] = ","
-    end
-    out[#out + 1] = "}"
-  elseif t == "string" then
-    out[#out + 1] = string.format("%q", v)
-  elseif t == "number" or t == "boolean" then
-    out[#out + 1] = tostring(v)
-  else
-    error("cannot serialize a " .. t)
-  end
-end
+local serialize = require("spec.support.serialize")
 
 local function write(path, text)
   local f = assert(io.open(path, "wb"))
   f:write(text)
   f:close()
+end
+
+-- Shell text setting, for a child Lua, this process's module paths with
+-- the repository's lua/ first, under every variable name the child reads.
+function M.child_env()
+  local lpath = helpers.root .. "/lua/?.lua;" .. package.path
+  local cpath = package.cpath
+  local v = _VERSION:match("%d+%.%d+"):gsub("%.", "_")
+  local env = "LUA_PATH=" .. shell_quote(lpath) .. " LUA_CPATH=" .. shell_quote(cpath) .. " LUA_INIT= "
+  if not rawget(_G, "jit") and v ~= "5_1" then
+    env = env .. "LUA_PATH_" .. v .. "=" .. shell_quote(lpath) .. " LUA_CPATH_" .. v .. "="
+      .. shell_quote(cpath) .. " LUA_INIT_" .. v .. "= "
+  end
+  return env
 end
 
 local tmpdir
@@ -104,9 +99,7 @@ function M.start(exchanges, opts)
   counter = counter + 1
   local dir = M.tmpdir()
   local script = dir .. "/script" .. counter .. ".lua"
-  local out = { "return " }
-  serialize({ exchanges = exchanges, deadline = opts.deadline or 30 }, out)
-  write(script, table.concat(out))
+  write(script, "return " .. serialize({ exchanges = exchanges, deadline = opts.deadline or 30 }))
   local cmd = "exec " .. shell_quote(interpreter()) .. " "
     .. shell_quote(helpers.root .. "/spec/support/replay_server.lua") .. " "
     .. shell_quote(helpers.root) .. " " .. shell_quote(script)

@@ -18,8 +18,9 @@
 -- header or body is replaced by the server's own URL.
 
 local root, script_path, cert, key = arg[1], arg[2], arg[3], arg[4]
-package.path = root .. "/lua/?.lua;" .. package.path
+package.path = root .. "/lua/?.lua;" .. root .. "/?.lua;" .. package.path
 local socket = require("socket")
+local serialize = require("spec.support.serialize")
 local json_ok, cjson = pcall(require, "cjson")
 local json = json_ok and cjson or require("acr.client.json")
 local jnull = json_ok and cjson.null or json.null
@@ -126,25 +127,6 @@ local function respond(c, status, headers, body)
   c:send(table.concat(out))
 end
 
-local function serialize(v, out)
-  local t = type(v)
-  if t == "table" then
-    out[#out + 1] = "{"
-    for k, x in pairs(v) do
-      out[#out + 1] = "["
-      serialize(k, out)
-      out[#out + 1] = "]="
-      serialize(x, out)
-      out[#out + 1] = ","
-    end
-    out[#out + 1] = "}"
-  elseif t == "string" then
-    out[#out + 1] = string.format("%q", v)
-  else
-    out[#out + 1] = tostring(v)
-  end
-end
-
 local function handle(c)
   c:settimeout(5)
   if tls then
@@ -157,9 +139,8 @@ local function handle(c)
   local req = read_request(c)
   if not req then c:close() return end
   if req.path == "/__done" then
-    local out = { "return " }
-    serialize({ served = served, expected = #exchanges, mismatches = mismatches, log = log }, out)
-    respond(c, 200, { ["Content-Type"] = "text/plain" }, table.concat(out))
+    respond(c, 200, { ["Content-Type"] = "text/plain" },
+      "return " .. serialize({ served = served, expected = #exchanges, mismatches = mismatches, log = log }))
     c:close()
     return "done"
   end
