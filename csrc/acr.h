@@ -646,6 +646,42 @@ ACR_API acr_status acr_json_validate(const char *text, size_t len,
                                      acr_error *err);
 
 /* ------------------------------------------------------------------------ */
+/* Differences between runs                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* What changed from run a to run b (the domain logic of run:diff).  Fields
+ * in spec order, records field by field, lists item by item (paths like
+ * "outputImages[2].tag"), then unknown fields (a's in order, changed or
+ * gone, then b's new ones; compared as JSON values), then the envelope's
+ * unknown fields.  A field set on one side only, a scalar that differs
+ * (enums by value: "linux" and "Linux" are equal; date-times by their
+ * text), a string-list item that differs and a record-list item present
+ * on one side only give one entry each.
+ * The entries are appended to out (a buffer the caller owns, initialised
+ * with acr_buf_init) and read back with acr_diff_next; out then holds no
+ * pointer into a or b.  No depth limit applies: records nest as the
+ * schema does and unknown values are copied as stored.  Errors:
+ * ACR_EMEMORY (out is left as it was), ACR_EMISUSE for a NULL argument. */
+ACR_API acr_status acr_run_diff(const acr_run *a, const acr_run *b,
+                                acr_buf *out, acr_error *err);
+
+/* One change: path (NUL-terminated, may hold NULs of unknown field names:
+ * use path_len), and the JSON text of the old and new values (compact, as
+ * the encoder writes them), NULL when that side is absent. */
+typedef struct acr_diff_entry {
+  const char *path;
+  size_t path_len;
+  const char *old_json, *new_json;
+  size_t old_len, new_len;
+} acr_diff_entry;
+
+/* Reads the entry at *pos (start with 0) of a buffer filled by
+ * acr_run_diff into e and advances *pos; returns 0 after the last one.
+ * e points into diff: valid until diff changes or is freed. */
+ACR_API int acr_diff_next(const acr_buf *diff, size_t *pos,
+                          acr_diff_entry *e);
+
+/* ------------------------------------------------------------------------ */
 /* Filters (OData $filter over RunFilter) and list queries                  */
 /* ------------------------------------------------------------------------ */
 

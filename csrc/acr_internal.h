@@ -105,6 +105,14 @@ ACR_HIDDEN const char *acr_enum_text(const acr_field *f,
 ACR_HIDDEN int acr_json_equal(const char *a, size_t an, const char *b,
                               size_t bn);
 
+/* The compact JSON text of the value of field f of rec (present), or of
+ * record rec of type t, as acr_json_encode_run writes it (full profile),
+ * appended to out.  (acr_json_write.c) */
+ACR_HIDDEN acr_status acr_json_write_field(acr_buf *out, const acr_field *f,
+                                           const void *rec);
+ACR_HIDDEN acr_status acr_json_write_record(acr_buf *out, const acr_type *t,
+                                            const void *rec);
+
 /* Unknown-field lists grow without the duplicate check past this many
  * items (name and text count one each): acr_rec_add_unknown then appends,
  * and the reader calls acr_unknown_dedupe once at the end of the object,

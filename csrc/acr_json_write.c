@@ -483,3 +483,17 @@ acr_status acr_json_encode_list(const acr_runlist *l,
   TRY(write_unknown(&W, l->unknown, &first));
   return close_c(&W, '}', first);
 }
+
+acr_status acr_json_write_field(acr_buf *out, const acr_field *f,
+                                const void *rec) {
+  jw W;
+  jw_init(&W, NULL, out);
+  return write_value(&W, f, rec);
+}
+
+acr_status acr_json_write_record(acr_buf *out, const acr_type *t,
+                                 const void *rec) {
+  jw W;
+  jw_init(&W, NULL, out);
+  return write_record(&W, t, rec);
+}

@@ -25,6 +25,7 @@ build = {
     ["acr.run"] = {
       sources = {
         "csrc/acr_datetime.c",
+        "csrc/acr_diff.c",
         "csrc/acr_filter.c",
         "csrc/acr_json_equal.c",
         "csrc/acr_json_read.c",
