@@ -44,6 +44,7 @@ build = {
       incdirs = { "csrc" },
     },
     ["acr.format"] = "lua/acr/format.lua",
+    ["acr.cli"] = "lua/acr/cli.lua",
     ["acr.client"] = "lua/acr/client.lua",
     ["acr.client.http"] = "lua/acr/client/http.lua",
     ["acr.client.json"] = "lua/acr/client/json.lua",

@@ -39,6 +39,8 @@ do
     ENV = ENV .. "LUA_INIT_" .. v .. "= "
   end
 end
+-- The same, with a Lua path where no module is: acr.cli cannot load.
+local ENV_NO_PATH = ENV:gsub("(LUA_PATH[_%d]*=)'[^']*'", "%1'/nonexistent/?.lua'")
 local LUA = interpreter()
 local SCRIPT = helpers.root .. "/bin/acr-runs"
 local SAMPLE = helpers.root .. "/examples/sample-runs.json"
@@ -79,6 +81,19 @@ end
 
 local function cli(args, stdin)
   return run_lua(SCRIPT, args, stdin)
+end
+
+-- Runs acr-runs with ARGS and standard output redirected by REDIRECT (shell
+-- text, e.g. ">/dev/full"), after the shell command PRE; returns stderr
+-- and the exit status.
+local function cli_sh(pre, args, redirect, env)
+  local err = tmp()
+  local cmd = pre .. "; " .. (env or ENV) .. q(LUA) .. " " .. q(SCRIPT) .. " " ..
+              args .. " " .. redirect .. " 2>" .. q(err) .. " </dev/null"
+  local p = assert(io.popen("sh -c " .. q(cmd .. '; echo "EXIT:$?"')))
+  local res = p:read("*a")
+  p:close()
+  return slurp(err), tonumber(res:match("EXIT:(%d+)"))
 end
 
 local function lines(s)
@@ -349,6 +364,45 @@ describe("acr-runs", function()
       assert_error(out, err, code)
       assert.truthy(err:find("^acr%-runs: %-%-sort: "), err)
       assert.truthy(err:find("nosuchfield", 1, true), err)
+    end)
+  end)
+
+  describe("failing cleanly", function()
+    -- one line, status 2, whatever failed
+    local function assert_one_line(err, code, want)
+      assert.equal(2, code)
+      assert.equal(1, #lines(err), "expected one line, got: " .. err)
+      assert.equal("acr-runs: " .. want .. "\n", err)
+    end
+
+    it("reports out of memory in one line", function()
+      -- ASan reserves terabytes of address space: no ulimit -v under it
+      if (os.getenv("LD_PRELOAD") or ""):find("asan") then return end
+      local err, code = cli_sh("ulimit -v 300000", "/dev/zero", ">/dev/null")
+      assert_one_line(err, code, "not enough memory")
+    end)
+
+    it("reports a full disk", function()
+      local err, code = cli_sh(":", q(SAMPLE), ">/dev/full")
+      assert_one_line(err, code,
+                      "standard output: No space left on device")
+      err, code = cli_sh(":", "--help", ">/dev/full")
+      assert_one_line(err, code,
+                      "standard output: No space left on device")
+    end)
+
+    it("reports a closed standard output", function()
+      local err, code = cli_sh(":", q(SAMPLE), ">&-")
+      assert_one_line(err, code, "standard output: Bad file descriptor")
+      err, code = cli_sh(":", "--version", ">&-")
+      assert_one_line(err, code, "standard output: Bad file descriptor")
+    end)
+
+    it("reports a module that cannot be loaded", function()
+      local err, code = cli_sh(":", "--version", ">/dev/null", ENV_NO_PATH)
+      assert.equal(2, code)
+      assert.equal(1, #lines(err), err)
+      assert.truthy(err:find("^acr%-runs: cannot load the module acr%.cli: "), err)
     end)
   end)
 
