@@ -45,6 +45,7 @@ build = {
     },
     ["acr.format"] = "lua/acr/format.lua",
     ["acr.cli"] = "lua/acr/cli.lua",
+    ["acr.cli_live"] = "lua/acr/cli_live.lua",
     ["acr.client"] = "lua/acr/client.lua",
     ["acr.client.http"] = "lua/acr/client/http.lua",
     ["acr.client.json"] = "lua/acr/client/json.lua",

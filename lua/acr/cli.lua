@@ -119,6 +119,12 @@ M.OPTIONS = {
   { names = { "--version" }, set = set_true("version") },
 }
 
+-- Live mode (lua/acr/cli_live.lua): its options, its help, and run() when
+-- one of them was given.
+local live = require("acr.cli_live")
+for _, opt in ipairs(live.OPTIONS) do M.OPTIONS[#M.OPTIONS + 1] = opt end
+M.USAGE = M.USAGE .. "\n" .. live.USAGE
+
 --- argv (an array of strings) -> opts: { files = {...}, output = "table",
 -- filter, top, sort, desc, strict, help, version }.  "-" is standard input;
 -- "--" ends the options.  No operand means standard input.
@@ -299,6 +305,7 @@ function M.run(argv)
     return M.EXIT_OK
   end
   local filter = M.prepare(o, acr)
+  if o.live then return live.run(o, acr, M, filter) end
   local list = M.select(M.load(o, acr), o, acr, filter)
   M.write(io.stdout, M.render(list, o))
   return M.EXIT_OK
