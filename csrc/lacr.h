@@ -18,6 +18,7 @@
 #define LACR_RUNLIST  "acr.run.RunList"
 #define LACR_FILTER   "acr.run.Filter"
 #define LACR_BOX      "acr.run.Box"       /* temporary C memory, freed by GC */
+#define LACR_PINS     "acr.run.Pins"      /* pin guard (lacr_pin.c) */
 
 /* Run userdata: one reference to the run. */
 typedef struct lacr_Run {
@@ -64,6 +65,26 @@ int lacr_fail(lua_State *L, const acr_error *e);
  * cannot leak it) or explicitly with lacr_box_free. */
 acr_buf *lacr_newbox(lua_State *L);
 void lacr_box_free(acr_buf *b);
+/* Is the value at idx the string lit, all its bytes (an embedded NUL
+ * never makes "value\0x" equal "value")? */
+int lacr_streq(lua_State *L, int idx, const char *lit);
+
+/* ---- lacr_pin.c: the re-entrancy rule (see the file's header) ----------- */
+typedef struct lacr_Pins {
+  size_t n, cap;
+  acr_run *runs[1]; /* cap entries: each retained and pinned */
+} lacr_Pins;
+void lacr_open_pins(lua_State *L);
+/* Push an empty guard with room for cap runs (may run Lua: call it before
+ * taking pointers into any run). */
+lacr_Pins *lacr_pins_new(lua_State *L, size_t cap);
+/* Retain and pin r (no Lua). */
+void lacr_pins_add(lacr_Pins *p, acr_run *r);
+/* lacr_pins_new(L, 1) + lacr_pins_add: r must stay alive across the
+ * allocation (it is reached from a userdata on the stack). */
+lacr_Pins *lacr_pin(lua_State *L, acr_run *r);
+/* Unpin, compact if due, release; idempotent (the guard stays pushed). */
+void lacr_pins_release(lacr_Pins *p);
 
 /* ---- lacr_datetime.c ----------------------------------------------------- */
 void lacr_open_datetime(lua_State *L); /* module table at -1 */
@@ -83,8 +104,11 @@ void lacr_pushrun(lua_State *L, acr_run *r);
 lacr_Run *lacr_newrun_slot(lua_State *L); /* pushes an empty Run userdata */
 lacr_Run *lacr_testrun(lua_State *L, int idx);
 lacr_Run *lacr_checkrun(lua_State *L, int idx); /* raises if not a live Run */
-/* Deep plain-table copy of a run (see run:to_table). */
-void lacr_run_to_table(lua_State *L, const acr_run *r);
+/* Deep plain-table copy of a run (see run:to_table); amt is the stack
+ * index of cjson.array_mt (lacr_array_mt) or 0.  The caller pins r. */
+void lacr_run_to_table(lua_State *L, const acr_run *r, int amt);
+/* Push cjson.array_mt (raw lookups) and return its index, or 0. */
+int lacr_array_mt(lua_State *L);
 /* Build a run from the Lua table at idx; pushes the Run userdata and
  * returns its run.  NEW/STRICT raise on bad values; FROM keeps unknowns. */
 acr_run *lacr_run_from_table(lua_State *L, int idx, lacr_mode mode);
@@ -99,6 +123,10 @@ void lacr_open_list(lua_State *L); /* module table at -1 */
 lacr_RunList *lacr_newlist_slot(lua_State *L); /* empty RunList userdata */
 lacr_RunList *lacr_testlist(lua_State *L, int idx);
 lacr_RunList *lacr_checklist(lua_State *L, int idx);
+/* A guard (pushed) pinning every run of the RunList at idx, in order, then
+ * (when meta) its meta run (nextLink, unknown keys): made before the list
+ * is read, so the runs are those of the list after the allocation. */
+lacr_Pins *lacr_pin_list(lua_State *L, int idx, int meta);
 
 /* ---- lacr_filter.c ------------------------------------------------------- */
 void lacr_open_filter(lua_State *L); /* module table at -1 */
@@ -116,6 +144,6 @@ int lacr_encode_value(lua_State *L, int idx, int opts);
  * field's text): objects and arrays as tables (arrays with lua-cjson's
  * array_mt when loaded), null as cjson.null (a NULL light userdata),
  * numbers as cjson.decode gives them.  Raises past 1000 nesting levels. */
-void lacr_push_json(lua_State *L, const char *s, size_t n);
+void lacr_push_json(lua_State *L, const char *s, size_t n, int amt);
 
 #endif

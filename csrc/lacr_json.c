@@ -26,7 +26,7 @@ static void check_option_names(lua_State *L, int idx,
     }
     name = lua_tostring(L, -1);
     for (v = valid; *v; v++)
-      if (strcmp(*v, name) == 0) break;
+      if (lacr_streq(L, -1, *v)) break;
     if (!*v) {
       luaL_Buffer b;
       luaL_buffinit(L, &b);
@@ -121,9 +121,9 @@ static void get_encode_opts(lua_State *L, int idx, acr_encode_opts *o) {
   if (!lua_isnil(L, -1)) {
     const char *p = lua_tostring(L, -1);
     if (lua_type(L, -1) != LUA_TSTRING) p = NULL;
-    if (p && strcmp(p, "full") == 0) o->profile = ACR_PROFILE_FULL;
-    else if (p && strcmp(p, "request") == 0) o->profile = ACR_PROFILE_REQUEST;
-    else if (p && strcmp(p, "update") == 0) o->profile = ACR_PROFILE_UPDATE;
+    if (lacr_streq(L, -1, "full")) o->profile = ACR_PROFILE_FULL;
+    else if (lacr_streq(L, -1, "request")) o->profile = ACR_PROFILE_REQUEST;
+    else if (lacr_streq(L, -1, "update")) o->profile = ACR_PROFILE_UPDATE;
     else
       luaL_argerror(
           L, idx,
@@ -164,14 +164,18 @@ int lacr_encode_value(lua_State *L, int idx, int opts) {
   acr_status st;
   if (idx < 0) idx = lua_gettop(L) + idx + 1;
   if (opts < 0) opts = lua_gettop(L) + opts + 1;
-  if (lacr_testrun(L, idx)) run = lacr_checkrun(L, idx)->run;
-  else if (lacr_testlist(L, idx)) list = lacr_checklist(L, idx)->list;
+  if (lacr_testrun(L, idx)) lacr_checkrun(L, idx);
+  else if (lacr_testlist(L, idx)) lacr_checklist(L, idx);
   else
     return luaL_argerror(L, idx,
                          lua_pushfstring(L, "Run or RunList expected, got %s",
                                          luaL_typename(L, idx)));
+  /* Options and the buffer first (they may run Lua code), then the value:
+   * the writer runs no Lua. */
   get_encode_opts(L, opts, &o);
   b = lacr_newbox(L);
+  if (lacr_testrun(L, idx)) run = lacr_checkrun(L, idx)->run;
+  else list = lacr_checklist(L, idx)->list;
   st = run ? acr_json_encode_run(run, &o, b) : acr_json_encode_list(list, &o, b);
   if (st != ACR_OK) {
     acr_error e;
@@ -370,27 +374,16 @@ static void jvalue(lua_State *L, jcur *c) {
   if (c->p > c->e) c->p = c->e;
 }
 
-void lacr_push_json(lua_State *L, const char *s, size_t n) {
+/* amt: stack index of cjson.array_mt or 0, looked up by the caller before
+ * it took pointers into a run (s may point into one: the caller pins it). */
+void lacr_push_json(lua_State *L, const char *s, size_t n, int amt) {
   jcur c;
-  int top = lua_gettop(L);
   c.p = s;
   c.e = s + n;
   c.depth = 0;
-  c.array_mt = 0;
+  c.array_mt = amt;
   luaL_checkstack(L, 8, NULL);
-  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
-  if (lua_type(L, -1) == LUA_TTABLE) {
-    lua_getfield(L, -1, "cjson");
-    if (lua_type(L, -1) == LUA_TTABLE) {
-      lua_getfield(L, -1, "array_mt");
-      if (lua_type(L, -1) == LUA_TTABLE) c.array_mt = lua_gettop(L);
-    }
-  }
   jvalue(L, &c);
-  if (c.array_mt || lua_gettop(L) > top + 1) {
-    lua_replace(L, top + 1);
-    lua_settop(L, top + 1);
-  }
 }
 
 void lacr_open_json(lua_State *L) {

@@ -142,17 +142,25 @@ static acr_status add_unknown(acr_runlist *l, const char *name, size_t nn,
   return ACR_OK;
 }
 
+typedef struct name {
+  const char *s;
+  size_t n;
+} name;
+
 static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+  const name *x = (const name *)a, *y = (const name *)b;
+  int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+  return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
 }
 
 /* The keys of the RunListResult-shaped table at t other than value and
- * nextLink are kept as unknown keys (JSON text, in name order so the
- * output does not depend on the table's traversal order); null (nil,
- * cjson.null) values are absent.  Keys must be strings. */
+ * nextLink are kept as unknown keys (JSON text, in byte order of the names
+ * so the output does not depend on the table's traversal order); null
+ * (nil, cjson.null) values are absent.  Keys must be strings, and keep
+ * every byte (an embedded NUL included). */
 static void keep_unknown_keys(lua_State *L, acr_runlist *l, int t) {
   size_t k = 0, i;
-  const char **names;
+  name *names;
   int keys;
   lua_newtable(L); /* the names, anchored */
   keys = lua_gettop(L);
@@ -166,8 +174,7 @@ static void keep_unknown_keys(lua_State *L, acr_runlist *l, int t) {
                     lua_pushfstring(L, "RunListResult keys must be strings, "
                                        "got %s", luaL_typename(L, -1)));
     }
-    if (null || strcmp(lua_tostring(L, -1), "value") == 0 ||
-        strcmp(lua_tostring(L, -1), "nextLink") == 0)
+    if (null || lacr_streq(L, -1, "value") || lacr_streq(L, -1, "nextLink"))
       continue;
     lua_pushvalue(L, -1);
     lua_rawseti(L, keys, (int)++k);
@@ -176,25 +183,27 @@ static void keep_unknown_keys(lua_State *L, acr_runlist *l, int t) {
     lua_settop(L, keys - 1);
     return;
   }
-  names = (const char **)lua_newuserdata(L, k * sizeof *names);
+  names = (name *)lua_newuserdata(L, k * sizeof *names);
   for (i = 0; i < k; i++) {
     lua_rawgeti(L, keys, (int)(i + 1));
-    names[i] = lua_tostring(L, -1); /* anchored in the keys table */
+    names[i].s = lua_tolstring(L, -1, &names[i].n); /* anchored in keys */
     lua_pop(L, 1);
   }
   qsort(names, k, sizeof *names, cmp_names);
   for (i = 0; i < k; i++) {
     acr_buf *b;
     acr_status st;
-    lua_getfield(L, t, names[i]);
-    b = lacr_to_json(L, -1, names[i]);
-    st = add_unknown(l, names[i], strlen(names[i]), b->p ? b->p : "", b->len);
+    lua_pushlstring(L, names[i].s, names[i].n);
+    lua_rawget(L, t);
+    lua_pushlstring(L, names[i].s, names[i].n);
+    b = lacr_to_json(L, -2, lua_tostring(L, -1));
+    st = add_unknown(l, names[i].s, names[i].n, b->p ? b->p : "", b->len);
     if (st == ACR_ESCHEMA)
       luaL_error(L, "invalid UTF-8 at byte %d of a RunListResult key",
-                 (int)acr_utf8_check(names[i], strlen(names[i])));
+                 (int)acr_utf8_check(names[i].s, names[i].n));
     if (st != ACR_OK) nomem(L);
     lacr_box_free(b);
-    lua_pop(L, 2);
+    lua_pop(L, 3);
   }
   lua_settop(L, keys - 1);
 }
@@ -210,10 +219,12 @@ static int l_list(lua_State *L) {
   l = newlist(L); /* 2 */
   if (lua_isnil(L, 1)) return 1;
   luaL_checktype(L, 1, LUA_TTABLE);
-  lua_getfield(L, 1, "value");
+  lua_pushliteral(L, "value");
+  lua_rawget(L, 1);
   if (lua_type(L, -1) == LUA_TTABLE) {
     /* RunListResult shape */
-    lua_getfield(L, 1, "nextLink");
+    lua_pushliteral(L, "nextLink");
+    lua_rawget(L, 1);
     if (lua_type(L, -1) == LUA_TSTRING) {
       size_t nl;
       const char *s = lua_tolstring(L, -1, &nl);
@@ -268,18 +279,33 @@ static void push_nextlink(lua_State *L, const acr_runlist *l) {
   else lua_pushnil(L);
 }
 
+/* Push list[i] of the RunList at index 1 as a Run: the userdata is made
+ * first, the run read after (making it may run Lua code that changes the
+ * list); nil when i is out of range by then. */
+static void push_element(lua_State *L, size_t i) {
+  lacr_Run *u = lacr_newrun_slot(L);
+  acr_runlist *l = checklist(L, 1);
+  if (i < 1 || i > l->n) {
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    return;
+  }
+  u->run = l->runs[i - 1];
+  acr_run_retain(u->run);
+}
+
 /* __index: list[i] (a live Run with its own reference), list.nextLink, or a
  * method (upvalue 1 is the method table). */
 static int l_index(lua_State *L) {
   acr_runlist *l = checklist(L, 1);
   if (lua_type(L, 2) == LUA_TNUMBER) {
     size_t i = toindex(L, 2);
-    if (i >= 1 && i <= l->n) lacr_pushrun(L, l->runs[i - 1]);
+    if (i >= 1 && i <= l->n) push_element(L, i);
     else lua_pushnil(L);
     return 1;
   }
   if (lua_type(L, 2) == LUA_TSTRING) {
-    if (strcmp(lua_tostring(L, 2), "nextLink") == 0) {
+    if (lacr_streq(L, 2, "nextLink")) {
       push_nextlink(L, l);
       return 1;
     }
@@ -333,8 +359,7 @@ static int l_newindex(lua_State *L) {
     }
     return 0;
   }
-  if (lua_type(L, 2) == LUA_TSTRING &&
-      strcmp(lua_tostring(L, 2), "nextLink") == 0)
+  if (lacr_streq(L, 2, "nextLink"))
     return set_nextlink(L, l, 3);
   return luaL_error(L, "RunList has no field '%s' (only nextLink and integer "
                        "indexes can be assigned)",
@@ -352,7 +377,7 @@ static int l_iter_next(lua_State *L) {
   lua_Integer i = luaL_checkinteger(L, 2) + 1;
   if (i < 1 || (size_t)i > l->n) return 0;
   lua_pushinteger(L, i);
-  lacr_pushrun(L, l->runs[i - 1]);
+  push_element(L, (size_t)i);
   return 2;
 }
 
@@ -400,51 +425,61 @@ static int l_extend(lua_State *L) {
 
 /* ---- conversion ------------------------------------------------------- */
 
-/* Mark the table at -1 with lua-cjson's array_mt when lua-cjson is loaded
- * and has one, so cjson.encode writes [] for an empty array. */
-static void mark_array(lua_State *L) {
-  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
-  if (lua_type(L, -1) == LUA_TTABLE) {
-    lua_getfield(L, -1, "cjson");
-    if (lua_type(L, -1) == LUA_TTABLE) {
-      lua_getfield(L, -1, "array_mt");
-      if (lua_type(L, -1) == LUA_TTABLE) lua_setmetatable(L, -4);
-      else lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-  }
-  lua_pop(L, 1);
+lacr_Pins *lacr_pin_list(lua_State *L, int idx, int meta) {
+  lacr_Pins *p;
+  acr_runlist *l;
+  size_t i;
+  idx = lua_absindex(L, idx);
+  p = lacr_pins_new(L, checklist(L, idx)->n + 1);
+  l = checklist(L, idx); /* the allocation may have run Lua code */
+  for (i = 0; i < l->n && p->n + 1 < p->cap; i++) lacr_pins_add(p, l->runs[i]);
+  if (meta && l->meta) lacr_pins_add(p, l->meta);
+  return p;
 }
 
 /* list:to_table() -> {value = {run tables...}, nextLink = ...}: the value
- * cjson.decode(list:encode()) gives. */
+ * cjson.decode(list:encode()) gives.  The runs are those of the list when
+ * called, pinned (building the tables may run Lua code). */
 static int l_to_table(lua_State *L) {
-  acr_runlist *l = checklist(L, 1);
-  size_t i;
+  acr_runlist *l;
+  lacr_Pins *p;
+  size_t i, n;
+  int amt;
   lua_settop(L, 1);
+  checklist(L, 1);
+  amt = lacr_array_mt(L); /* 2 or 0 */
+  p = lacr_pin_list(L, 1, 1);
+  l = checklist(L, 1);
+  n = l->meta ? p->n - 1 : p->n;
   lua_createtable(L, 0, 2);
-  lua_createtable(L, (int)l->n, 0);
-  mark_array(L);
-  for (i = 0; i < l->n; i++) {
-    lacr_run_to_table(L, l->runs[i]);
+  lua_createtable(L, (int)n, 0);
+  if (amt) {
+    lua_pushvalue(L, amt);
+    lua_setmetatable(L, -2);
+  }
+  for (i = 0; i < n; i++) {
+    lacr_run_to_table(L, p->runs[i], amt);
     lua_rawseti(L, -2, (int)(i + 1));
-    l = checklist(L, 1);
   }
   lua_setfield(L, -2, "value");
+  l = checklist(L, 1);
   if (l->nextLink) {
     push_nextlink(L, l);
     lua_setfield(L, -2, "nextLink");
   }
+  l = checklist(L, 1);
   if (l->unknown) {
+    const acr_list *u = l->unknown; /* in the meta run: pinned */
     uint32_t k;
-    for (k = 0; k + 1 < l->unknown->n; k += 2) {
-      const acr_str *name = (const acr_str *)l->unknown->items[k];
-      const acr_str *json = (const acr_str *)l->unknown->items[k + 1];
+    for (k = 0; k + 1 < u->n; k += 2) {
+      const acr_str *name = (const acr_str *)u->items[k];
+      const acr_str *json = (const acr_str *)u->items[k + 1];
       lua_pushlstring(L, name->s, name->len);
-      lacr_push_json(L, json->s, json->len);
+      lacr_push_json(L, json->s, json->len, amt);
       lua_rawset(L, -3);
     }
   }
+  lacr_pins_release(p);
   return 1;
 }
 
@@ -518,25 +553,29 @@ static int l_filter(lua_State *L) {
   acr_runlist *src = checklist(L, 1);
   lua_settop(L, 2);
   if (lua_type(L, 2) == LUA_TFUNCTION) {
+    /* The list is read afresh at each step and the function gets a Run
+     * with its own reference: it may change the list and the runs (runs
+     * it appends are visited too). */
     acr_runlist *dst = newlist(L); /* 3 */
     size_t i;
-    for (i = 0; i < src->n; i++) {
+    for (i = 1; i <= checklist(L, 1)->n; i++) {
       lacr_Run *ru;
-      lacr_pushrun(L, src->runs[i]); /* 4: anchors the run */
+      push_element(L, i); /* 4: a Run holding its own reference */
       lua_pushvalue(L, 2);
       lua_pushvalue(L, 4);
       lua_call(L, 1, 1);
-      src = checklist(L, 1); /* the function may have changed the list */
       ru = lacr_testrun(L, 4);
       if (lua_toboolean(L, -1) && ru && ru->run) push(L, dst, ru->run);
       lua_settop(L, 3);
     }
     return 1;
   } else {
+    lacr_RunList *u = lacr_newlist_slot(L); /* 3 */
     const acr_filter *f = lacr_checkfilter(L, 2);
-    lacr_RunList *u = lacr_newlist_slot(L);
+    src = checklist(L, 1); /* after every allocation */
     u->list = acr_runlist_filter(src, f);
     if (!u->list) return nomem(L);
+    lua_settop(L, 3);
     return 1;
   }
 }
@@ -594,14 +633,16 @@ static const acr_field *check_scalar_field(lua_State *L, int arg) {
 /* list:sort(key [, "asc" | "desc"]) -> list: stable, in place; date-times
  * by instant, absent values last. */
 static int l_sort(lua_State *L) {
-  acr_runlist *l = checklist(L, 1);
+  acr_runlist *l;
   const acr_field *f = check_scalar_field(L, 2);
-  const char *order = luaL_optstring(L, 3, "asc");
   int desc;
   acr_status st;
-  if (strcmp(order, "asc") == 0) desc = 0;
-  else if (strcmp(order, "desc") == 0) desc = 1;
+  checklist(L, 1);
+  luaL_optstring(L, 3, "asc");
+  if (lua_isnoneornil(L, 3) || lacr_streq(L, 3, "asc")) desc = 0;
+  else if (lacr_streq(L, 3, "desc")) desc = 1;
   else return luaL_argerror(L, 3, "expected 'asc' or 'desc'");
+  l = checklist(L, 1);
   st = acr_runlist_sort(l, f, desc);
   if (st == ACR_EMEMORY) return nomem(L);
   if (st != ACR_OK) return luaL_argerror(L, 2, "cannot sort by this field");
@@ -612,14 +653,14 @@ static int l_sort(lua_State *L) {
 /* list:top(n) -> new RunList of the n most recently created runs, newest
  * first (what $top returns). */
 static int l_top(lua_State *L) {
-  acr_runlist *l = checklist(L, 1);
   lua_Number d = luaL_checknumber(L, 2);
   lacr_RunList *u;
+  checklist(L, 1);
   if (!(d >= 0 && d <= 9007199254740992.0) || d != (lua_Number)(size_t)d)
     return luaL_argerror(L, 2, "expected a non-negative integer");
   lua_settop(L, 2);
   u = lacr_newlist_slot(L);
-  u->list = acr_runlist_top(l, (size_t)d);
+  u->list = acr_runlist_top(checklist(L, 1), (size_t)d);
   if (!u->list) return nomem(L);
   return 1;
 }
@@ -646,6 +687,26 @@ static void push_group_key(lua_State *L, const acr_field *f,
   else lua_pushlstring(L, g->text, g->len);
 }
 
+/* Copy the groups' texts (which point into the runs) into the box b, made
+ * before, with no Lua call: pushing them may run Lua code that changes the
+ * runs (lacr_pin.c). */
+static void copy_group_texts(lua_State *L, acr_groups *g, acr_buf *b) {
+  size_t i, at = b->len;
+  for (i = 0; i < g->n; i++)
+    if (acr_buf_add(b, g->items[i].text, g->items[i].len) != ACR_OK)
+      nomem(L);
+  for (i = 0; i < g->n; i++) {
+    g->items[i].text = b->p + at;
+    at += g->items[i].len;
+  }
+}
+
+static size_t status_text_len(const acr_groups *g) {
+  size_t i, n = 0;
+  for (i = 0; i < g->n; i++) n += g->items[i].len;
+  return n;
+}
+
 static void push_groups(lua_State *L, const acr_field *f,
                         const acr_groups *g) {
   size_t i;
@@ -663,22 +724,27 @@ static void push_groups(lua_State *L, const acr_field *f,
  * under the first spelling seen); bool fields give keys true and false,
  * others their text.  Runs without the field are not counted. */
 static int l_count_by(lua_State *L) {
-  acr_runlist *l = checklist(L, 1);
-  const acr_field *f = check_scalar_field(L, 2);
+  const acr_field *f;
   acr_allocator a;
   acr_groups *g;
   acr_status st;
+  acr_buf *b;
+  checklist(L, 1);
+  f = check_scalar_field(L, 2);
   lua_settop(L, 2);
   lacr_allocator(L, &a);
   g = (acr_groups *)lua_newuserdata(L, sizeof *g); /* 3 */
   acr_groups_init(g, &a);
   luaL_getmetatable(L, LACR_GROUPS);
   lua_setmetatable(L, -2);
-  st = acr_runlist_count_by(l, f, g);
+  b = lacr_newbox(L); /* 4 */
+  st = acr_runlist_count_by(checklist(L, 1), f, g);
   if (st == ACR_EMEMORY) return nomem(L);
   if (st != ACR_OK) return luaL_argerror(L, 2, "cannot count by this field");
+  copy_group_texts(L, g, b);
   push_groups(L, f, g);
   acr_groups_free(g);
+  lacr_box_free(b);
   return 1;
 }
 
@@ -697,17 +763,34 @@ static int l_memsize(lua_State *L) {
 }
 
 static int l_summary(lua_State *L) {
-  acr_runlist *l = checklist(L, 1);
   acr_allocator a;
   acr_summary *s;
-  size_t i;
+  acr_buf *b;
+  size_t i, at = 0;
+  checklist(L, 1);
   lua_settop(L, 1);
   lacr_allocator(L, &a);
   s = (acr_summary *)lua_newuserdata(L, sizeof *s); /* 2 */
   acr_summary_init(s, &a);
   luaL_getmetatable(L, LACR_SUMMARY);
   lua_setmetatable(L, -2);
-  if (acr_runlist_summary(l, s) != ACR_OK) return nomem(L);
+  b = lacr_newbox(L); /* 3 */
+  if (acr_runlist_summary(checklist(L, 1), s) != ACR_OK) return nomem(L);
+  /* Texts point into the runs: copied out before anything is pushed (the
+   * task names first: copying the status texts last leaves b's block
+   * where it is). */
+  for (i = 0; i < s->ntasks; i++)
+    if (s->tasks[i].task &&
+        acr_buf_add(b, s->tasks[i].task, s->tasks[i].len) != ACR_OK)
+      return nomem(L);
+  if (acr_buf_reserve(b, status_text_len(&s->by_status)) != ACR_OK)
+    return nomem(L);
+  for (i = 0; i < s->ntasks; i++)
+    if (s->tasks[i].task) {
+      s->tasks[i].task = b->p + at;
+      at += s->tasks[i].len;
+    }
+  copy_group_texts(L, &s->by_status, b);
   lua_createtable(L, 0, 3);
   lua_pushinteger(L, (lua_Integer)s->total);
   lua_setfield(L, -2, "total");
@@ -735,6 +818,7 @@ static int l_summary(lua_State *L) {
   }
   lua_setfield(L, -2, "by_task");
   acr_summary_free(s);
+  lacr_box_free(b);
   return 1;
 }
 

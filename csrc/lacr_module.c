@@ -76,6 +76,14 @@ void lacr_box_free(acr_buf *b) {
   b->len = b->cap = 0;
 }
 
+int lacr_streq(lua_State *L, int idx, const char *lit) {
+  size_t n;
+  const char *s;
+  if (lua_type(L, idx) != LUA_TSTRING) return 0;
+  s = lua_tolstring(L, idx, &n);
+  return n == strlen(lit) && memcmp(s, lit, n) == 0;
+}
+
 /* ---- acr.enums --------------------------------------------------------- */
 
 static void push_enum(lua_State *L, const acr_enum_def *d) {
@@ -107,6 +115,7 @@ int luaopen_acr_run(lua_State *L) {
   lua_pushcfunction(L, box_gc);
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
+  lacr_open_pins(L);
 
   lua_createtable(L, 0, 16);
   lua_pushliteral(L, ACR_VERSION);

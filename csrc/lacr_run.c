@@ -137,15 +137,19 @@ static int unknown_field(lua_State *L, const char *path, const acr_type *t,
                  t->name);
 }
 
-/* Pushes lua-cjson's array_mt when lua-cjson is loaded and has one (the
- * openresty fork does; the original 2.1.0 does not), else nil. */
+/* Pushes package.loaded.cjson[name] when lua-cjson is loaded (its array_mt:
+ * the openresty fork has one, the original 2.1.0 does not), else nil.  Raw
+ * lookups: no metamethod of a stand-in module runs (see lacr_pin.c). */
 static void push_cjson_field(lua_State *L, const char *name) {
-  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  lua_pushliteral(L, "_LOADED");
+  lua_rawget(L, LUA_REGISTRYINDEX);
   if (lua_type(L, -1) == LUA_TTABLE) {
-    lua_getfield(L, -1, "cjson");
+    lua_pushliteral(L, "cjson");
+    lua_rawget(L, -2);
     lua_remove(L, -2);
     if (lua_type(L, -1) == LUA_TTABLE) {
-      lua_getfield(L, -1, name);
+      lua_pushstring(L, name);
+      lua_rawget(L, -2);
       lua_remove(L, -2);
       return;
     }
@@ -154,13 +158,15 @@ static void push_cjson_field(lua_State *L, const char *name) {
   lua_pushnil(L);
 }
 
-/* Stack index of cjson.array_mt (pushed), or 0 (nothing pushed). */
-static int array_mt(lua_State *L) {
+/* Stack index of cjson.array_mt (pushed), or 0 (nothing pushed).  Called
+ * before a walk takes pointers into a run. */
+int lacr_array_mt(lua_State *L) {
   push_cjson_field(L, "array_mt");
   if (lua_type(L, -1) == LUA_TTABLE) return lua_gettop(L);
   lua_pop(L, 1);
   return 0;
 }
+#define array_mt lacr_array_mt
 
 static void mark_array(lua_State *L, int amt) {
   if (amt) {
@@ -349,19 +355,56 @@ static int no_longer_set(lua_State *L, const lacr_View *v, int is_list) {
                  is_list ? "list" : "record", name.buf);
 }
 
-/* Push a view of run: with field >= 0, the field of the record at base
- * (NULL: the root); with field < 0, element index of the list view base.
- * The userdata gets its metatable before it holds the reference. */
-static void push_view(lua_State *L, acr_run *run, const lacr_View *base,
+/* The run of the Run or view userdata at ud now (NULL when closed). */
+static acr_run *ud_run(lua_State *L, int ud) {
+  lacr_Run *u = (lacr_Run *)test_up(L, ud, U_RUNMT);
+  lacr_View *v;
+  if (u != NULL) return u->run;
+  v = (lacr_View *)test_up(L, ud, U_RECMT);
+  if (v == NULL) v = (lacr_View *)test_up(L, ud, U_LISTMT);
+  return v != NULL ? v->run : NULL;
+}
+
+/* ud_run, raising when the userdata was closed meanwhile (by Lua code that
+ * ran during the operation). */
+static acr_run *live_run(lua_State *L, int ud) {
+  acr_run *r = ud_run(L, ud);
+  if (r == NULL) luaL_error(L, "the Run was closed during the operation");
+  return r;
+}
+
+/* A pin guard (pushed) on the run of the Run or view userdata at ud: made
+ * first, then the run taken from the userdata, so that whatever the
+ * allocation ran cannot leave us pinning a freed run. */
+static acr_run *pin_ud(lua_State *L, int ud, lacr_Pins **pins) {
+  acr_run *r;
+  ud = lua_absindex(L, ud);
+  *pins = lacr_pins_new(L, 1);
+  r = live_run(L, ud);
+  lacr_pins_add(*pins, r);
+  return r;
+}
+
+/* Push a view of the run of the userdata at src (a Run or a view): with
+ * field >= 0, the field of the record at base (NULL: the root); with
+ * field < 0, element index of the list view base (a copy: base may be
+ * inside src).  The userdata gets its metatable before it holds the
+ * reference, and the run is taken from src after the allocation. */
+static void push_view(lua_State *L, int src, const lacr_View *basep,
                       int field, uint32_t index, int mtup) {
-  lacr_View *v = (lacr_View *)lua_newuserdata(L, sizeof *v);
+  lacr_View *v, base;
+  int has_base = basep != NULL;
+  src = lua_absindex(L, src);
+  if (has_base) base = *basep;
+  v = (lacr_View *)lua_newuserdata(L, sizeof *v);
   v->run = NULL;
   v->depth = 0;
   lua_pushvalue(L, UPV(mtup));
   lua_setmetatable(L, -2);
-  if (base != NULL) {
-    memcpy(v->step, base->step, sizeof v->step);
-    v->depth = base->depth;
+  if (has_base) {
+    const lacr_View *basev = &base;
+    memcpy(v->step, basev->step, sizeof v->step);
+    v->depth = basev->depth;
   }
   if (field >= 0) {
     if (v->depth >= LACR_VIEW_MAXDEPTH)
@@ -372,8 +415,11 @@ static void push_view(lua_State *L, acr_run *run, const lacr_View *base,
   } else {
     v->step[v->depth - 1].index = index;
   }
-  acr_run_retain(run);
-  v->run = run;
+  {
+    acr_run *run = live_run(L, src);
+    acr_run_retain(run);
+    v->run = run;
+  }
 }
 
 static int view_gc(lua_State *L) {
@@ -387,46 +433,144 @@ static int view_gc(lua_State *L) {
   return 0;
 }
 
-/* Push the value of field f of rec (a record reached by path `at`) as a
- * read gives it: scalars, DateTime, or a view. */
-static void push_field(lua_State *L, acr_run *run, const lacr_View *at,
-                       const void *rec, const acr_field *f) {
-  const void *slot = (const char *)rec + f->offset;
-  if (!HAS(rec, f)) {
+/* ---- reads: copy out, then push ---------------------------------------- */
+
+/* A read resolves what it shows, copies it to C locals and only then calls
+ * Lua to push it (pushing may run finalisers that change the run; see
+ * lacr_pin.c).  Texts up to SMALL_TEXT bytes are copied to the C stack;
+ * a longer one gets a buffer first (an allocation) and is resolved again
+ * after it.  Reads take no pin: the hot path stays a handful of calls. */
+#define SMALL_TEXT 256
+
+/* What a read reads from: a Run userdata (u) or a view (v), at stack
+ * index ud.  The userdata blocks do not move while they are on the stack;
+ * what they show is resolved afresh each time. */
+typedef struct src {
+  int ud;
+  lacr_Run *u;
+  lacr_View *v;
+} src;
+
+static src src_at(lua_State *L, int ud) {
+  src s;
+  s.ud = lua_absindex(L, ud);
+  s.u = (lacr_Run *)test_up(L, s.ud, U_RUNMT);
+  s.v = NULL;
+  if (s.u == NULL) {
+    s.v = (lacr_View *)test_up(L, s.ud, U_RECMT);
+    if (s.v == NULL) s.v = (lacr_View *)test_up(L, s.ud, U_LISTMT);
+  }
+  return s;
+}
+
+/* The record a Run or Record view shows now, or NULL (closed, or the
+ * view's path no longer set). */
+static const void *src_record(const src *sr) {
+  target tg;
+  if (sr->u != NULL) return sr->u->run != NULL ? &sr->u->run->rec : NULL;
+  if (sr->v == NULL || sr->v->run == NULL || !resolve(sr->v, &tg) ||
+      tg.lf != NULL)
+    return NULL;
+  return tg.rec;
+}
+
+static const void *ud_record(lua_State *L, int ud) {
+  src sr = src_at(L, ud);
+  return src_record(&sr);
+}
+
+/* Text shown by field f of the record at sr (a string, or an enum's
+ * unknown text), or by element elem (1-based) of the string-list view sr
+ * when f is NULL. */
+static const acr_str *src_text(const src *sr, const acr_field *f,
+                               uint32_t elem) {
+  if (f == NULL) {
+    lacr_View *v = sr->v;
+    target tg;
+    const acr_list *l;
+    if (v == NULL || v->run == NULL || !resolve(v, &tg) || tg.lf == NULL)
+      return NULL;
+    l = target_list(&tg);
+    if (l == NULL || elem < 1 || elem > l->n) return NULL;
+    return (const acr_str *)l->items[elem - 1];
+  } else {
+    const void *rec = src_record(sr);
+    const void *slot;
+    if (rec == NULL || !HAS(rec, f)) return NULL;
+    slot = ACR_SLOT(rec, f);
+    if (f->kind == ACR_K_STRING) return *(acr_str *const *)slot;
+    if (f->kind == ACR_K_ENUM) return ((const acr_enumval *)slot)->raw;
+    return NULL;
+  }
+}
+
+static void push_text(lua_State *L, const src *sr, const acr_field *f,
+                      uint32_t elem) {
+  for (;;) {
+    const acr_str *t = src_text(sr, f, elem);
+    size_t n;
+    char *b;
+    if (t == NULL) {
+      lua_pushnil(L);
+      return;
+    }
+    n = t->len;
+    if (n <= SMALL_TEXT) {
+      char small[SMALL_TEXT];
+      memcpy(small, t->s, n);
+      lua_pushlstring(L, small, n);
+      return;
+    }
+    b = (char *)lua_newuserdata(L, n);
+    t = src_text(sr, f, elem);
+    if (t != NULL && t->len == n) {
+      memcpy(b, t->s, n);
+      lua_pushlstring(L, b, n);
+      lua_remove(L, -2);
+      return;
+    }
+    lua_pop(L, 1); /* changed meanwhile: read it again */
+  }
+}
+
+/* Push the value of field f of the record the Run or Record view at ud
+ * shows, as a read gives it: scalars, DateTime, or a view; nil when
+ * absent. */
+static void push_field(lua_State *L, const src *sr, const acr_field *f) {
+  const void *rec = src_record(sr);
+  const void *slot;
+  if (rec == NULL || !HAS(rec, f)) {
     lua_pushnil(L);
     return;
   }
+  slot = ACR_SLOT(rec, f);
   switch (f->kind) {
-  case ACR_K_STRING: {
-    const acr_str *s = *(acr_str *const *)slot;
-    lua_pushlstring(L, s->s, s->len);
+  case ACR_K_STRING:
+    push_text(L, sr, f, 0);
     break;
-  }
   case ACR_K_ENUM: {
     const acr_enumval *e = (const acr_enumval *)slot;
     if (e->code >= 0)
       lua_rawgeti(L, UPV(U_ENUMS),
                   enum_id(f->enumdef) * ENUM_STRIDE + e->code + 1);
-    else if (e->raw != NULL)
-      lua_pushlstring(L, e->raw->s, e->raw->len);
     else
-      lua_pushnil(L);
+      push_text(L, sr, f, 0);
     break;
   }
-  case ACR_K_DATETIME:
-    lacr_pushdatetime(L, (const acr_datetime *)slot);
+  case ACR_K_DATETIME: {
+    acr_datetime dt = *(const acr_datetime *)slot;
+    lacr_pushdatetime(L, &dt);
     break;
+  }
   case ACR_K_BOOL:
     lua_pushboolean(L, *(const uint8_t *)slot);
     break;
   case ACR_K_INT32:
     lua_pushinteger(L, (lua_Integer) * (const int32_t *)slot);
     break;
-  case ACR_K_RECORD:
-    push_view(L, run, at, f->index, 0, U_RECMT);
-    break;
   default:
-    push_view(L, run, at, f->index, 0, U_LISTMT);
+    push_view(L, sr->ud, sr->v, f->index, 0,
+              f->kind == ACR_K_RECORD ? U_RECMT : U_LISTMT);
     break;
   }
 }
@@ -851,70 +995,105 @@ static int32_t to_int32(lua_State *L, conv *c, int v) {
   return (int32_t)d;
 }
 
-/* Set field f of rec (attached or detached) from the Lua value at v;
- * nil and cjson.null clear it.  c->path names the field.  Raises on a bad
- * value without having changed rec. */
-static void set_value(lua_State *L, conv *c, void *rec, const acr_field *f,
-                      int v) {
+/* A Lua value converted for field f: C values only, so that storing it
+ * runs no Lua.  Records and lists are built detached in the run's arena
+ * (the run must not be compacted meanwhile: see assign). */
+typedef struct cvalue {
+  int absent;
+  const char *s; /* string, enum text (anchored by the Lua value) */
+  size_t n;
+  acr_datetime dt;
+  int b;
+  int32_t i;
+  void *ptr; /* detached record or list */
+} cvalue;
+
+/* The Lua value at v as a value of field f; raises on a bad value.  May run
+ * Lua code (building a record or list: __gc finalisers; JSON of unknown
+ * keys), never after touching anything but new arena memory. */
+static void to_cvalue(lua_State *L, conv *c, const acr_field *f, int v,
+                      cvalue *cv) {
+  int t = lua_type(L, v);
+  acr_error e;
+  memset(cv, 0, sizeof *cv);
+  if (is_absent(L, v)) {
+    cv->absent = 1;
+    return;
+  }
+  switch (f->kind) {
+  case ACR_K_STRING:
+  case ACR_K_ENUM:
+    /* Strings only: a value with __tostring is refused like a number. */
+    if (t != LUA_TSTRING) bad_type(L, c, "a string", v);
+    cv->s = lua_tolstring(L, v, &cv->n);
+    break;
+  case ACR_K_DATETIME:
+    acr_err_clear(&e);
+    if (lacr_todatetime(L, v, &cv->dt, &e) != ACR_OK) setfail(L, c, &e);
+    break;
+  case ACR_K_BOOL:
+    if (t != LUA_TBOOLEAN) bad_type(L, c, "a boolean", v);
+    cv->b = lua_toboolean(L, v);
+    break;
+  case ACR_K_INT32:
+    cv->i = to_int32(L, c, v);
+    break;
+  case ACR_K_RECORD:
+    cv->ptr = build_record(L, c, f->sub, v);
+    break;
+  default:
+    cv->ptr = build_list(L, c, f, v);
+    break;
+  }
+}
+
+/* Store a converted value in field f of rec (attached or detached): no
+ * Lua runs before it raises on a refused value (an enum outside its
+ * values), and then rec is unchanged. */
+static void store_cvalue(lua_State *L, conv *c, void *rec, const acr_field *f,
+                         const cvalue *cv) {
   acr_error e;
   acr_status st = ACR_OK;
-  int top = lua_gettop(L);
-  int t = lua_type(L, v);
-  if (is_absent(L, v)) {
+  if (cv->absent) {
     acr_rec_clear(c->run, rec, f);
     return;
   }
   acr_err_clear(&e);
   switch (f->kind) {
-  case ACR_K_STRING: {
-    size_t n = 0;
-    const char *s = NULL;
-    if (t == LUA_TSTRING) {
-      s = lua_tolstring(L, v, &n);
-    } else if ((t == LUA_TTABLE || t == LUA_TUSERDATA) &&
-               luaL_getmetafield(L, v, "__tostring")) {
-      lua_pop(L, 1);
-      s = lacr_tostring_meta(L, v, &n); /* may raise: nothing set yet */
-    } else {
-      bad_type(L, c, "a string", v);
-    }
-    st = acr_rec_set_string(c->run, rec, f, s, n, &e);
+  case ACR_K_STRING:
+    st = acr_rec_set_string(c->run, rec, f, cv->s, cv->n, &e);
     break;
-  }
-  case ACR_K_ENUM: {
-    size_t n;
-    const char *s;
-    if (t != LUA_TSTRING) bad_type(L, c, "a string", v);
-    s = lua_tolstring(L, v, &n);
-    st = acr_rec_set_enum(c->run, rec, f, s, n, c->mode != LACR_MODE_FROM,
-                          &e);
+  case ACR_K_ENUM:
+    st = acr_rec_set_enum(c->run, rec, f, cv->s, cv->n,
+                          c->mode != LACR_MODE_FROM, &e);
     break;
-  }
-  case ACR_K_DATETIME: {
-    acr_datetime dt;
-    memset(&dt, 0, sizeof dt);
-    if (lacr_todatetime(L, v, &dt, &e) != ACR_OK) setfail(L, c, &e);
-    st = acr_rec_set_datetime(c->run, rec, f, &dt, &e);
+  case ACR_K_DATETIME:
+    st = acr_rec_set_datetime(c->run, rec, f, &cv->dt, &e);
     break;
-  }
   case ACR_K_BOOL:
-    if (t != LUA_TBOOLEAN) bad_type(L, c, "a boolean", v);
-    st = acr_rec_set_bool(c->run, rec, f, lua_toboolean(L, v), &e);
+    st = acr_rec_set_bool(c->run, rec, f, cv->b, &e);
     break;
   case ACR_K_INT32:
-    st = acr_rec_set_int32(c->run, rec, f, to_int32(L, c, v), &e);
-    break;
-  case ACR_K_RECORD:
-    st = acr_rec_attach(c->run, rec, f, build_record(L, c, f->sub, v));
+    st = acr_rec_set_int32(c->run, rec, f, cv->i, &e);
     break;
   default:
-    st = acr_rec_attach(c->run, rec, f, build_list(L, c, f, v));
+    st = acr_rec_attach(c->run, rec, f, cv->ptr);
     break;
   }
   if (st != ACR_OK) {
     if (st == ACR_EMEMORY) nomem(L);
     setfail(L, c, &e);
   }
+}
+
+/* Set field f of a record that Lua code cannot reach (a detached one, or
+ * the root of a run being built) from the Lua value at v. */
+static void set_value(lua_State *L, conv *c, void *rec, const acr_field *f,
+                      int v) {
+  cvalue cv;
+  int top = lua_gettop(L);
+  to_cvalue(L, c, f, v, &cv);
+  store_cvalue(L, c, rec, f, &cv);
   lua_settop(L, top);
 }
 
@@ -1092,14 +1271,14 @@ acr_run *lacr_run_from_table(lua_State *L, int idx, lacr_mode mode) {
 static void push_plain_record(lua_State *L, const acr_type *t,
                               const void *rec, int amt);
 
-static void push_unknowns(lua_State *L, const acr_list *u) {
+static void push_unknowns(lua_State *L, const acr_list *u, int amt) {
   uint32_t i;
   if (u == NULL) return;
   for (i = 0; i + 1 < u->n; i += 2) {
     const acr_str *k = (const acr_str *)u->items[i];
     const acr_str *j = (const acr_str *)u->items[i + 1];
     lua_pushlstring(L, k->s, k->len);
-    lacr_push_json(L, j->s, j->len);
+    lacr_push_json(L, j->s, j->len, amt);
     lua_rawset(L, -3);
   }
 }
@@ -1172,7 +1351,7 @@ static void push_plain_record(lua_State *L, const acr_type *t,
     push_plain(L, f, rec, amt);
     lua_setfield(L, -2, f->name);
   }
-  push_unknowns(L, ((const acr_rechdr *)rec)->unknown);
+  push_unknowns(L, ((const acr_rechdr *)rec)->unknown, amt);
 }
 
 #define ENVELOPE_BITS                                                    \
@@ -1188,8 +1367,7 @@ static int is_envelope(const acr_run *r) {
          (r->env_unknown != NULL && r->env_unknown->n > 0);
 }
 
-void lacr_run_to_table(lua_State *L, const acr_run *r) {
-  int amt = array_mt(L);
+void lacr_run_to_table(lua_State *L, const acr_run *r, int amt) {
   const acr_runrec *rec = &r->rec;
   uint8_t i;
   luaL_checkstack(L, 8, "to_table");
@@ -1203,7 +1381,7 @@ void lacr_run_to_table(lua_State *L, const acr_run *r) {
       push_plain(L, f, rec, amt);
       lua_setfield(L, -2, f->name);
     }
-    push_unknowns(L, r->env_unknown);
+    push_unknowns(L, r->env_unknown, amt);
     lua_createtable(L, 0, acr_type_run.nfields);
     for (i = 0; i < acr_type_run.nfields; i++) {
       const acr_field *f = &acr_type_run.fields[i];
@@ -1211,10 +1389,9 @@ void lacr_run_to_table(lua_State *L, const acr_run *r) {
       push_plain(L, f, rec, amt);
       lua_setfield(L, -2, f->name);
     }
-    push_unknowns(L, rec->h.unknown);
+    push_unknowns(L, rec->h.unknown, amt);
     lua_setfield(L, -2, "properties");
   }
-  if (amt) lua_remove(L, amt);
 }
 
 static void push_unknown_texts(lua_State *L, const acr_list *u) {
@@ -1231,18 +1408,34 @@ static void push_unknown_texts(lua_State *L, const acr_list *u) {
 
 /* ---- assignment entry points ------------------------------------------- */
 
-/* rec.f = value at v, as acr.new validates; recpath names rec. */
-static void assign(lua_State *L, acr_run *run, void *rec, const acr_field *f,
-                   int v, const acr_path *recpath) {
+/* rec.f = value at v, as acr.new validates, where rec is the record the Run
+ * or Record view userdata at ud shows; recpath names rec.  The value is
+ * converted first (a record or a list is built under a pin: building may
+ * run Lua code that changes the run), then the record is found again and
+ * the value stored, with no Lua in between. */
+static void assign(lua_State *L, int ud, const acr_field *f, int v,
+                   const acr_path *recpath) {
   conv c;
+  cvalue cv;
+  lacr_Pins *pins = NULL;
+  void *rec;
   if (f->flags & ACR_F_READONLY)
     errorat(L, recpath->buf, "field '%s' is read-only", f->name);
-  c.run = run;
+  if (f->kind == ACR_K_RECORD || f->kind == ACR_K_RECORD_LIST ||
+      f->kind == ACR_K_STRING_LIST)
+    c.run = pin_ud(L, ud, &pins);
+  else
+    c.run = live_run(L, ud);
   c.mode = LACR_MODE_NEW;
   c.path = *recpath;
   acr_path_key(&c.path, f->name, f->namelen);
-  set_value(L, &c, rec, f, v);
-  acr_run_gc(run);
+  to_cvalue(L, &c, f, v, &cv);
+  rec = (void *)ud_record(L, ud);
+  if (rec == NULL || ud_run(L, ud) != c.run)
+    errorat(L, recpath->buf, "removed while the value was converted");
+  store_cvalue(L, &c, rec, f, &cv);
+  if (pins != NULL) lacr_pins_release(pins);
+  else acr_run_gc(c.run);
 }
 
 /* Refuse writes below a read-only field (systemData, logArtifact). */
@@ -1274,9 +1467,12 @@ static int run_index(lua_State *L) {
   lua_rawget(L, UPV(U_RUNNAMES));
   f = (const acr_field *)lua_touserdata(L, -1);
   if (f != NULL) {
-    acr_run *run = u->run;
-    if (run == NULL) return luaL_error(L, "attempt to use a closed Run");
-    push_field(L, run, NULL, &run->rec, f);
+    src sr;
+    if (u->run == NULL) return luaL_error(L, "attempt to use a closed Run");
+    sr.ud = 1;
+    sr.u = u;
+    sr.v = NULL;
+    push_field(L, &sr, f);
     return 1;
   }
   if (!lua_isnil(L, -1)) return 1; /* a method */
@@ -1298,8 +1494,8 @@ static int run_newindex(lua_State *L) {
   }
   acr_path_init(&p);
   acr_path_key(&p, "run", 3);
-  assign(L, run, &run->rec, (const acr_field *)lua_touserdata(L, -1), 3,
-         &p);
+  (void)run;
+  assign(L, 1, (const acr_field *)lua_touserdata(L, -1), 3, &p);
   return 0;
 }
 
@@ -1329,12 +1525,14 @@ static int run_tostring(lua_State *L) {
   lacr_Run *u = (lacr_Run *)test_up(L, 1, U_RUNMT);
   const acr_runrec *rec;
   int parts = 1;
+  lacr_Pins *pins;
   if (u == NULL) return luaL_argerror(L, 1, "Run expected");
   if (u->run == NULL) {
     lua_pushliteral(L, "Run (closed)");
     return 1;
   }
-  rec = &u->run->rec;
+  lua_settop(L, 1);
+  rec = &pin_ud(L, 1, &pins)->rec;
   lua_pushliteral(L, "Run");
   if (HAS(rec, &acr_type_run.fields[ACR_RUN_RUNID])) {
     lua_pushliteral(L, " ");
@@ -1344,6 +1542,7 @@ static int run_tostring(lua_State *L) {
   parts += push_enum_part(L, rec, ACR_RUN_STATUS);
   parts += push_enum_part(L, rec, ACR_RUN_RUNTYPE);
   lua_concat(L, parts);
+  lacr_pins_release(pins);
   return 1;
 }
 
@@ -1355,23 +1554,17 @@ static int run_tostring(lua_State *L) {
 static int fields_next(lua_State *L) {
   const acr_type *t;
   const void *rec;
-  acr_run *run;
-  const lacr_View *at = NULL;
+  src sr;
   int i = 0;
   lua_settop(L, 2);
   if (test_up(L, 1, U_RUNMT)) {
-    run = check_run_up(L, 1);
+    check_run_up(L, 1);
     t = &acr_type_run;
-    rec = &run->rec;
   } else {
-    lacr_View *v = check_view_up(L, 1, U_RECMT);
-    target tg;
-    if (!resolve(v, &tg)) return 0;
-    run = v->run;
-    t = tg.type;
-    rec = tg.rec;
-    at = v;
+    t = view_type(check_view_up(L, 1, U_RECMT));
   }
+  sr = src_at(L, 1);
+  if ((rec = src_record(&sr)) == NULL) return 0;
   if (!lua_isnil(L, 2)) {
     size_t n;
     const char *s = lua_tolstring(L, 2, &n);
@@ -1382,8 +1575,8 @@ static int fields_next(lua_State *L) {
   for (; i < t->nfields; i++) {
     const acr_field *f = &t->fields[i];
     if (!HAS(rec, f)) continue;
-    lua_pushstring(L, f->name);
-    push_field(L, run, at, rec, f);
+    lua_pushstring(L, f->name); /* may run Lua: push_field resolves again */
+    push_field(L, &sr, f);
     return 2;
   }
   return 0;
@@ -1403,16 +1596,24 @@ static int m_fields(lua_State *L) {
 /* ---- Run methods ------------------------------------------------------- */
 
 static int m_to_table(lua_State *L) {
-  lacr_run_to_table(L, check_run_up(L, 1));
+  lacr_Pins *pins;
+  int amt;
+  lua_settop(L, 1);
+  check_run_up(L, 1);
+  amt = array_mt(L);
+  lacr_run_to_table(L, pin_ud(L, 1, &pins), amt);
+  lacr_pins_release(pins);
   return 1;
 }
 
 static int m_clone(lua_State *L) {
-  acr_run *run = check_run_up(L, 1);
   acr_allocator a;
-  lacr_Run *u = lacr_newrun_slot(L);
+  lacr_Run *u;
+  lua_settop(L, 1);
+  check_run_up(L, 1);
+  u = lacr_newrun_slot(L);
   lacr_allocator(L, &a);
-  if ((u->run = acr_run_clone(run, &a)) == NULL) nomem(L);
+  if ((u->run = acr_run_clone(live_run(L, 1), &a)) == NULL) nomem(L);
   return 1;
 }
 
@@ -1455,10 +1656,15 @@ static int m_problems(lua_State *L) {
 
 /* run:unknown() -> {name = json text}: envelope and properties levels. */
 static int m_unknown(lua_State *L) {
-  acr_run *run = check_run_up(L, 1);
+  acr_run *run;
+  lacr_Pins *pins;
+  lua_settop(L, 1);
+  check_run_up(L, 1);
+  run = pin_ud(L, 1, &pins);
   lua_newtable(L);
   push_unknown_texts(L, run->env_unknown);
   push_unknown_texts(L, run->rec.h.unknown);
+  lacr_pins_release(pins);
   return 1;
 }
 
@@ -1503,8 +1709,13 @@ static int m_duration(lua_State *L) {
 
 /* run:trigger(): what the Azure CLI shows in its TRIGGER column. */
 static int m_trigger(lua_State *L) {
-  const acr_runrec *rec = &check_run_up(L, 1)->rec;
-  const acr_sourcetrigger *st = rec->sourceTrigger;
+  const acr_runrec *rec;
+  const acr_sourcetrigger *st;
+  lacr_Pins *pins;
+  lua_settop(L, 1);
+  check_run_up(L, 1);
+  rec = &pin_ud(L, 1, &pins)->rec;
+  st = rec->sourceTrigger;
   if (HAS(rec, &acr_type_run.fields[ACR_RUN_SOURCETRIGGER]) && st != NULL &&
       HAS(st, &acr_type_sourcetrigger.fields[1]))
     lua_pushlstring(L, st->eventType->s, st->eventType->len);
@@ -1514,6 +1725,7 @@ static int m_trigger(lua_State *L) {
     lua_pushliteral(L, "Image Update");
   else
     lua_pushliteral(L, "Manual");
+  lacr_pins_release(pins);
   return 1;
 }
 
@@ -1593,8 +1805,8 @@ static void diff_unknown(differ *d, const acr_list *a, const acr_list *b) {
       continue;
     {
       size_t old = acr_path_key(&d->path, k->s, k->len);
-      lacr_push_json(L, ja->s, ja->len);
-      if (jb) lacr_push_json(L, jb->s, jb->len);
+      lacr_push_json(L, ja->s, ja->len, d->amt);
+      if (jb) lacr_push_json(L, jb->s, jb->len, d->amt);
       else lua_pushnil(L);
       emit(d);
       acr_path_pop(&d->path, old);
@@ -1606,7 +1818,7 @@ static void diff_unknown(differ *d, const acr_list *a, const acr_list *b) {
     if (find_unknown(a, k) == NULL) {
       size_t old = acr_path_key(&d->path, k->s, k->len);
       lua_pushnil(L);
-      lacr_push_json(L, jb->s, jb->len);
+      lacr_push_json(L, jb->s, jb->len, d->amt);
       emit(d);
       acr_path_pop(&d->path, old);
     }
@@ -1672,17 +1884,24 @@ static void diff_record(differ *d, const acr_type *t, const void *a,
 /* run:diff(other) -> {{path=, old=, new=}, ...}: what changed from run to
  * other, field by field in spec order (lists element by element). */
 static int m_diff(lua_State *L) {
-  acr_run *a = check_run_up(L, 1), *b = check_run_up(L, 2);
+  acr_run *a, *b;
   differ d;
+  lacr_Pins *pins;
   lua_settop(L, 2);
+  check_run_up(L, 1);
+  check_run_up(L, 2);
   d.L = L;
   d.n = 0;
   d.amt = array_mt(L);
+  pins = lacr_pins_new(L, 2);
+  lacr_pins_add(pins, a = live_run(L, 1));
+  lacr_pins_add(pins, b = live_run(L, 2));
   lua_newtable(L);
   d.out = lua_gettop(L);
   acr_path_init(&d.path);
   diff_record(&d, &acr_type_run, &a->rec, &b->rec);
   diff_unknown(&d, a->env_unknown, b->env_unknown);
+  lacr_pins_release(pins);
   return 1;
 }
 
@@ -1699,9 +1918,12 @@ static int rec_index(lua_State *L) {
   lua_pushvalue(L, 2);
   lua_rawget(L, -2);
   if (lua_type(L, -1) == LUA_TLIGHTUSERDATA) {
+    src sr;
     if (!resolve(v, &tg)) return 0;
-    push_field(L, v->run, v, tg.rec,
-               (const acr_field *)lua_touserdata(L, -1));
+    sr.ud = 1;
+    sr.u = NULL;
+    sr.v = v;
+    push_field(L, &sr, (const acr_field *)lua_touserdata(L, -1));
     return 1;
   }
   if (!lua_isnil(L, -1)) return 1;
@@ -1728,7 +1950,7 @@ static int rec_newindex(lua_State *L) {
     return unknown_field(L, p.buf, t, 2);
   check_path_writable(L, v);
   if (!resolve(v, &tg)) return no_longer_set(L, v, 0);
-  assign(L, v->run, tg.rec, (const acr_field *)lua_touserdata(L, -1), 3, &p);
+  assign(L, 1, (const acr_field *)lua_touserdata(L, -1), 3, &p);
   return 0;
 }
 
@@ -1756,18 +1978,29 @@ static int rec_to_table(lua_State *L) {
   lacr_View *v = check_view_up(L, 1, U_RECMT);
   target tg;
   int amt;
-  if (!resolve(v, &tg)) return 0;
+  lacr_Pins *pins;
+  lua_settop(L, 1);
   amt = array_mt(L);
+  pin_ud(L, 1, &pins);
+  if (!resolve(v, &tg)) {
+    lacr_pins_release(pins);
+    return 0;
+  }
   push_plain_record(L, tg.type, tg.rec, amt);
+  lacr_pins_release(pins);
   return 1;
 }
 
 static int rec_unknown(lua_State *L) {
   lacr_View *v = check_view_up(L, 1, U_RECMT);
   target tg;
+  lacr_Pins *pins;
+  lua_settop(L, 1);
+  pin_ud(L, 1, &pins);
   lua_newtable(L);
   if (resolve(v, &tg))
     push_unknown_texts(L, ((const acr_rechdr *)tg.rec)->unknown);
+  lacr_pins_release(pins);
   return 1;
 }
 
@@ -1787,13 +2020,17 @@ static lua_Number list_index(lua_State *L, int idx) {
   return d == floor(d) ? d : 0;
 }
 
-static void push_element(lua_State *L, const lacr_View *v, const target *tg,
-                         const acr_list *l, uint32_t i) {
+/* Element i of the list view at stack index 1 (tg: what it resolved to). */
+static void push_element(lua_State *L, lacr_View *v, const target *tg,
+                         uint32_t i) {
   if (tg->lf->kind == ACR_K_RECORD_LIST) {
-    push_view(L, v->run, v, -1, i, U_RECMT);
+    push_view(L, 1, v, -1, i, U_RECMT);
   } else {
-    const acr_str *s = (const acr_str *)l->items[i - 1];
-    lua_pushlstring(L, s->s, s->len);
+    src sr;
+    sr.ud = 1;
+    sr.u = NULL;
+    sr.v = v;
+    push_text(L, &sr, NULL, i);
   }
 }
 
@@ -1809,7 +2046,7 @@ static int list_index_mm(lua_State *L) {
     i = list_index(L, 2);
     l = view_list(v, &tg, &ok);
     if (l == NULL || i < 1 || i > (lua_Number)l->n) return 0;
-    push_element(L, v, &tg, l, (uint32_t)i);
+    push_element(L, v, &tg, (uint32_t)i);
     return 1;
   }
   lua_pushvalue(L, 2);
@@ -1835,6 +2072,7 @@ static int list_len(lua_State *L) {
 
 /* Put value v at 1-based position i of the list view (i == n + 1
  * appends): the element is built and validated before anything changes. */
+/* v is the list view at stack index 1. */
 static void list_put(lua_State *L, lacr_View *v, lua_Number i, int val) {
   target tg;
   acr_list *l;
@@ -1842,6 +2080,7 @@ static void list_put(lua_State *L, lacr_View *v, lua_Number i, int val) {
   conv c;
   void *item;
   uint32_t n;
+  lacr_Pins *pins;
   view_path(v, v->depth, &c.path);
   check_path_writable(L, v);
   l = view_list(v, &tg, &ok);
@@ -1855,21 +2094,27 @@ static void list_put(lua_State *L, lacr_View *v, lua_Number i, int val) {
   if (is_absent(L, val))
     errorat(L, c.path.buf,
             "cannot set an element to nil (use list:remove(i))");
-  c.run = v->run;
   c.mode = LACR_MODE_NEW;
   acr_path_index(&c.path, (size_t)i);
+  /* Build under a pin (it may run Lua code that changes the run), then
+   * find the list again: what was checked above may have changed. */
+  c.run = pin_ud(L, 1, &pins);
   if (tg.lf->kind == ACR_K_RECORD_LIST)
     item = build_record(L, &c, tg.lf->sub, val);
   else
     item = build_string(L, &c, val);
-  /* Building allocated in the arena but moved nothing: tg is valid. */
+  l = view_list(v, &tg, &ok);
+  if (!ok || v->run != c.run) no_longer_set(L, v, 1);
+  n = l ? l->n : 0;
+  if (i > (lua_Number)n + 1)
+    errorat(L, c.path.buf, "the list shrank while the element was built");
   if ((uint32_t)i <= n) {
     l->items[(uint32_t)i - 1] = item;
-  } else if (acr_list_push(v->run, (acr_list **)ACR_SLOT(tg.rec, tg.lf),
+  } else if (acr_list_push(c.run, (acr_list **)ACR_SLOT(tg.rec, tg.lf),
                            item) != ACR_OK) {
     nomem(L);
   }
-  acr_run_gc(v->run);
+  lacr_pins_release(pins);
 }
 
 static int list_newindex(lua_State *L) {
@@ -1907,6 +2152,8 @@ static int list_remove(lua_State *L) {
   lacr_View *v;
   target tg;
   int ok, amt;
+  acr_run *run;
+  lacr_Pins *pins;
   acr_list *l;
   lua_Number i;
   acr_path p;
@@ -1930,15 +2177,25 @@ static int list_remove(lua_State *L) {
                      push_index_text(L, lua_tonumber(L, 2)), (int)l->n);
   }
   amt = array_mt(L);
-  /* Push the value before changing anything: pushing may raise. */
+  /* Push the value before changing anything (pushing may raise), under a
+   * pin (pushing may run Lua code that changes the run); then find the
+   * list again. */
+  run = pin_ud(L, 1, &pins);
+  l = view_list(v, &tg, &ok);
+  if (!ok || l == NULL || i > (lua_Number)l->n) {
+    lacr_pins_release(pins);
+    return 0;
+  }
   if (tg.lf->kind == ACR_K_RECORD_LIST) {
     push_plain_record(L, tg.lf->sub, l->items[(uint32_t)i - 1], amt);
   } else {
     const acr_str *s = (const acr_str *)l->items[(uint32_t)i - 1];
     lua_pushlstring(L, s->s, s->len);
   }
-  acr_list_remove(l, (uint32_t)i - 1);
-  acr_run_gc(v->run);
+  l = view_list(v, &tg, &ok);
+  if (ok && v->run == run && l != NULL && i <= (lua_Number)l->n)
+    acr_list_remove(l, (uint32_t)i - 1);
+  lacr_pins_release(pins);
   return 1;
 }
 
@@ -1954,7 +2211,7 @@ static int list_next(lua_State *L) {
   l = view_list(v, &tg, &ok);
   if (l == NULL || i > (lua_Number)l->n) return 0;
   lua_pushinteger(L, (lua_Integer)i);
-  push_element(L, v, &tg, l, (uint32_t)i);
+  push_element(L, v, &tg, (uint32_t)i);
   return 2;
 }
 
@@ -1972,9 +2229,16 @@ static int list_to_table(lua_State *L) {
   lacr_View *v = check_view_up(L, 1, U_LISTMT);
   target tg;
   int amt;
-  if (!resolve(v, &tg)) return 0;
+  lacr_Pins *pins;
+  lua_settop(L, 1);
   amt = array_mt(L);
+  pin_ud(L, 1, &pins);
+  if (!resolve(v, &tg)) {
+    lacr_pins_release(pins);
+    return 0;
+  }
   push_plain(L, tg.lf, tg.rec, amt);
+  lacr_pins_release(pins);
   return 1;
 }
 
@@ -2036,8 +2300,7 @@ static int l_from_table(lua_State *L) {
     lua_pushnil(L);
     while (lua_next(L, 2)) {
       lua_pop(L, 1);
-      if (lua_type(L, -1) != LUA_TSTRING ||
-          strcmp(lua_tostring(L, -1), "strict") != 0)
+      if (!lacr_streq(L, -1, "strict"))
         return luaL_argerror(L, 2,
                              lua_pushfstring(L,
                                              "unknown option '%s' (valid "

@@ -237,17 +237,19 @@ describe("run.<field> = v", function()
       assert.are.equal("Linux", run.platform.os)
     end)
 
-    it("when a __tostring raises in a value being set", function()
+    it("when a value with __tostring is set to a text field (refused, never called)", function()
       local run = full_run()
       local before = run:to_table()
-      local bad = setmetatable({}, { __tostring = function() error("tostring failed") end })
-      local msg = err_of(function() run.sourceTrigger = { id = "new", branchName = bad } end)
-      assert.matches("tostring failed", msg)
-      err_of(function() run.task = bad end)
+      local called = false
+      local obj = setmetatable({}, { __tostring = function() called = true return "x" end })
+      local msg = err_of(function() run.sourceTrigger = { id = "new", branchName = obj } end)
+      assert.matches("run.sourceTrigger.branchName: expected a string, got table", msg, 1, true)
+      err_of(function() run.task = obj end)
+      assert.matches("run.task: expected a string, got userdata",
+                     err_of(function() run.task = acr.new() end), 1, true)
+      assert.matches("expected a string", err_of(function() acr.new { runId = acr.new() } end))
+      assert.is_false(called)
       assert.are.same(before, run:to_table())
-      -- a good __tostring is accepted for string fields
-      run.task = setmetatable({}, { __tostring = function() return "from tostring" end })
-      assert.are.equal("from tostring", run.task)
     end)
   end)
 
