@@ -39,6 +39,7 @@ build = {
         "csrc/lacr_json.c",
         "csrc/lacr_list.c",
         "csrc/lacr_module.c",
+        "csrc/lacr_pin.c",
         "csrc/lacr_run.c",
       },
       incdirs = { "csrc" },
