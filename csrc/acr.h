@@ -284,11 +284,14 @@ ACR_API const acr_field *acr_type_field(const acr_type *t, const char *name,
 ACR_API const acr_field *acr_type_suggest(const acr_type *t,
                                           const char *name, size_t n);
 
-/* An enum slot: code is an index into enumdef->values, or ACR_ENUM_UNKNOWN
- * with the text as given in raw. */
+/* An enum slot: code is an index into enumdef->values, or ACR_ENUM_UNKNOWN.
+ * raw is the text as received when it is not the canonical spelling: the
+ * whole value when code is ACR_ENUM_UNKNOWN, or a known value received in
+ * another case ("linux" for Linux), which is written back as received
+ * while reads, comparisons and filters use the code; NULL otherwise. */
 typedef struct acr_enumval {
   int32_t code;
-  acr_str *raw; /* only when code == ACR_ENUM_UNKNOWN */
+  acr_str *raw;
 } acr_enumval;
 
 /* Every record starts with this header. */
@@ -509,6 +512,13 @@ ACR_API acr_status acr_rec_set_string(acr_run *r, void *rec,
 ACR_API acr_status acr_rec_set_enum(acr_run *r, void *rec, const acr_field *f,
                                     const char *s, size_t n, int strict,
                                     acr_error *err);
+/* acr_rec_set_enum for text received from elsewhere (a server's JSON, a
+ * table of one): a known value in another spelling keeps that spelling in
+ * raw, so it is written back unchanged (issue 11: "os": "linux"). */
+ACR_API acr_status acr_rec_set_enum_keep(acr_run *r, void *rec,
+                                         const acr_field *f, const char *s,
+                                         size_t n, int strict,
+                                         acr_error *err);
 ACR_API acr_status acr_rec_set_datetime(acr_run *r, void *rec,
                                         const acr_field *f,
                                         const acr_datetime *dt,

@@ -95,9 +95,18 @@ ACR_HIDDEN acr_status acr_buf_add(acr_buf *b, const char *s, size_t n);
 #define acr_buf_addlit(b, lit) acr_buf_add((b), (lit), sizeof(lit) - 1)
 ACR_HIDDEN acr_status acr_buf_addc(acr_buf *b, char c);
 
-/* Text of an enum slot (canonical, or raw when unknown); NULL if absent. */
+/* Value of an enum slot (canonical, or raw when unknown): what reads,
+ * filters and sorts use; NULL if absent. */
 ACR_HIDDEN const char *acr_enum_text(const acr_field *f,
                                      const acr_enumval *v, size_t *len);
+/* Text of an enum slot as received (raw when set, else canonical): what
+ * writers write; NULL if absent. */
+ACR_HIDDEN const char *acr_enum_spelling(const acr_field *f,
+                                         const acr_enumval *v, size_t *len);
+/* Is s[0..n) exactly the canonical spelling of value code of def (never
+ * for ACR_ENUM_UNKNOWN)? */
+ACR_HIDDEN int acr_enum_is_canonical(const acr_enum_def *def, int code,
+                                     const char *s, size_t n);
 
 /* Semantic equality of two valid JSON texts: objects as unordered maps,
  * numbers by value (exactly, decimal), strings after unescaping.

@@ -1027,6 +1027,9 @@ static int parse_field(jr *J, const uchar **pp, const jframe *fr,
       }
       if ((v.raw = arena_str(J, run, p, q, esc, fr)) == NULL)
         return J->es.st;
+    } else if (!acr_enum_is_canonical(f->enumdef, v.code, s, n) &&
+               (v.raw = arena_str(J, run, p, q, esc, fr)) == NULL) {
+      return J->es.st; /* "linux": written back as received */
     }
     *(acr_enumval *)ACR_SLOT(rec, f) = v;
     MARK(rec, f);

@@ -337,7 +337,7 @@ static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
   }
   case ACR_K_ENUM: {
     size_t n;
-    const char *s = acr_enum_text(f, (const acr_enumval *)slot, &n);
+    const char *s = acr_enum_spelling(f, (const acr_enumval *)slot, &n);
     return acr_json_write_string(W->out, s ? s : "", s ? n : 0);
   }
   case ACR_K_DATETIME: {

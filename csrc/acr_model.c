@@ -136,7 +136,7 @@ static size_t children_size(const acr_type *t, const void *rec) {
       break;
     case ACR_K_ENUM: {
       const acr_enumval *v = (const acr_enumval *)slot;
-      if (v->code == ACR_ENUM_UNKNOWN) n += STR_SIZE(v->raw->len);
+      if (v->raw != NULL) n += STR_SIZE(v->raw->len);
       break;
     }
     case ACR_K_RECORD:
@@ -197,7 +197,7 @@ static int copy_children(acr_run *r, const acr_type *t, void *rec) {
     }
     case ACR_K_ENUM: {
       acr_enumval *v = (acr_enumval *)slot;
-      if (v->code == ACR_ENUM_UNKNOWN &&
+      if (v->raw != NULL &&
           (v->raw = acr_run_str(r, v->raw->s, v->raw->len)) == NULL)
         return 0;
       break;
@@ -336,27 +336,41 @@ acr_status acr_rec_set_string(acr_run *r, void *rec, const acr_field *f,
   return ACR_OK;
 }
 
-acr_status acr_rec_set_enum(acr_run *r, void *rec, const acr_field *f,
-                            const char *s, size_t n, int strict,
-                            acr_error *err) {
+/* keep: store a known value's other spelling in raw. */
+static acr_status set_enum(acr_run *r, void *rec, const acr_field *f,
+                           const char *s, size_t n, int strict, int keep,
+                           acr_error *err) {
   acr_enumval v;
   if (f->kind != ACR_K_ENUM) return wrong_kind(err, f, "an enum");
   if (acr_utf8_require(err, f->name, s, n) != ACR_OK) return ACR_ESCHEMA;
   v.code = acr_enum_lookup(f->enumdef, s, n);
   v.raw = NULL;
-  if (v.code == ACR_ENUM_UNKNOWN) {
-    if (strict) {
-      char list[256];
-      acr_enum_list(f->enumdef, list, sizeof list);
-      return acr_err(err, ACR_ESCHEMA,
-                     "invalid value \"%.*s\" for %s (expected one of %s)",
-                     n > 64 ? 64 : (int)n, s, f->enumdef->name, list);
-    }
-    if ((v.raw = acr_run_str(r, s, n)) == NULL) return acr_err_nomem(err);
+  if (v.code == ACR_ENUM_UNKNOWN && strict) {
+    char list[256];
+    acr_enum_list(f->enumdef, list, sizeof list);
+    return acr_err(err, ACR_ESCHEMA,
+                   "invalid value \"%.*s\" for %s (expected one of %s)",
+                   n > 64 ? 64 : (int)n, s, f->enumdef->name, list);
   }
+  if ((v.code == ACR_ENUM_UNKNOWN ||
+       (keep && !acr_enum_is_canonical(f->enumdef, v.code, s, n))) &&
+      (v.raw = acr_run_str(r, s, n)) == NULL)
+    return acr_err_nomem(err);
   *(acr_enumval *)ACR_SLOT(rec, f) = v;
   MARK(rec, f);
   return ACR_OK;
+}
+
+acr_status acr_rec_set_enum(acr_run *r, void *rec, const acr_field *f,
+                            const char *s, size_t n, int strict,
+                            acr_error *err) {
+  return set_enum(r, rec, f, s, n, strict, 0, err);
+}
+
+acr_status acr_rec_set_enum_keep(acr_run *r, void *rec, const acr_field *f,
+                                 const char *s, size_t n, int strict,
+                                 acr_error *err) {
+  return set_enum(r, rec, f, s, n, strict, 1, err);
 }
 
 acr_status acr_rec_set_datetime(acr_run *r, void *rec, const acr_field *f,

@@ -306,3 +306,18 @@ const char *acr_enum_text(const acr_field *f, const acr_enumval *v,
   if (len) *len = 0;
   return NULL;
 }
+
+const char *acr_enum_spelling(const acr_field *f, const acr_enumval *v,
+                              size_t *len) {
+  if (v->raw != NULL) {
+    if (len) *len = v->raw->len;
+    return v->raw->s;
+  }
+  return acr_enum_text(f, v, len);
+}
+
+int acr_enum_is_canonical(const acr_enum_def *def, int code, const char *s,
+                          size_t n) {
+  return code >= 0 && code < def->count && def->lengths[code] == n &&
+         memcmp(def->values[code], s, n) == 0;
+}

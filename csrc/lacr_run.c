@@ -1064,8 +1064,11 @@ static void store_cvalue(lua_State *L, conv *c, void *rec, const acr_field *f,
     st = acr_rec_set_string(c->run, rec, f, cv->s, cv->n, &e);
     break;
   case ACR_K_ENUM:
-    st = acr_rec_set_enum(c->run, rec, f, cv->s, cv->n,
-                          c->mode != LACR_MODE_FROM, &e);
+    /* from_table keeps a received spelling, acr.new and = store canonical */
+    st = c->mode == LACR_MODE_NEW
+             ? acr_rec_set_enum(c->run, rec, f, cv->s, cv->n, 1, &e)
+             : acr_rec_set_enum_keep(c->run, rec, f, cv->s, cv->n,
+                                     c->mode == LACR_MODE_STRICT, &e);
     break;
   case ACR_K_DATETIME:
     st = acr_rec_set_datetime(c->run, rec, f, &cv->dt, &e);
@@ -1300,7 +1303,7 @@ static void push_plain(lua_State *L, const acr_field *f, const void *rec,
   }
   case ACR_K_ENUM: {
     size_t n;
-    const char *s = acr_enum_text(f, (const acr_enumval *)slot, &n);
+    const char *s = acr_enum_spelling(f, (const acr_enumval *)slot, &n);
     if (s) lua_pushlstring(L, s, n);
     else lua_pushnil(L);
     break;

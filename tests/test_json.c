@@ -728,11 +728,11 @@ static void test_shapes(void) {
     out = enc_run(r, ACR_PROFILE_FULL, NULL);
     CHECKF(out && strcmp(out, "{\"id\":\"/s/x\",\"name\":\"cf2\",\"type\":\"t\","
                              "\"properties\":{\"runId\":\"cf2\",\"status\":"
-                             "\"Succeeded\"},\"resourceGroup\":\"rg\"}") == 0,
+                             "\"succeeded\"},\"resourceGroup\":\"rg\"}") == 0,
            "%s", out);
     free(out);
     out = enc_run(r, ACR_PROFILE_REQUEST, NULL);
-    CHECKF(out && strcmp(out, "{\"runId\":\"cf2\",\"status\":\"Succeeded\"}") ==
+    CHECKF(out && strcmp(out, "{\"runId\":\"cf2\",\"status\":\"succeeded\"}") ==
                       0,
            "%s", out);
     free(out);
@@ -828,7 +828,7 @@ static void test_values(void) {
           strcmp(((acr_str *)r->rec.h.unknown->items[0])->s, "x") == 0 &&
           strcmp(((acr_str *)r->rec.h.unknown->items[1])->s, "[3]") == 0);
     out = enc_run(r, ACR_PROFILE_FULL, NULL);
-    CHECKF(out && strcmp(out, "{\"status\":\"Running\",\"x\":[3],\"y\":2}") == 0,
+    CHECKF(out && strcmp(out, "{\"status\":\"RUNNING\",\"x\":[3],\"y\":2}") == 0,
            "%s", out);
     free(out);
     acr_run_release(r);
@@ -845,7 +845,7 @@ static void test_values(void) {
     CHECK(r->rec.platform->architecture.code == ACR_ARCHITECTURE_ARM64);
     out = enc_run(r, ACR_PROFILE_FULL, NULL);
     CHECK(out && strcmp(out, "{\"platform\":{\"os\":\"Plan9\",\"architecture\":"
-                             "\"arm64\"}}") == 0);
+                             "\"ARM64\"}}") == 0);
     free(out);
     acr_run_release(r);
   }
@@ -916,7 +916,7 @@ static void test_writer(void) {
   if (r) {
     out = enc_run(r, ACR_PROFILE_REQUEST, NULL);
     CHECKF(out && strcmp(out, "{\"runId\":\"a\",\"outputImages\":[{}],"
-                             "\"platform\":{\"os\":\"Linux\"},"
+                             "\"platform\":{\"os\":\"linux\"},"
                              "\"customRegistries\":[],\"isArchiveEnabled\":"
                              "true}") == 0,
            "%s", out);
@@ -931,7 +931,7 @@ static void test_writer(void) {
     CHECKF(out && strcmp(out, "{\"name\":\"a\",\"systemData\":{\"createdBy\":"
                              "\"u\"},\"properties\":{\"runId\":\"a\","
                              "\"outputImages\":[{}],\"platform\":{\"os\":"
-                             "\"Linux\",\"q\":1},\"customRegistries\":[],"
+                             "\"linux\",\"q\":1},\"customRegistries\":[],"
                              "\"runErrorMessage\":\"m\",\"logArtifact\":{"
                              "\"tag\":\"t\"},\"isArchiveEnabled\":true,\"zz\":"
                              "null}}") == 0,
@@ -942,7 +942,7 @@ static void test_writer(void) {
                              "\"createdBy\": \"u\"\n\t},\n\t\"properties\": "
                              "{\n\t\t\"runId\": \"a\",\n\t\t\"outputImages\": "
                              "[\n\t\t\t{}\n\t\t],\n\t\t\"platform\": {\n\t\t\t"
-                             "\"os\": \"Linux\",\n\t\t\t\"q\": 1\n\t\t},\n\t\t"
+                             "\"os\": \"linux\",\n\t\t\t\"q\": 1\n\t\t},\n\t\t"
                              "\"customRegistries\": [],\n\t\t"
                              "\"runErrorMessage\": \"m\",\n\t\t\"logArtifact\":"
                              " {\n\t\t\t\"tag\": \"t\"\n\t\t},\n\t\t"

@@ -443,6 +443,77 @@ static void test_diff(void) {
   CHECK(c.live == 0);
 }
 
+/* Issue 11: a known enum value received in another case keeps its
+ * spelling for writing; reads, equality and problems use the value. */
+static void test_enum_spelling(void) {
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
+  const acr_field *os = F(&acr_type_platform, "os");
+  const acr_field *arch = F(&acr_type_platform, "architecture");
+  const acr_field *status = F(&acr_type_run, "status");
+  static const char text[] =
+      "{\"status\":\"succeeded\",\"platform\":{\"os\":\"linux\","
+      "\"architecture\":\"AMD64\",\"variant\":\"v7\"}}";
+  acr_run *r = NULL, *k, *canon = acr_run_new(&a);
+  acr_runlist *l = NULL;
+  acr_error err;
+  acr_buf out;
+  acr_platform *pl;
+  size_t n;
+  char probs[512] = "";
+  CHECK(acr_json_decode(text, sizeof text - 1, NULL, &a, &r, &l, &err) ==
+        ACR_OK && r != NULL);
+  pl = r->rec.platform;
+  CHECK(pl->os.code == ACR_OS_LINUX && pl->os.raw != NULL &&
+        strcmp(pl->os.raw->s, "linux") == 0);
+  CHECK(pl->variant.code == ACR_VARIANT_V7 && pl->variant.raw == NULL);
+  CHECK(strcmp(acr_enum_text(os, &pl->os, &n), "Linux") == 0 && n == 5);
+  CHECK(strcmp(acr_enum_spelling(os, &pl->os, &n), "linux") == 0);
+  CHECK(acr_run_problems(r, collect, probs) == 0);
+  /* written back unchanged, also after clone and compaction */
+  acr_buf_init(&out, &a);
+  CHECK(acr_json_encode_run(r, NULL, &out) == ACR_OK);
+  CHECK(out.len == sizeof text - 1 && memcmp(out.p, text, out.len) == 0);
+  k = acr_run_clone(r, &a);
+  CHECK(k != NULL && acr_run_compact(k) == ACR_OK);
+  out.len = 0;
+  CHECK(acr_json_encode_run(k, NULL, &out) == ACR_OK);
+  CHECK(out.len == sizeof text - 1 && memcmp(out.p, text, out.len) == 0);
+  /* equal to the canonical spelling of the same values */
+  CHECK(acr_rec_set_enum(canon, &canon->rec, status, "Succeeded", 9, 1,
+                         NULL) == ACR_OK);
+  pl = (acr_platform *)acr_rec_new_record(canon, &canon->rec,
+                                          F(&acr_type_run, "platform"));
+  CHECK(acr_rec_set_enum(canon, pl, os, "LINUX", 5, 1, NULL) == ACR_OK &&
+        pl->os.raw == NULL); /* set from a program: canonical */
+  CHECK(acr_rec_set_enum(canon, pl, arch, "amd64", 5, 1, NULL) == ACR_OK);
+  CHECK(acr_rec_set_enum(canon, pl, F(&acr_type_platform, "variant"), "v7", 2,
+                         1, NULL) == ACR_OK);
+  CHECK(acr_run_equal(r, canon) && acr_run_equal(canon, r));
+  /* the _keep setter: other spellings kept, the canonical one not stored */
+  CHECK(acr_rec_set_enum_keep(canon, pl, os, "LiNuX", 5, 1, &err) == ACR_OK);
+  CHECK(pl->os.code == ACR_OS_LINUX && strcmp(pl->os.raw->s, "LiNuX") == 0);
+  CHECK(acr_rec_set_enum_keep(canon, pl, os, "Linux", 5, 1, &err) == ACR_OK &&
+        pl->os.raw == NULL);
+  CHECK(acr_rec_set_enum_keep(canon, pl, os, "Plan9", 5, 1, &err) ==
+        ACR_ESCHEMA); /* strict still refuses unknown values */
+  CHECK(acr_rec_set_enum_keep(canon, pl, os, "Plan9", 5, 0, &err) == ACR_OK &&
+        pl->os.code == ACR_ENUM_UNKNOWN);
+  /* assigning canonically drops the received spelling */
+  pl = k->rec.platform;
+  CHECK(acr_rec_set_enum(k, pl, os, "linux", 5, 1, NULL) == ACR_OK &&
+        pl->os.raw == NULL);
+  out.len = 0;
+  CHECK(acr_json_encode_run(k, NULL, &out) == ACR_OK &&
+        acr_buf_addc(&out, '\0') == ACR_OK);
+  CHECK(strstr(out.p, "\"os\":\"Linux\"") != NULL);
+  acr_buf_free(&out);
+  acr_run_release(k);
+  acr_run_release(canon);
+  acr_run_release(r);
+  CHECK(c.live == 0);
+}
+
 int main(void) {
   test_schema();
   test_basic();
@@ -450,5 +521,6 @@ int main(void) {
   test_oom();
   test_utf8();
   test_diff();
+  test_enum_spelling();
   return test_report("test_model");
 }
