@@ -617,6 +617,20 @@ ACR_API acr_status acr_json_decode(const char *text, size_t len,
                                    const acr_decode_opts *opts,
                                    const acr_allocator *a, acr_run **run_out,
                                    acr_runlist **list_out, acr_error *err);
+/* Several JSON documents in one text, concatenated or one per line (as jq
+ * reads them): decodes the one that starts at byte *pos (after whitespace)
+ * like acr_json_decode, and on success sets *pos to the first byte after
+ * it and its trailing whitespace, where the next one starts.  When only
+ * whitespace is left, returns ACR_OK with both outputs NULL (the end).
+ * Positions in err count from text, not from *pos.  Both functions drop a
+ * UTF-8 byte-order mark at the very start of text. */
+ACR_API acr_status acr_json_decode_next(const char *text, size_t len,
+                                        size_t *pos,
+                                        const acr_decode_opts *opts,
+                                        const acr_allocator *a,
+                                        acr_run **run_out,
+                                        acr_runlist **list_out,
+                                        acr_error *err);
 
 /* Growing output buffer; memory from alloc.  Free with acr_buf_free. */
 typedef struct acr_buf {

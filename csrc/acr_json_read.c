@@ -1604,10 +1604,23 @@ static int validate_doc(jr *J, acr_buf *out) {
   return ACR_OK;
 }
 
-acr_status acr_json_decode(const char *text, size_t len,
-                           const acr_decode_opts *opts, const acr_allocator *a,
-                           acr_run **run_out, acr_runlist **list_out,
-                           acr_error *err) {
+/* A UTF-8 byte-order mark (PowerShell writes one) before the first value
+ * is dropped: it is not JSON text, but says nothing wrong about it. */
+static const uchar *skip_bom(const jr *J) {
+  if (J->e - J->s >= 3 && J->s[0] == 0xEF && J->s[1] == 0xBB &&
+      J->s[2] == 0xBF)
+    return J->s + 3;
+  return J->s;
+}
+
+/* One JSON value of text from byte start on.  end == NULL: the value must
+ * be the whole text (whitespace aside).  Else text after the value is
+ * left for the next call: *end is set to where it starts (after the
+ * value's trailing whitespace).  Positions in err count from text. */
+static acr_status decode_at(const char *text, size_t len, size_t start,
+                            size_t *end, const acr_decode_opts *opts,
+                            const acr_allocator *a, acr_run **run_out,
+                            acr_runlist **list_out, acr_error *err) {
   jr J;
   acr_run *run = NULL;
   acr_runlist *list = NULL;
@@ -1626,7 +1639,8 @@ acr_status acr_json_decode(const char *text, size_t len,
   if (a == NULL) a = &default_allocator;
   jr_init(&J, text, len, a, opts ? opts->strict : 0,
           opts ? opts->max_depth : 0);
-  p = skip_ws(J.s, J.e);
+  p = start == 0 ? skip_bom(&J) : J.s + (start < len ? start : len);
+  p = skip_ws(p, J.e);
   if (p >= J.e) {
     st = jsyntax(&J, NULL, p, "a JSON value");
   } else if (*p == '{') {
@@ -1645,7 +1659,9 @@ acr_status acr_json_decode(const char *text, size_t len,
   }
   if (st == ACR_OK) {
     p = skip_ws(p, J.e);
-    if (p < J.e)
+    if (end != NULL)
+      *end = (size_t)(p - J.s);
+    else if (p < J.e)
       st = jsyntax(&J, NULL, p, "end of input after the JSON value");
   }
   /* A syntax error (or nesting beyond the limit) anywhere wins over a
@@ -1663,6 +1679,44 @@ acr_status acr_json_decode(const char *text, size_t len,
   *list_out = list;
   if (err) acr_err_clear(err);
   return ACR_OK;
+}
+
+acr_status acr_json_decode(const char *text, size_t len,
+                           const acr_decode_opts *opts, const acr_allocator *a,
+                           acr_run **run_out, acr_runlist **list_out,
+                           acr_error *err) {
+  return decode_at(text, len, 0, NULL, opts, a, run_out, list_out, err);
+}
+
+acr_status acr_json_decode_next(const char *text, size_t len, size_t *pos,
+                                const acr_decode_opts *opts,
+                                const acr_allocator *a, acr_run **run_out,
+                                acr_runlist **list_out, acr_error *err) {
+  size_t start;
+  const uchar *p, *e;
+  if (pos == NULL) {
+    if (run_out) *run_out = NULL;
+    if (list_out) *list_out = NULL;
+    if (err) {
+      acr_err_clear(err);
+      acr_err(err, ACR_EMISUSE, "acr_json_decode_next: pos is required");
+    }
+    return ACR_EMISUSE;
+  }
+  /* Only whitespace (or a lone byte-order mark) left: the end, no error. */
+  start = *pos < len ? *pos : len;
+  p = (const uchar *)(text ? text : "") + start;
+  e = (const uchar *)(text ? text : "") + len;
+  if (start == 0 && len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+    p += 3;
+  if (skip_ws(p, e) >= e) {
+    if (run_out) *run_out = NULL;
+    if (list_out) *list_out = NULL;
+    *pos = len;
+    if (err) acr_err_clear(err);
+    return ACR_OK;
+  }
+  return decode_at(text, len, start, pos, opts, a, run_out, list_out, err);
 }
 
 acr_status acr_json_validate(const char *text, size_t len, int max_depth,

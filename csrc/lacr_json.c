@@ -107,6 +107,56 @@ static int l_decode(lua_State *L) {
   return 1;
 }
 
+/* acr.decode_next(text [, init [, opts]]) -> value, next | nil |
+ * nil, message, err: the JSON document of text that starts at init
+ * (1-based, default 1; whitespace skipped), and the position after it and
+ * its trailing whitespace, where the next one starts.  Plain nil when only
+ * whitespace is left.  Several documents concatenated or one per line, as
+ * jq reads them; positions in err count from the start of text. */
+static int l_decode_next(lua_State *L) {
+  size_t len, pos;
+  const char *text;
+  lua_Number init;
+  acr_decode_opts o;
+  acr_allocator a;
+  acr_error err;
+  acr_run *run = NULL;
+  acr_runlist *list = NULL;
+  lacr_Run *rslot;
+  lacr_RunList *lslot;
+  lua_settop(L, 3);
+  if (lua_type(L, 1) != LUA_TSTRING)
+    return luaL_argerror(
+        L, 1, lua_pushfstring(L, "string expected, got %s",
+                              luaL_typename(L, 1)));
+  text = lua_tolstring(L, 1, &len);
+  init = luaL_optnumber(L, 2, 1);
+  if (!(init >= 1 && init <= (lua_Number)len + 1) ||
+      init != (lua_Number)(size_t)init)
+    return luaL_argerror(L, 2, "expected a position from 1 to #text + 1");
+  pos = (size_t)init - 1;
+  get_decode_opts(L, 3, &o);
+  rslot = lacr_newrun_slot(L);   /* 4 */
+  lslot = lacr_newlist_slot(L);  /* 5 */
+  lacr_allocator(L, &a);
+  acr_err_clear(&err);
+  if (acr_json_decode_next(text, len, &pos, &o, &a, &run, &list, &err) !=
+      ACR_OK)
+    return lacr_fail(L, &err);
+  if (run) {
+    rslot->run = run;
+    lua_pushvalue(L, 4);
+  } else if (list) {
+    lslot->list = list;
+    lua_pushvalue(L, 5);
+  } else {
+    lua_pushnil(L);
+    return 1;
+  }
+  lacr_pushint64(L, (int64_t)pos + 1);
+  return 2;
+}
+
 static const char *const encode_options[] = {"pretty", "profile", NULL};
 
 /* Options of encode; the indent string (if any) stays on the stack, so its
@@ -389,6 +439,8 @@ void lacr_push_json(lua_State *L, const char *s, size_t n, int amt) {
 void lacr_open_json(lua_State *L) {
   lua_pushcfunction(L, l_decode);
   lua_setfield(L, -2, "decode");
+  lua_pushcfunction(L, l_decode_next);
+  lua_setfield(L, -2, "decode_next");
   lua_pushcfunction(L, l_encode);
   lua_setfield(L, -2, "encode");
 }

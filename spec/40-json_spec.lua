@@ -395,7 +395,7 @@ describe("acr.decode errors", function()
 
     for _, bad in ipairs({ "", " ", "{", "[", '{"runId"', '{"runId":}', "nul",
                            '{"a":1}x', '{"a":01}', '{"a":"\\x"}', "{'a':1}",
-                           '{"a":1,,"b":2}', '\239\187\191{}' }) do
+                           '{"a":1,,"b":2}', ' \239\187\191{}' }) do
       err = select(2, decode_err(bad))
       assert.equal("syntax", err.kind, bad)
       assert.is_true(err.line >= 1, bad)
@@ -833,5 +833,52 @@ describe("property: random runs round-trip", function()
       assert.equal(text, back:encode())
       assert_same(cjson.decode(text), l:to_table())
     end
+  end)
+end)
+
+describe("acr.decode_next", function()
+  it("reads documents one after another, concatenated or one per line", function()
+    local text = '\239\187\191{"runId": "a"}{"value": [{"runId": "b"}]}\n  [{"runId": "c"}]\n\n'
+    local v, nxt = acr.decode_next(text)
+    assert.equal("a", v.runId)
+    assert.equal(18, nxt) -- after the BOM (3 bytes) and the 14-byte run
+    local l
+    l, nxt = acr.decode_next(text, nxt)
+    assert.equal("b", l[1].runId)
+    assert.equal(#'\239\187\191{"runId": "a"}{"value": [{"runId": "b"}]}\n  ' + 1, nxt)
+    l, nxt = acr.decode_next(text, nxt)
+    assert.equal("c", l[1].runId)
+    assert.equal(#text + 1, nxt)
+    -- only whitespace left: a plain nil, no message
+    assert.equal(0, select("#", acr.decode_next(text, nxt)) - 1)
+    assert.is_nil((acr.decode_next(text, nxt)))
+    assert.is_nil(select(2, acr.decode_next(" \n\t")))
+    assert.is_nil(select(2, acr.decode_next("")))
+  end)
+
+  it("reports bad data with positions counted from the start of text", function()
+    local v, msg, err = acr.decode_next('{"runId": "a"}\n{"runId": 5}', 15)
+    assert.is_nil(v)
+    assert.is_string(msg)
+    assert.equal("schema", err.kind)
+    assert.equal(2, err.line)
+    assert.equal(11, err.column)
+    assert.equal(25, err.offset)
+    assert.equal("runId", err.path)
+  end)
+
+  it("takes decode's options and refuses a bad position", function()
+    assert.is_nil((acr.decode_next('{"runId": "a", "x": 1}', 1, { strict = true })))
+    assert.is_not_nil((acr.decode_next('{"runId": "a", "x": 1}', 1)))
+    assert.has_error(function() acr.decode_next("{}", 0) end)
+    assert.has_error(function() acr.decode_next("{}", 4) end)
+    assert.has_error(function() acr.decode_next("{}", 1.5) end)
+    assert.has_error(function() acr.decode_next({}) end)
+  end)
+
+  it("drops a byte-order mark only at the very start", function()
+    assert.equal("a", assert(acr.decode('\239\187\191{"runId": "a"}')).runId)
+    assert.is_nil((acr.decode(' \239\187\191{"runId": "a"}')))
+    assert.is_nil((acr.decode_next('{}\239\187\191{}', 3)))
   end)
 end)

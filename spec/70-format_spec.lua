@@ -56,14 +56,14 @@ describe("acr.format", function()
 
   describe("duration", function()
     it("writes HH:MM:SS with at least two hour digits, truncating", function()
-      assert.equal("0:00:00", format.duration(0))
-      assert.equal("0:00:59", format.duration(59.999))
-      assert.equal("0:01:18", format.duration(78.7688299))
-      assert.equal("1:00:00", format.duration(3600))
-      assert.equal("1:32:02", format.duration(5522.9))
+      assert.equal("00:00:00", format.duration(0))
+      assert.equal("00:00:59", format.duration(59.999))
+      assert.equal("00:01:18", format.duration(78.7688299))
+      assert.equal("01:00:00", format.duration(3600))
+      assert.equal("01:32:02", format.duration(5522.9))
       assert.equal("26:03:04", format.duration(93784))
       assert.equal("100:00:00", format.duration(360000))
-      assert.equal("-0:00:05", format.duration(-5.5))
+      assert.equal("-00:00:05", format.duration(-5.5))
       assert.equal("", format.duration(nil))
     end)
   end)
@@ -93,8 +93,8 @@ describe("acr.format", function()
     local expected =
       "RUN ID    TASK       PLATFORM    STATUS     TRIGGER       STARTED               DURATION\n" ..
       "--------  ---------  ----------  ---------  ------------  --------------------  ----------\n" ..
-      "ca1       build-web  Linux       Succeeded  Commit        2019-08-28T20:20:53Z  0:01:18\n" ..
-      "ca2       nightly    Windows     Failed     Timer         2019-08-28T07:30:00Z  1:32:02\n" ..
+      "ca1       build-web  Linux       Succeeded  Commit        2019-08-28T20:20:53Z  00:01:18\n" ..
+      "ca2       nightly    Windows     Failed     Timer         2019-08-28T07:30:00Z  01:32:02\n" ..
       "ca3                  Linux       Running    Image Update  2019-08-28T21:00:00Z\n" ..
       "ca4                              Queued     Manual\n"
 
@@ -119,9 +119,9 @@ describe("acr.format", function()
 
     it("shows elapsed time of a running run when opts.now is given", function()
       local out = list:format("table", { now = "2019-08-28T22:15:30Z" })
-      contains(out, "  2019-08-28T21:00:00Z  1:15:30\n")
+      contains(out, "  2019-08-28T21:00:00Z  01:15:30\n")
       -- a finished run keeps its duration, a queued one stays empty
-      contains(out, "  2019-08-28T20:20:53Z  0:01:18\n")
+      contains(out, "  2019-08-28T20:20:53Z  00:01:18\n")
       contains(out, "\nca4                              Queued     Manual\n")
     end)
 
@@ -145,6 +145,29 @@ describe("acr.format", function()
                    lines[3])
       assert.equal("--------  ---------------", lines[2]:sub(1, 25))
     end)
+
+    it("counts East Asian wide characters as two cells, combining marks as none",
+       function()
+      assert.equal(6, format.width("\227\131\147\227\131\171\227\131\137")) -- ビルド
+      assert.equal(4, format.width("\239\188\161\239\188\162")) -- fullwidth ＡＢ
+      assert.equal(2, format.width("e\204\129e")) -- e + U+0301, e
+      assert.equal(3, format.width("a\226\128\139bc")) -- U+200B zero width space
+      assert.equal(2, format.width("\240\159\154\128")) -- U+1F680 rocket
+      assert.equal(1, format.width("\195\169")) -- é, one code point
+      assert.equal(5, format.width("plain"))
+      -- so the columns after a wide or combined value stay aligned
+      local l = decode('[{"runId": "r1", "task": "\\u30d3\\u30eb\\u30c9", "status": "Failed"},' ..
+                       ' {"runId": "r2", "task": "cafe\\u0301", "status": "Succeeded"},' ..
+                       ' {"runId": "r3", "task": "plain-ascii", "status": "Queued"}]')
+      local lines = {}
+      for line in l:format("table"):gmatch("[^\n]+") do lines[#lines + 1] = line end
+      local status_col = lines[1]:find("STATUS", 1, true)
+      for i, status in ipairs { "Failed", "Succeeded", "Queued" } do
+        local line = lines[i + 2]
+        local at = line:find(status, 1, true)
+        assert.equal(status_col - 1, format.width(line:sub(1, at - 1)), line)
+      end
+    end)
   end)
 
   describe("markdown", function()
@@ -152,8 +175,8 @@ describe("acr.format", function()
       assert.equal(
         "| RUN ID | TASK      | PLATFORM | STATUS    | TRIGGER      | STARTED              | DURATION |\n" ..
         "| ------ | --------- | -------- | --------- | ------------ | -------------------- | -------- |\n" ..
-        "| ca1    | build-web | Linux    | Succeeded | Commit       | 2019-08-28T20:20:53Z | 0:01:18  |\n" ..
-        "| ca2    | nightly   | Windows  | Failed    | Timer        | 2019-08-28T07:30:00Z | 1:32:02  |\n" ..
+        "| ca1    | build-web | Linux    | Succeeded | Commit       | 2019-08-28T20:20:53Z | 00:01:18 |\n" ..
+        "| ca2    | nightly   | Windows  | Failed    | Timer        | 2019-08-28T07:30:00Z | 01:32:02 |\n" ..
         "| ca3    |           | Linux    | Running   | Image Update | 2019-08-28T21:00:00Z |          |\n" ..
         "| ca4    |           |          | Queued    | Manual       |                      |          |\n",
         list:format("markdown"))
@@ -183,8 +206,8 @@ describe("acr.format", function()
   describe("tsv", function()
     it("writes one line per run, no header, seven fields", function()
       assert.equal(
-        "ca1\tbuild-web\tLinux\tSucceeded\tCommit\t2019-08-28T20:20:53Z\t0:01:18\n" ..
-        "ca2\tnightly\tWindows\tFailed\tTimer\t2019-08-28T07:30:00Z\t1:32:02\n" ..
+        "ca1\tbuild-web\tLinux\tSucceeded\tCommit\t2019-08-28T20:20:53Z\t00:01:18\n" ..
+        "ca2\tnightly\tWindows\tFailed\tTimer\t2019-08-28T07:30:00Z\t01:32:02\n" ..
         "ca3\t\tLinux\tRunning\tImage Update\t2019-08-28T21:00:00Z\t\n" ..
         "ca4\t\t\tQueued\tManual\t\t\n",
         list:format("tsv"))
@@ -272,10 +295,10 @@ describe("acr.format", function()
       assert.equal(4, s.by_task.web.runs)
       assert.equal(1, s.by_task.web.failed)
       contains(text,
-        "\nTASK  RUNS  FAILED  FAILED %      P50      P95\n" ..
-        "----  ----  ------  --------  -------  -------\n" ..
-        "scan     2       1     50.0%  1:12:40  1:12:40\n" ..
-        "web      4       1     25.0%  0:01:18  0:01:18\n")
+        "\nTASK  RUNS  FAILED  FAILED %       P50       P95\n" ..
+        "----  ----  ------  --------  --------  --------\n" ..
+        "scan     2       1     50.0%  01:12:40  01:12:40\n" ..
+        "web      4       1     25.0%  00:01:18  00:01:18\n")
     end)
 
     it("draws a bar per UTC day, empty days included, with a legend",
@@ -289,6 +312,22 @@ describe("acr.format", function()
         "Legend: S Succeeded, F Failed, R Running, Q Queued\n")
       assert.equal("Legend: S Succeeded, F Failed, R Running, Q Queued\n",
                    text:match("[^\n]*\n$"))
+    end)
+
+    it("counts a day by createTime, else startTime, never lastUpdatedTime",
+       function()
+      local l = decode([[
+      [{"runId": "a", "status": "Succeeded", "createTime": "2019-08-26T10:00:00Z",
+        "startTime": "2019-08-27T10:00:00Z", "lastUpdatedTime": "2019-08-28T10:00:00Z"},
+       {"runId": "b", "status": "Succeeded", "startTime": "2019-08-27T10:00:00Z",
+        "lastUpdatedTime": "2019-08-28T10:00:00Z"},
+       {"runId": "c", "status": "Failed", "lastUpdatedTime": "2019-08-28T10:00:00Z"}]
+      ]])
+      local t = format.summary(l)
+      contains(t, "\n2019-08-26  S  1\n")
+      contains(t, "\n2019-08-27  S  1\n")
+      contains(t, "\n(no date)   F  1\n")
+      assert.falsy(t:find("2019-08-28", 1, true), t)
     end)
 
     it("writes 'no runs' for an empty list", function()

@@ -285,6 +285,43 @@ describe("acr-runs", function()
       assert.equal(cli("-o tsv " .. q(SAMPLE)), out)
     end)
 
+    it("reads several documents from one input, as jq does", function()
+      local all = assert(acr.decode(slurp(SAMPLE)))
+      local p1, p2 = acr.list(), acr.list()
+      for i = 1, 20 do p1:append(all[i]) end
+      for i = 21, 31 do p2:append(all[i]) end
+      local want = cli("-o tsv " .. q(SAMPLE))
+      -- concatenated pages and a single run, as `cat page1 page2 run`
+      local cat = p1:encode() .. p2:encode() .. all[32]:encode()
+      local out, err, code = cli("-o tsv", cat)
+      assert.equal("", err)
+      assert.equal(0, code)
+      assert.equal(want, out)
+      -- one per line, pretty-printed, blank lines between, in a file
+      out, err, code = cli("-o tsv " .. q(tmp(p1:encode() .. "\n" ..
+                           p2:encode { pretty = true } .. "\n\n" ..
+                           all[32]:encode() .. "\n")))
+      assert.equal("", err)
+      assert.equal(0, code)
+      assert.equal(want, out)
+    end)
+
+    it("accepts a UTF-8 byte-order mark at the start", function()
+      local out, err, code = cli("-o tsv", "\239\187\191" .. slurp(SAMPLE))
+      assert.equal("", err)
+      assert.equal(0, code)
+      assert.equal(cli("-o tsv " .. q(SAMPLE)), out)
+    end)
+
+    it("names the line of an error in a later document", function()
+      local out, err, code = cli("", '{"runId": "a"}\n{"runId": "b"}\n{"runId": 7}\n')
+      assert_error(out, err, code)
+      assert.truthy(err:find("^acr%-runs: <stdin>: line 3, column 11: "), err)
+      out, err, code = cli("", '{"runId": "a"}\n{"runId": "b"\n')
+      assert_error(out, err, code)
+      assert.truthy(err:find("^acr%-runs: <stdin>: line 3, column 1: "), err)
+    end)
+
     it("reads the spec fixtures' shapes", function()
       local out, err, code = cli(
         q(helpers.fixture("spec-examples", "2019-04-01_Runs_List.json")) ..
@@ -295,8 +332,8 @@ describe("acr-runs", function()
       assert.equal("", err)
       assert.equal(
         "0accec26-d6de-4757-8e74-d080f38eaaab\tmyTask\tLinux\tSucceeded\t" ..
-        "Image Update\t2018-01-25T05:50:51Z\t0:23:00\n" ..
-        "yd1\t\tLinux\tSucceeded\tManual\t2019-08-28T20:20:53Z\t0:00:07\n",
+        "Image Update\t2018-01-25T05:50:51Z\t00:23:00\n" ..
+        "yd1\t\tLinux\tSucceeded\tManual\t2019-08-28T20:20:53Z\t00:00:07\n",
         out)
     end)
   end)
@@ -337,7 +374,11 @@ describe("acr-runs", function()
     it("reports empty standard input", function()
       local out, err, code = cli("")
       assert_error(out, err, code)
-      assert.truthy(err:find("^acr%-runs: <stdin>: "), err)
+      assert.equal("acr-runs: <stdin>: no JSON document (the input is empty)\n",
+                   err)
+      assert_error(cli("", " \n\t\n"))
+      assert_error(cli("", "\239\187\191"))
+      assert_error(cli(q(tmp(""))))
     end)
 
     it("reports a bad filter with its column", function()

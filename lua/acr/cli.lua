@@ -28,8 +28,10 @@ Usage: acr-runs [options] [FILE...]
 Reads Azure Container Registry runs as JSON from each FILE, or from
 standard input when FILE is "-" or none is given, and prints them.
 Accepted: a run (bare properties, ARM envelope, Azure CLI output, task
-run), a RunListResult page {"value": [...]} or an array of runs; several
-files are joined into one list, in order.
+run), a RunListResult page {"value": [...]} or an array of runs.  An
+input may hold several JSON documents, concatenated or one per line (as
+jq reads them); every document of every FILE is joined into one list, in
+order.
 
 Options:
   --filter EXPR    keep the runs that match the OData $filter expression
@@ -48,7 +50,7 @@ Options:
 
 The steps run in this order: join, filter, sort, top.
 Output kinds: "table" has the columns of `az acr task list-runs -o table`
-(STARTED in UTC, DURATION as H:MM:SS); "tsv" has the same columns without
+(STARTED in UTC, DURATION as HH:MM:SS); "tsv" has the same columns without
 a header, with \, tab and line breaks escaped as \\, \t, \n, \r; "json" is
 a RunListResult; "summary" counts runs by status, by task (failure rate,
 median and 95th-percentile duration) and per day.
@@ -218,25 +220,38 @@ function M.prepare(o, acr)
   return filter
 end
 
+-- Adds the runs of v (a Run or a RunList) to list; returns the list.
+local function join(list, v)
+  if getmetatable(v) ~= getmetatable(list) then
+    list:append(v)
+  else
+    list:extend(v)
+  end
+  return list
+end
+
 --- The runs of every operand in o.files, joined in order into one RunList.
+-- An operand holds one or more JSON documents, concatenated or one per
+-- line (as jq reads them), after an optional UTF-8 byte-order mark; one
+-- with no document at all is an error (an empty reply is not "no runs").
 function M.load(o, acr)
-  local list_mt = getmetatable(acr.list())
-  local list
+  local list = acr.list()
   local dopts = o.strict and { strict = true } or nil
   for _, file in ipairs(o.files) do
     local text, name = read_input(file)
-    local v, msg, err = acr.decode(text, dopts)
-    if v == nil then
-      fail(name .. ": " .. position(first_line(msg), err))
+    local pos, ndocs = 1, 0
+    while true do
+      local v, nxt, err = acr.decode_next(text, pos, dopts)
+      if v == nil then
+        if nxt ~= nil then fail(name .. ": " .. position(first_line(nxt), err)) end
+        break
+      end
+      join(list, v)
+      ndocs, pos = ndocs + 1, nxt
     end
-    if getmetatable(v) ~= list_mt then v = acr.list { v } end
-    if list == nil then
-      list = v
-    else
-      list:extend(v)
-    end
+    if ndocs == 0 then fail(name .. ": no JSON document (the input is empty)") end
   end
-  return list or acr.list()
+  return list
 end
 
 --- Filter (o.filter compiled by prepare), sort, top, in that order.

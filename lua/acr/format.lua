@@ -35,6 +35,8 @@
 --   "summary"  the same text as format.summary(list).
 -- An empty list gives the header only ("table", "markdown"), nothing
 -- ("tsv" without header) or "no runs" ("summary").
+local acr = require("acr.run")
+
 local M = {}
 
 local floor, ceil = math.floor, math.ceil
@@ -59,19 +61,102 @@ local OTHER_LETTER = "?"
 local BAR_WIDTH = 60 -- letters in the longest bar before scaling
 local DAY_GAP_MAX = 62 -- fill days without runs only for spans this short
 
--- Display width of UTF-8 text: its number of code points.
+-- Code point ranges (first, last, ...) that take no cell: combining marks
+-- of the common blocks, zero-width spaces and joiners, variation
+-- selectors.  A terminal draws them over the character before.
+local ZERO_WIDTH = {
+  0x0300, 0x036F, 0x0483, 0x0489, 0x0591, 0x05BD, 0x05BF, 0x05BF,
+  0x05C1, 0x05C2, 0x05C4, 0x05C5, 0x05C7, 0x05C7, 0x0610, 0x061A,
+  0x064B, 0x065F, 0x0670, 0x0670, 0x06D6, 0x06DC, 0x06DF, 0x06E4,
+  0x06E7, 0x06E8, 0x06EA, 0x06ED, 0x0E31, 0x0E31, 0x0E34, 0x0E3A,
+  0x0E47, 0x0E4E, 0x1AB0, 0x1AFF, 0x1DC0, 0x1DFF, 0x200B, 0x200F,
+  0x202A, 0x202E, 0x2060, 0x2064, 0x20D0, 0x20FF, 0x302A, 0x302F,
+  0x3099, 0x309A, 0xFE00, 0xFE0F, 0xFE20, 0xFE2F, 0xFEFF, 0xFEFF,
+  0xE0100, 0xE01EF,
+}
+
+-- Code point ranges that take two cells: East Asian Wide and Fullwidth
+-- (Hangul, CJK, kana, fullwidth forms, emoji blocks).
+local DOUBLE_WIDTH = {
+  0x1100, 0x115F, 0x231A, 0x231B, 0x2329, 0x232A, 0x23E9, 0x23EC,
+  0x23F0, 0x23F0, 0x23F3, 0x23F3, 0x25FD, 0x25FE, 0x2614, 0x2615,
+  0x2648, 0x2653, 0x267F, 0x267F, 0x2693, 0x2693, 0x26A1, 0x26A1,
+  0x26AA, 0x26AB, 0x26BD, 0x26BE, 0x26C4, 0x26C5, 0x26CE, 0x26CE,
+  0x26D4, 0x26D4, 0x26EA, 0x26EA, 0x26F2, 0x26F3, 0x26F5, 0x26F5,
+  0x26FA, 0x26FA, 0x26FD, 0x26FD, 0x2705, 0x2705, 0x270A, 0x270B,
+  0x2728, 0x2728, 0x274C, 0x274C, 0x274E, 0x274E, 0x2753, 0x2755,
+  0x2757, 0x2757, 0x2795, 0x2797, 0x27B0, 0x27B0, 0x27BF, 0x27BF,
+  0x2B1B, 0x2B1C, 0x2B50, 0x2B50, 0x2B55, 0x2B55, 0x2E80, 0x3029,
+  0x3030, 0x303E, 0x3041, 0x3098, 0x309B, 0x33FF, 0x3400, 0x4DBF,
+  0x4E00, 0x9FFF, 0xA000, 0xA4CF, 0xA960, 0xA97F, 0xAC00, 0xD7A3,
+  0xF900, 0xFAFF, 0xFE10, 0xFE19, 0xFE30, 0xFE6F, 0xFF00, 0xFF60,
+  0xFFE0, 0xFFE6, 0x16FE0, 0x16FE4, 0x17000, 0x18CFF, 0x1B000, 0x1B2FF,
+  0x1F004, 0x1F004, 0x1F0CF, 0x1F0CF, 0x1F18E, 0x1F18E, 0x1F191, 0x1F19A,
+  0x1F200, 0x1F251, 0x1F300, 0x1F64F, 0x1F680, 0x1F6FF, 0x1F7E0, 0x1F7EB,
+  0x1F90C, 0x1F9FF, 0x1FA70, 0x1FAFF, 0x20000, 0x2FFFD, 0x30000, 0x3FFFD,
+}
+
+-- Is cp in one of the sorted ranges of t?  Binary search over the pairs.
+local function in_ranges(t, cp)
+  local lo, hi = 1, #t / 2
+  while lo <= hi do
+    local mid = floor((lo + hi) / 2)
+    if cp < t[2 * mid - 1] then
+      hi = mid - 1
+    elseif cp > t[2 * mid] then
+      lo = mid + 1
+    else
+      return true
+    end
+  end
+  return false
+end
+
+-- The code point of one UTF-8 sequence (the library refuses invalid
+-- UTF-8, so the lead byte says the length).
+local function codepoint(ch)
+  local b1, b2, b3, b4 = ch:byte(1, 4)
+  if b1 < 0x80 then return b1 end
+  if b1 < 0xE0 then return (b1 - 0xC0) * 0x40 + (b2 or 0x80) - 0x80 end
+  if b1 < 0xF0 then
+    return ((b1 - 0xE0) * 0x40 + (b2 or 0x80) - 0x80) * 0x40 +
+           (b3 or 0x80) - 0x80
+  end
+  return (((b1 - 0xF0) * 0x40 + (b2 or 0x80) - 0x80) * 0x40 +
+          (b3 or 0x80) - 0x80) * 0x40 + (b4 or 0x80) - 0x80
+end
+
+-- Display width of UTF-8 text in terminal cells: East Asian wide and
+-- fullwidth characters count two, combining marks and zero-width
+-- characters none, everything else one.  ASCII text is counted at once.
 local function width(s)
-  local _, n = s:gsub("[^\128-\191]", "")
+  if not s:find("[\128-\255]") then return #s end
+  local n = 0
+  for ch in s:gmatch("[^\128-\191][\128-\191]*") do
+    if #ch == 1 then
+      n = n + 1
+    else
+      local cp = codepoint(ch)
+      if in_ranges(DOUBLE_WIDTH, cp) then
+        n = n + 2
+      elseif not in_ranges(ZERO_WIDTH, cp) then
+        n = n + 1
+      end
+    end
+  end
   return n
 end
+M.width = width
 
 local function str(v)
   if v == nil then return "" end
   return tostring(v)
 end
 
---- Seconds as H:MM:SS (hours without padding, seconds truncated
--- toward zero), "" for nil.  Negative values get a leading "-".
+--- Seconds as HH:MM:SS, as the Azure CLI shows a duration: hours with at
+-- least two digits ("00:02:35"; past 99 as they come, "100:00:00"),
+-- seconds truncated toward zero; "" for nil.  A negative value (a finish
+-- before its start in the data) gets a leading "-".
 function M.duration(secs)
   if secs == nil then return "" end
   local sign = ""
@@ -79,7 +164,7 @@ function M.duration(secs)
     sign, secs = "-", -secs
   end
   secs = floor(secs)
-  return format("%s%d:%02d:%02d", sign, floor(secs / 3600),
+  return format("%s%02d:%02d:%02d", sign, floor(secs / 3600),
                 floor(secs % 3600 / 60), secs % 60)
 end
 
@@ -238,13 +323,14 @@ end
 -- A UTC day is counted in days since 1970-01-01; the calendar arithmetic
 -- is the C core's, through DateTime values.
 local function day_text(day)
-  return tostring(require("acr.run").datetime(day * 86400)):sub(1, 10)
+  return tostring(acr.datetime(day * 86400)):sub(1, 10)
 end
 
--- The UTC day a run belongs to: its createTime, or its startTime or
--- lastUpdatedTime when that is missing; nil if none.
+-- The UTC day a run belongs to: its createTime, or its startTime when that
+-- is missing; nil if neither (lastUpdatedTime is when the record last
+-- changed, not when the run happened).
 local function run_day(run)
-  local dt = run.createTime or run.startTime or run.lastUpdatedTime
+  local dt = run.createTime or run.startTime
   if dt == nil then return nil end
   return floor(dt:epoch() / 86400)
 end
@@ -398,7 +484,8 @@ end
 -- task the runs, failures, failure rate, median (P50) and 95th percentile
 -- (P95) duration of its finished runs; and a bar chart of runs per UTC day
 -- by status.  Numbers come from list:summary(); the per-day counts from
--- the runs' createTime (startTime or lastUpdatedTime when it is missing).
+-- the runs' createTime (startTime when it is missing, "(no date)" when
+-- both are).
 function M.summary(list)
   local s = list:summary()
   if s.total == 0 then return "no runs\n" end
