@@ -622,6 +622,7 @@ ACR_API acr_status acr_json_decode(const char *text, size_t len,
  * like acr_json_decode, and on success sets *pos to the first byte after
  * it and its trailing whitespace, where the next one starts.  When only
  * whitespace is left, returns ACR_OK with both outputs NULL (the end).
+ * On failure *pos is left alone.
  * Positions in err count from text, not from *pos.  Both functions drop a
  * UTF-8 byte-order mark at the very start of text. */
 ACR_API acr_status acr_json_decode_next(const char *text, size_t len,

@@ -1659,9 +1659,7 @@ static acr_status decode_at(const char *text, size_t len, size_t start,
   }
   if (st == ACR_OK) {
     p = skip_ws(p, J.e);
-    if (end != NULL)
-      *end = (size_t)(p - J.s);
-    else if (p < J.e)
+    if (end == NULL && p < J.e)
       st = jsyntax(&J, NULL, p, "end of input after the JSON value");
   }
   /* A syntax error (or nesting beyond the limit) anywhere wins over a
@@ -1677,6 +1675,7 @@ static acr_status decode_at(const char *text, size_t len, size_t start,
   jr_free(&J);
   *run_out = run;
   *list_out = list;
+  if (end != NULL) *end = (size_t)(p - J.s); /* untouched on failure */
   if (err) acr_err_clear(err);
   return ACR_OK;
 }

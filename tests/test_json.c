@@ -526,7 +526,52 @@ static void test_errors(void) {
   expect_err("{\n  \"runId\": \"x\"\n  x}", 0, ACR_ESYNTAX, NULL, 3, 3,
              "syntax error at line 3, column 3: expected ',' or '}' after "
              "object member, found 'x'");
-  expect_err("\xEF\xBB\xBF{}", 0, ACR_ESYNTAX, NULL, 1, 1, "byte 0xEF");
+  /* a byte-order mark is dropped at the very start only */
+  expect_err(" \xEF\xBB\xBF{}", 0, ACR_ESYNTAX, NULL, 1, 2, "byte 0xEF");
+  {
+    acr_run *r = NULL;
+    acr_runlist *l = NULL;
+    acr_error e;
+    CHECK(decs("\xEF\xBB\xBF{\"runId\": \"a\"}", 0, &r, &l, &e) == ACR_OK);
+    CHECK(r != NULL && l == NULL);
+    acr_run_release(r);
+  }
+  /* several documents: each where the one before ended, then the end */
+  {
+    static const char text[] =
+        "\xEF\xBB\xBF{\"runId\": \"a\"}[{\"runId\": \"b\"}]\n\n"
+        "{\"runId\": 5}";
+    size_t pos = 0, len = sizeof text - 1;
+    acr_run *r = NULL;
+    acr_runlist *l = NULL;
+    acr_error e;
+    CHECK(acr_json_decode_next(text, len, &pos, NULL, &A, &r, &l, &e) ==
+          ACR_OK);
+    CHECK(r != NULL && l == NULL && pos == 17);
+    acr_run_release(r);
+    CHECK(acr_json_decode_next(text, len, &pos, NULL, &A, &r, &l, &e) ==
+          ACR_OK);
+    CHECK(r == NULL && l != NULL && pos == 35);
+    acr_runlist_free(l);
+    CHECK(acr_json_decode_next(text, len, &pos, NULL, &A, &r, &l, &e) ==
+          ACR_ESCHEMA);
+    CHECK(r == NULL && l == NULL && pos == 35);
+    CHECKF(e.line == 3 && e.column == 11 && e.offset == 45, "at %ld:%ld +%ld",
+           e.line, e.column, e.offset);
+    pos = 14; /* inside the first document: its tail is not JSON */
+    CHECK(acr_json_decode_next(text, len, &pos, NULL, &A, &r, &l, &e) ==
+          ACR_ESYNTAX);
+    pos = len;
+    CHECK(acr_json_decode_next(text, len, &pos, NULL, &A, &r, &l, &e) ==
+          ACR_OK);
+    CHECK(r == NULL && l == NULL && pos == len);
+    pos = 0;
+    CHECK(acr_json_decode_next(" \n\t", 3, &pos, NULL, &A, &r, &l, &e) ==
+          ACR_OK);
+    CHECK(r == NULL && l == NULL && pos == 3);
+    CHECK(acr_json_decode_next(text, len, NULL, NULL, &A, &r, &l, &e) ==
+          ACR_EMISUSE);
+  }
   expect_err("", 0, ACR_ESYNTAX, "", 1, 1, "found end of input");
   expect_err("  \n ", 0, ACR_ESYNTAX, "", 2, 2, NULL);
   expect_err("5", 0, ACR_ESCHEMA, "", 1, 1, "found a number");
