@@ -39,6 +39,17 @@ LUA_LMOD ?= $(PREFIX)/share/lua/$(LUA_ABI)
 BINDIR   ?= $(PREFIX)/bin
 INCDIR   ?= $(PREFIX)/include
 LIBDIR   ?= $(PREFIX)/lib
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The install manifests (tools/install.sh).
+DATADIR  ?= $(PREFIX)/share/acr-run
+# The Lua whose command is also installed under the plain name acr-runs.
+DEFAULT_LUA ?= 5.4
+# The interpreter the installed command runs with (an absolute path).
+LUA_BIN  ?= $(shell command -v $(LUA) 2>/dev/null || echo /usr/bin/$(LUA))
+
+# The one version number is ACR_VERSION in csrc/acr.h; tests/check-version.sh
+# checks that the rockspec, the README and the CHANGELOG agree with it.
+VERSION := $(shell sed -n 's/^\#define ACR_VERSION "\([^"]*\)".*/\1/p' csrc/acr.h)
 
 BUILDDIR ?= build
 LUAS     ?= 5.1 5.2 5.3 5.4 jit
@@ -83,7 +94,7 @@ LUA_ENV = env $(foreach x,5_2 5_3 5_4,-u LUA_PATH_$(x) -u LUA_CPATH_$(x)) \
   LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \
   LUA_CPATH='$(abspath $(VDIR))/?.so;;'
 
-.PHONY: all module libs install test run bench sanitize valgrind gc-stress \
+.PHONY: all module libs install uninstall dist rock rockspec check-install check-version test run bench sanitize valgrind gc-stress \
         lint luacheck cppcheck fuzz clean check-rockspec check-module \
         ctests lua-ctests list-ctests list-lua-ctests run-tests busted \
         have-lua embed luarocks-check tsan deps check-readme run-demo FORCE
@@ -135,33 +146,120 @@ list-ctests:
 list-lua-ctests:
 	@echo $(LUA_TEST_BINS)
 
-# A C host (examples/embed/*.c) linked with the static library and liblua.
+# A C host (examples/embed/*.c) built as docs/embedding.md says: installed
+# into a private prefix under the build directory, then compiled with
+#   cc host.c $(pkg-config --cflags --libs acr-run-$(V))
 # The --wrap flags let examples/embed/malloc_guard.c count any malloc & co.
 # called by the library behind the host's allocator.
+EMBED_PREFIX := $(abspath $(VDIR))/embed-prefix
 EMBED_LDFLAGS ?= $(if $(wildcard examples/embed/malloc_guard.c),\
   $(foreach f,malloc calloc realloc free,-Wl,--wrap=$(f)))
-$(EMBED): $(EMBED_SRCS) $(RUN_LIB) $(VDIR)/.flags
-	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Icsrc -I$(LUA_INCDIR) \
-	  $(LDFLAGS) $(EMBED_LDFLAGS) \
-	  -o $@ $(EMBED_SRCS) $(RUN_LIB) $(LUA_LIB) $(LIBS) -ldl
+$(EMBED): $(EMBED_SRCS) $(MODULE) $(RUN_LIB) $(CORE_LIB) $(VDIR)/.flags
+	rm -rf $(EMBED_PREFIX)
+	+@$(call INSTALL_INTO,$(EMBED_PREFIX)) >/dev/null
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(LDFLAGS) $(EMBED_LDFLAGS) \
+	  -o $@ $(EMBED_SRCS) $$(PKG_CONFIG_PATH=$(EMBED_PREFIX)/lib/pkgconfig \
+	  pkg-config --cflags --libs acr-run-$(V))
 embed: $(EMBED)
 	$(LUA_ENV) $(EMBED) $(EMBED_ARGS)
 
 -include $(wildcard $(COREDIR)/*.d $(VDIR)/*.d $(BUILDDIR)/tests/*.d \
   $(VDIR)/tests/*.d)
 
-# ---- install --------------------------------------------------------------
+# ---- install ----------------------------------------------------------------
 
-install: all
-	install -d $(DESTDIR)$(LUA_CMOD)/acr $(DESTDIR)$(LUA_LMOD)/acr \
-	  $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)
-	install -m 755 $(MODULE) $(DESTDIR)$(LUA_CMOD)/acr/run.so
-	$(if $(wildcard lua/acr/*.lua),install -m 644 $(wildcard lua/acr/*.lua) $(DESTDIR)$(LUA_LMOD)/acr/)
-	$(if $(wildcard lua/acr/client/*.lua),install -d $(DESTDIR)$(LUA_LMOD)/acr/client && \
-	  install -m 644 $(wildcard lua/acr/client/*.lua) $(DESTDIR)$(LUA_LMOD)/acr/client/)
-	$(if $(wildcard bin/acr-runs),install -m 755 bin/acr-runs $(DESTDIR)$(BINDIR)/acr-runs)
-	install -m 644 csrc/acr.h $(DESTDIR)$(INCDIR)/acr.h
-	install -m 644 $(RUN_LIB) $(DESTDIR)$(LIBDIR)/libacr-run.a
+# Several Luas install side by side into one PREFIX (LuaRocks layout):
+#   $(LUA_CMOD)/acr/run.so, $(LUA_LMOD)/acr/*.lua   (lib/lua/5.x, share/lua/5.x;
+#                                 LuaJIT shares 5.1's: one module loads in both)
+#   bin/acr-runs-$(V)             the command, on this Lua's interpreter, finding
+#                                 the module it was installed with; also as
+#                                 bin/acr-runs for DEFAULT_LUA
+#   lib/libacr-run-$(V).a, lib/pkgconfig/acr-run-$(V).pc   core + binding
+#   lib/libacr-core.a, lib/pkgconfig/acr-core.pc, include/acr.h   (shared)
+# and a manifest per Lua, so `make uninstall` removes exactly that.
+INST := $(VDIR)/install
+LUA_MODS := $(shell cd lua 2>/dev/null && find acr -name '*.lua' | LC_ALL=C sort)
+
+# The command: this interpreter's #! line, then the install directories in
+# front of package.path and package.cpath, so it starts from anywhere with
+# no LUA_PATH/LUA_CPATH and never picks up a module built for another Lua.
+$(INST)/acr-runs: bin/acr-runs FORCE
+	@mkdir -p $(@D)
+	{ echo '#!$(LUA_BIN)'; \
+	  echo 'package.path = "$(LUA_LMOD)/?.lua;$(LUA_LMOD)/?/init.lua;" .. package.path package.cpath = "$(LUA_CMOD)/?.so;" .. package.cpath'; \
+	  sed '1{/^#!/d;}' bin/acr-runs; } > $@
+$(INST)/acr-run-$(V).pc: FORCE
+	@mkdir -p $(@D)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+	  'Name: acr-run-$(V)' \
+	  'Description: Azure Container Registry runs: C core and Lua $(V) binding (static)' \
+	  'Version: $(VERSION)' \
+	  'Cflags: -I$${includedir} -I$(LUA_INCDIR)' \
+	  'Libs: -L$${libdir} -lacr-run-$(V) $(LUA_LIB) $(LIBS) -ldl' > $@
+$(INST)/acr-core.pc: FORCE
+	@mkdir -p $(@D)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+	  'Name: acr-core' \
+	  'Description: Azure Container Registry runs: the Lua-free C core (static)' \
+	  'Version: $(VERSION)' \
+	  'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lacr-core $(LIBS)' > $@
+
+install: all $(INST)/acr-runs $(INST)/acr-run-$(V).pc $(INST)/acr-core.pc
+	@sh tools/install.sh install '$(DESTDIR)' '$(DATADIR)' lua-$(V) \
+	  755 $(MODULE) $(LUA_CMOD)/acr/run.so \
+	  $(foreach m,$(LUA_MODS),644 lua/$(m) $(LUA_LMOD)/$(m)) \
+	  755 $(INST)/acr-runs $(BINDIR)/acr-runs-$(V) \
+	  $(if $(filter $(DEFAULT_LUA),$(V)),755 $(INST)/acr-runs $(BINDIR)/acr-runs) \
+	  644 csrc/acr.h $(INCDIR)/acr.h \
+	  644 $(RUN_LIB) $(LIBDIR)/libacr-run-$(V).a \
+	  644 $(CORE_LIB) $(LIBDIR)/libacr-core.a \
+	  644 $(INST)/acr-run-$(V).pc $(PKGCONFIGDIR)/acr-run-$(V).pc \
+	  644 $(INST)/acr-core.pc $(PKGCONFIGDIR)/acr-core.pc
+uninstall:
+	@sh tools/install.sh uninstall '$(DESTDIR)' '$(DATADIR)' lua-$(V)
+
+# `make install` into the private prefix $(1), whatever install variables
+# the command line set (used by the embed build and check-install).
+INSTALL_INTO = $(MAKE) install DESTDIR= PREFIX=$(1) LUA_CMOD=$(1)/lib/lua/$(LUA_ABI) \
+  LUA_LMOD=$(1)/share/lua/$(LUA_ABI) BINDIR=$(1)/bin INCDIR=$(1)/include \
+  LIBDIR=$(1)/lib PKGCONFIGDIR=$(1)/lib/pkgconfig DATADIR=$(1)/share/acr-run
+
+# ---- release ----------------------------------------------------------------
+
+# make dist: the release tarball of the committed tree (git archive HEAD);
+# make rock: the .src.rock of rockspec/acr-run-$(VERSION)-1.rockspec, holding
+# that tarball, which `luarocks install` builds offline.
+DISTDIR  := $(abspath $(BUILDDIR))/dist
+TARBALL  := $(DISTDIR)/acr-run-$(VERSION).tar.gz
+ROCKSPEC := rockspec/acr-run-$(VERSION)-1.rockspec
+SRC_ROCK := $(DISTDIR)/acr-run-$(VERSION)-1.src.rock
+# Written again in GNU tar format: LuaRocks' own untar reads GNU long names
+# but not the pax headers git archive writes for paths over 100 bytes.
+dist:
+	rm -rf $(DISTDIR)/acr-run-$(VERSION) && mkdir -p $(DISTDIR)
+	git archive --format=tar --prefix=acr-run-$(VERSION)/ HEAD | tar -x -C $(DISTDIR)
+	tar --format=gnu --sort=name --owner=0 --group=0 --numeric-owner \
+	  --mtime=@$$(git log -1 --format=%ct) -C $(DISTDIR) -cf - acr-run-$(VERSION) | \
+	  gzip -n9 > $(TARBALL)
+	rm -rf $(DISTDIR)/acr-run-$(VERSION)
+	@echo "dist: $(TARBALL)"
+# The release rockspec, from the scm one (check-rockspec compares them).
+rockspec:
+	awk -v ver=$(VERSION) -f tools/release-rockspec.awk \
+	  rockspec/acr-run-scm-1.rockspec > $(ROCKSPEC)
+# luarocks pack fetches the source, and resolves a relative file name in a
+# temporary directory: it packs from a copy naming the tarball by its
+# absolute path, then the rock gets the rockspec as committed (inside the
+# rock, only the tarball's file name matters).
+rock: dist
+	sed 's|^  url = "acr-run-$(VERSION).tar.gz",|  url = "file://$(TARBALL)",|' \
+	  $(ROCKSPEC) > $(DISTDIR)/$(notdir $(ROCKSPEC))
+	rm -f $(SRC_ROCK)
+	cd $(DISTDIR) && luarocks pack $(notdir $(ROCKSPEC))
+	cp $(ROCKSPEC) $(DISTDIR)/
+	cd $(DISTDIR) && zip -q $(notdir $(SRC_ROCK)) $(notdir $(ROCKSPEC))
+	@echo "rock: $(SRC_ROCK)"
 
 # ---- tests ----------------------------------------------------------------
 
@@ -194,9 +292,20 @@ check-module: $(MODULE)
 check-readme:
 	@bash tests/check-readme.sh
 
-# The rockspec must list exactly csrc/*.c and lua/acr/*.lua.
+# The rockspec must list exactly csrc/*.c and lua/acr/**.lua, and the
+# release rockspec must follow it.
 check-rockspec:
-	@$(SHELL) tests/check-rockspec.sh rockspec/acr-run-scm-1.rockspec
+	@$(SHELL) tests/check-rockspec.sh rockspec/acr-run-scm-1.rockspec \
+	  $(ROCKSPEC) $(VERSION)
+# make install for every Lua in LUAS into a fresh prefix under the build
+# directory, the installed commands and modules used from /, then make
+# uninstall for each leaves the prefix empty (tests/check-install.sh).
+check-install:
+	@DEFAULT_LUA=$(DEFAULT_LUA) bash tests/check-install.sh \
+	  $(abspath $(BUILDDIR))/install-check $(LUAS)
+# One version number: acr.h's, in the rockspec, README and CHANGELOG.
+check-version:
+	@$(SHELL) tests/check-version.sh
 
 ASAN_RT = $(shell clang -print-file-name=libclang_rt.asan-x86_64.so)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -37,7 +37,7 @@ extern "C" {
 #  define ACR_API
 #endif
 
-#define ACR_VERSION "0.1.0"
+#define ACR_VERSION "0.2.0"
 
 /* ------------------------------------------------------------------------ */
 /* Allocator, status, errors                                                */

@@ -5,7 +5,11 @@ rockspec_format = "3.0"
 package = "acr-run"
 version = "scm-1"
 source = {
-  url = "git+https://example.invalid/acr-run.git", -- TODO: the real repository
+  -- Built from a checkout with `luarocks make`: there is no repository to
+  -- fetch from.  Each release has its own rockspec beside this one
+  -- (acr-run-<version>-1.rockspec, which `make rockspec` writes from this
+  -- file) whose source is the tarball `make dist` builds.
+  url = "git+file://.",
 }
 description = {
   summary = "Azure Container Registry runs: model, JSON, filters (C module)",
@@ -57,4 +61,9 @@ build = {
       ["acr-runs"] = "bin/acr-runs",
     },
   },
+}
+-- `luarocks test`: the busted specs, with the interpreter LuaRocks runs.
+test = {
+  type = "command",
+  script = "tests/busted.lua",
 }

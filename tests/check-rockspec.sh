@@ -1,8 +1,10 @@
 #!/bin/sh
-# check-rockspec.sh ROCKSPEC: the rockspec must list exactly the C sources
-# csrc/*.c and the Lua modules lua/acr/*.lua, or `luarocks make` builds a
-# module that misses (or cannot find) some of them.
-rockspec=$1
+# check-rockspec.sh SCM_ROCKSPEC RELEASE_ROCKSPEC VERSION: the scm rockspec
+# must list exactly the C sources csrc/*.c and the Lua modules lua/acr/**.lua
+# (or `luarocks make` builds a module that misses, or cannot find, some of
+# them), and the release rockspec must be what `make rockspec` writes from
+# it for VERSION (so the two never drift apart).
+rockspec=$1 release=$2 version=$3
 status=0
 compare() { # what listed present
   if [ "$2" != "$3" ]; then
@@ -22,5 +24,18 @@ compare "C sources" "$listed_c" "$present_c"
 listed_lua=$(sed 's/--.*//' "$rockspec" | grep -o 'lua/acr/[A-Za-z0-9_/.-]*\.lua' | sort -u)
 present_lua=$(find lua/acr -name '*.lua' 2>/dev/null | sort)
 compare "Lua modules" "$listed_lua" "$present_lua"
-[ $status -eq 0 ] && echo "check-rockspec: $rockspec lists csrc/*.c and lua/acr/*.lua"
+if [ ! -f "$release" ]; then
+  echo "check-rockspec: no $release for version $version (make rockspec)" >&2
+  status=1
+elif ! awk -v ver="$version" -f tools/release-rockspec.awk "$rockspec" |
+     cmp -s - "$release"; then
+  echo "check-rockspec: $release is not $rockspec for $version: run make rockspec" >&2
+  status=1
+fi
+others=$(ls rockspec/*.rockspec | grep -vxF -e "$rockspec" -e "$release")
+if [ -n "$others" ]; then
+  echo "check-rockspec: rockspecs of other versions: $others" >&2
+  status=1
+fi
+[ $status -eq 0 ] && echo "check-rockspec: $rockspec lists csrc/*.c and lua/acr/**.lua; $release matches it"
 exit $status

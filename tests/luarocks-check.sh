@@ -1,42 +1,53 @@
 #!/usr/bin/env bash
-# `make luarocks-check`: builds the rockspec with `luarocks make` for each Lua
-# in ROCK_LUAS (default "5.1 5.4") into private trees build/rock/tree-<v>,
-# then requires the installed modules from that tree, from another
-# directory, so that nothing of the source tree or build/ is picked up.
-# No network: --deps-mode=none.  The sources are copied first because
-# luarocks' builtin backend writes its objects next to them.
+# `make luarocks-check`: the release as a user gets it, offline.  `make rock`
+# builds build/dist/acr-run-<version>-1.src.rock (git archive of HEAD: commit
+# first); then for each Lua in ROCK_LUAS (default "5.1 5.4"):
+#   luarocks install <rock> --tree <fresh tree>
+# with the tree's paths (`luarocks path`, what a tree of one's own needs)
+# and from /: the installed acr-runs prints the version and reads the sample
+# runs, a script requires acr.run (from the tree) and acr.format; then
+# `luarocks test` in the unpacked rock runs the busted specs against the
+# tree's module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-rockspec=rockspec/acr-run-scm-1.rockspec
-stage=$root/build/rock/src
-trees=$root/build/rock
+MAKE=${MAKE:-make}
+version=$(sed -n 's/^#define ACR_VERSION "\([^"]*\)".*/\1/p' csrc/acr.h)
+work=$root/build/rock
+rock=$root/build/dist/acr-run-$version-1.src.rock
 
-rm -rf "$root/build/rock"
-mkdir -p "$stage"
-cp -r csrc lua rockspec "$stage/"
-[ -d bin ] && cp -r bin "$stage/"
-
+$MAKE rock
+rm -rf "$work"
+mkdir -p "$work"
 for v in ${ROCK_LUAS:-5.1 5.4}; do
-  echo "== luarocks make, Lua $v"
-  (cd "$stage" && luarocks make --lua-version "$v" --tree "$trees/tree-$v" \
-     --deps-mode=none "$rockspec")
+  tree=$work/tree-$v
+  echo "== luarocks install $(basename "$rock") --tree $tree (Lua $v)"
+  luarocks --lua-version "$v" install "$rock" --tree "$tree"
   lua=$(luarocks --lua-version "$v" config lua_interpreter)
   (
+    # shellcheck disable=SC2046
+    eval "$(luarocks --lua-version "$v" --tree "$tree" path)"
     cd /
-    eval "$(luarocks --lua-version "$v" --tree "$trees/tree-$v" path)"
-    "$lua" -e '
+    out=$("$tree/bin/acr-runs" --version)
+    [ "$out" = "acr-runs $version" ] || { echo "luarocks-check: acr-runs --version: $out" >&2; exit 1; }
+    "$tree/bin/acr-runs" --output summary "$root/examples/sample-runs.json" | head -n 1
+    ACR_V=$version ACR_TREE=$tree/ "$lua" -e '
+      local want, tree = os.getenv("ACR_V"), os.getenv("ACR_TREE")
       local acr = require("acr.run")
-      assert(type(acr._VERSION) == "string", "acr._VERSION is not a string")
+      assert(acr._VERSION == want, "acr._VERSION " .. tostring(acr._VERSION))
       local so  -- package.searchpath is 5.2+
       for t in package.cpath:gmatch("[^;]+") do
         local f = io.open((t:gsub("%?", "acr/run")), "rb")
         if f then f:close() so = t:gsub("%?", "acr/run") break end
       end
-      assert(so and so:find("/build/rock/tree-", 1, true), "acr.run not from the tree: " .. tostring(so))
+      assert(so and so:find(tree, 1, true) == 1, "acr.run not from the tree: " .. tostring(so))
       require("acr.format")
       print("acr.run " .. acr._VERSION .. " from " .. so)'
+    echo "== luarocks test (Lua $v)"
+    mkdir -p "$work/unpack-$v" && cd "$work/unpack-$v"
+    luarocks --lua-version "$v" unpack "$rock" >/dev/null
+    cd "acr-run-$version-1/acr-run-$version"
+    luarocks --lua-version "$v" test
   )
-  test -x "$trees/tree-$v/bin/acr-runs" || { echo "luarocks-check: bin/acr-runs not installed" >&2; exit 1; }
 done
 echo "luarocks-check: OK (${ROCK_LUAS:-5.1 5.4})"

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Runs the test suites named in the arguments (default: checks c lua embed),
+# Runs the test suites named in the arguments (default: checks c lua install
+# embed),
 # each through the Makefile, and ends with one line "N passed, M failed"
 # that totals them all.  Exit status 1 if anything failed or did not build.
 #
-#   checks the rockspec lists exactly csrc/*.c and lua/acr/*.lua
+#   checks the rockspecs list exactly csrc/*.c and lua/acr/**.lua; the
+#          documents link inside the repository; one version number
 #   c      every tests/test_*.c, built and run; each prints "NAME: N passed,
 #          M failed" and exits nonzero on failure.  Those that include lua.h
 #          are built and run once per installed Lua in $LUAS
 #   lua    for every Lua in $LUAS that is installed: the module's exports
 #          (check-module) and the busted suite
-#   embed  examples/embed, the C host, if that directory exists
+#   install  make install of every Lua in $LUAS into one fresh prefix under
+#          the build directory, used as a user would, then make uninstall
+#          (tests/check-install.sh)
+#   embed  examples/embed, the C host, built with pkg-config from a tree
+#          installed under the build directory
 #
 # Invoked by `make test` (also sanitize, valgrind, gc-stress) with BUILDDIR,
 # LUAS and LUA_VERSION set; make's own command-line variables (CC, CFLAGS,
@@ -21,7 +27,7 @@ MAKE=${MAKE:-make}
 BUILDDIR=${BUILDDIR:-build}
 LUAS=${LUAS-5.1 5.2 5.3 5.4 jit}
 LUA_VERSION=${LUA_VERSION:-5.4}
-[ $# -gt 0 ] || set -- checks c lua embed
+[ $# -gt 0 ] || set -- checks c lua install embed
 
 passed=0 failed=0 summary="" started=$SECONDS
 log=$(mktemp) || exit 2
@@ -125,6 +131,15 @@ run_lua() {
   done
 }
 
+run_install() {
+  local rc
+  echo "== make install / uninstall for $LUAS"
+  started=$SECONDS
+  $MAKE LUAS="$LUAS" check-install 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  tally "install" "$rc"
+}
+
 run_embed() {
   local rc
   [ -d examples/embed ] || return 0
@@ -147,9 +162,13 @@ for suite in "$@"; do
       else record "check-rockspec" 0 1; fi
       started=$SECONDS
       if $MAKE check-readme; then record "check-readme" 1 0
-      else record "check-readme" 0 1; fi ;;
+      else record "check-readme" 0 1; fi
+      started=$SECONDS
+      if $MAKE check-version; then record "check-version" 1 0
+      else record "check-version" 0 1; fi ;;
     c) run_c ;;
     lua) run_lua ;;
+    install) run_install ;;
     embed) run_embed ;;
     *) echo "run-all.sh: unknown suite '$suite'" >&2; exit 2 ;;
   esac

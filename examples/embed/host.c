@@ -9,11 +9,10 @@
  * in C, closes the state, and checks that every byte went through its
  * allocator and that none is left.
  *
- * Build by hand, from the repository root after `make`:
+ * Build by hand, from the repository root after `make install`:
  *
- *   cc -std=c99 -Icsrc -I/usr/include/lua5.4 -o host \
- *      examples/embed/host.c examples/embed/malloc_guard.c \
- *      build/5.4/libacr-run.a -llua5.4 -lm -ldl
+ *   cc -std=c99 -o host examples/embed/host.c examples/embed/malloc_guard.c \
+ *      $(pkg-config --cflags --libs acr-run-5.4)
  *
  * Output: "embed: ok" and exit status 0, or what went wrong and status 1.
  * With -v it also prints the finished run as JSON.

@@ -1,0 +1,67 @@
+-- acr-run 0.2.0: the release rockspec, written by `make rockspec` from
+-- acr-run-scm-1.rockspec (edit that one).  Its source is the tarball
+-- `make dist` builds; `make rock` packs both into acr-run-0.2.0-1.src.rock,
+-- which `luarocks install` builds offline.
+rockspec_format = "3.0"
+package = "acr-run"
+version = "0.2.0-1"
+source = {
+  url = "acr-run-0.2.0.tar.gz",
+  dir = "acr-run-0.2.0",
+}
+description = {
+  summary = "Azure Container Registry runs: model, JSON, filters (C module)",
+  detailed = [[
+acr.run models Azure Container Registry runs (RunProperties and the ARM
+envelope): decode and encode their JSON exactly, read and change fields with
+validation, and filter and sort run lists with OData $filter expressions.
+A Lua-free C core (csrc/acr.h) can also be used by C hosts.
+]],
+}
+dependencies = {
+  "lua >= 5.1, < 5.5",
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["acr.run"] = {
+      sources = {
+        "csrc/acr_datetime.c",
+        "csrc/acr_diff.c",
+        "csrc/acr_filter.c",
+        "csrc/acr_json_equal.c",
+        "csrc/acr_json_read.c",
+        "csrc/acr_json_write.c",
+        "csrc/acr_model.c",
+        "csrc/acr_runlist.c",
+        "csrc/acr_schema.c",
+        "csrc/acr_util.c",
+        "csrc/lacr_datetime.c",
+        "csrc/lacr_filter.c",
+        "csrc/lacr_json.c",
+        "csrc/lacr_list.c",
+        "csrc/lacr_module.c",
+        "csrc/lacr_pin.c",
+        "csrc/lacr_run.c",
+      },
+      incdirs = { "csrc" },
+    },
+    ["acr.format"] = "lua/acr/format.lua",
+    ["acr.cli"] = "lua/acr/cli.lua",
+    ["acr.cli_live"] = "lua/acr/cli_live.lua",
+    ["acr.client"] = "lua/acr/client.lua",
+    ["acr.client.http"] = "lua/acr/client/http.lua",
+    ["acr.client.json"] = "lua/acr/client/json.lua",
+    ["acr.client.request"] = "lua/acr/client/request.lua",
+  },
+  install = {
+    bin = {
+      ["acr-runs"] = "bin/acr-runs",
+    },
+  },
+}
+-- `luarocks test`: the busted specs, with the interpreter LuaRocks runs.
+test = {
+  type = "command",
+  script = "tests/busted.lua",
+}
