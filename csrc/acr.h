@@ -70,7 +70,8 @@ typedef enum acr_status {
 
 /* Error record.  path is like "value[3].properties.status" ("" for the
  * document root); line/column are 1-based and offset 0-based, all 0 when the
- * error is not about text. message is one line that says it all. */
+ * error is not about text.  message is one line with the reason only
+ * (errors of JSON text); acr_error_format composes the text to show. */
 typedef struct acr_error {
   acr_status kind;
   char path[ACR_PATH_MAX];
@@ -80,6 +81,13 @@ typedef struct acr_error {
 
 /* "syntax", "schema", "limit", "memory", "misuse" ("ok" for ACR_OK). */
 ACR_API const char *acr_status_name(acr_status s);
+/* The display text of err, the one way errors are shown (the Lua message,
+ * the command): "<path>: <message> at line L, column C", where the path
+ * part is left out when err->path is empty and the position when
+ * err->line is 0.  Written into buf (size bytes, always NUL-terminated when
+ * size > 0, cut if it does not fit); returns the full length, as snprintf
+ * does.  err->message itself holds the reason only. */
+ACR_API size_t acr_error_format(const acr_error *err, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
 /* Enums: one X-macro list each: X(C-name-suffix, "canonical spelling")     */
@@ -603,9 +611,17 @@ ACR_API size_t acr_runlist_memsize(const acr_runlist *l);
 /* JSON                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* The one nesting limit of the library: JSON arrays and objects nest at
+ * most this deep wherever JSON is read, compared, converted or written
+ * (decode, validation, unknown fields, semantic equality, the Lua
+ * conversion of kept values).  A run within it can always be encoded,
+ * compared and decoded again. */
+#define ACR_MAX_DEPTH 512
+
 typedef struct acr_decode_opts {
   int strict;     /* unknown fields/enum values and duplicate keys: errors */
-  int max_depth;  /* nesting limit, 0 means the default 512 */
+  int max_depth;  /* nesting limit: 0 (or above ACR_MAX_DEPTH) means
+                     ACR_MAX_DEPTH; a smaller value lowers it */
 } acr_decode_opts;
 
 /* Decode JSON text (any accepted shape: bare properties, envelope, Azure CLI
@@ -654,16 +670,33 @@ typedef struct acr_encode_opts {
 } acr_encode_opts;
 
 /* Append the JSON of a run / list to out.  ACR_EMEMORY on failure (out
- * keeps what was written). opts may be NULL (compact, full). */
+ * keeps what was written); ACR_ESCHEMA if a string of the run is not valid
+ * UTF-8 (the writer never writes what the reader refuses; the model's
+ * setters refuse such strings first).  opts may be NULL (compact, full). */
 ACR_API acr_status acr_json_encode_run(const acr_run *r,
                                        const acr_encode_opts *opts,
                                        acr_buf *out);
 ACR_API acr_status acr_json_encode_list(const acr_runlist *l,
                                         const acr_encode_opts *opts,
                                         acr_buf *out);
-/* Append s as a JSON string literal (quotes, minimal escapes). */
+/* The JSON writers every writer uses (the run writer here, the binding's
+ * writer of Lua values), so that strings and numbers are written one way.
+ * acr_json_write_string: s as a JSON string literal ('"', '\\' and control
+ * characters escaped, everything else copied); ACR_ESCHEMA (nothing
+ * written) if s is not valid UTF-8, ACR_EMEMORY. */
 ACR_API acr_status acr_json_write_string(acr_buf *out, const char *s,
                                          size_t n);
+/* v in decimal. */
+ACR_API acr_status acr_json_write_int(acr_buf *out, int64_t v);
+/* d as a JSON number text into buf (ACR_NUMBER_TEXT_MAX bytes, NUL-ended),
+ * returning its length, or 0 for NaN and infinities (JSON has none):
+ * integral values below 1e15 without a fraction, others in the fewest of
+ * 15, 16 or 17 significant digits that read back as d; '.' as the decimal
+ * point whatever the C locale (no localeconv).  acr_json_write_double
+ * appends it (ACR_ESCHEMA for NaN and infinities). */
+#define ACR_NUMBER_TEXT_MAX 40
+ACR_API size_t acr_json_format_double(double d, char *buf);
+ACR_API acr_status acr_json_write_double(acr_buf *out, double d);
 /* Check that text is exactly one JSON value (RFC 8259, UTF-8 validated);
  * on success append its minified form to out (if out != NULL). */
 ACR_API acr_status acr_json_validate(const char *text, size_t len,

@@ -17,7 +17,7 @@
 #  define ACR_PRINTF(a, b)
 #endif
 
-#define ACR_DEFAULT_MAX_DEPTH 512
+#define ACR_DEFAULT_MAX_DEPTH ACR_MAX_DEPTH
 
 /* Allocator shorthands (lua_Alloc contract). */
 #define acr_malloc(A, n) ((A)->f((A)->ud, NULL, 0, (n)))

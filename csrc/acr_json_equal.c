@@ -5,64 +5,24 @@
  * the server's text (decode) or as text written from a Lua table
  * (from_table), with other member order, escapes or number spelling, so
  * equality compares meaning: objects as unordered maps, numbers as exact
- * decimals, strings after unescaping.  Inputs are already validated.
+ * decimals, strings after unescaping.  The texts are walked with the
+ * library's one lexer (acr_json_lex.h); nesting is bounded by ACR_MAX_DEPTH
+ * like everywhere else (deeper values are unequal).
  */
-#include "acr_internal.h"
+#include "acr_json_lex.h"
 
 #include <string.h>
 
-#define MAX_DEPTH 1024
-
+/* A string body being read: [p, e), escapes not undone. */
 typedef struct cur {
   const char *p, *e;
 } cur;
 
-static void ws(cur *c) {
-  while (c->p < c->e &&
-         (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-    c->p++;
-}
-
-/* Skip one value starting at c->p (after whitespace). */
-static void skip_value(cur *c) {
-  int depth = 0;
-  do {
-    ws(c);
-    if (c->p >= c->e) return;
-    switch (*c->p) {
-    case '{': case '[':
-      depth++;
-      c->p++;
-      break;
-    case '}': case ']':
-      depth--;
-      c->p++;
-      break;
-    case ',': case ':':
-      c->p++;
-      break;
-    case '"':
-      c->p++;
-      while (c->p < c->e && *c->p != '"') c->p += (*c->p == '\\') ? 2 : 1;
-      c->p++;
-      break;
-    default:
-      while (c->p < c->e && !strchr(",:]} \t\r\n", *c->p)) c->p++;
-      break;
-    }
-  } while (depth > 0 && c->p < c->e);
-}
-
-/* Next code point of a string body (c->p after the opening quote); -1 at
- * the closing quote (consumed). Raw bytes are returned as they are. */
+/* Next code point of a string body; -1 at its end. Raw bytes are returned as they are. */
 static long next_char(cur *c) {
   unsigned char ch;
   if (c->p >= c->e) return -1;
   ch = (unsigned char)*c->p;
-  if (ch == '"') {
-    c->p++;
-    return -1;
-  }
   if (ch != '\\') {
     c->p++;
     return 0x100 + ch; /* raw byte, distinct from escaped code points */
@@ -106,13 +66,18 @@ static long next_cp(cur *c) {
   return ch;
 }
 
-static int string_equal(cur *a, cur *b) {
-  a->p++;
-  b->p++;
+static int string_equal(const acr_jlex *x, const acr_jlex *y) {
+  cur a, b;
+  if (!x->esc && !y->esc)
+    return x->len == y->len && memcmp(x->text, y->text, x->len) == 0;
+  a.p = x->text;
+  a.e = x->text + x->len;
+  b.p = y->text;
+  b.e = y->text + y->len;
   for (;;) {
-    long x = next_cp(a), y = next_cp(b);
-    if (x != y) return 0;
-    if (x < 0) return 1;
+    long c1 = next_cp(&a), c2 = next_cp(&b);
+    if (c1 != c2) return 0;
+    if (c1 < 0) return 1;
   }
 }
 
@@ -126,7 +91,10 @@ typedef struct num {
   int overflow;
 } num;
 
-static void parse_num(cur *c, num *n) {
+static void parse_num(const char *text, size_t len, num *n) {
+  cur cc, *c = &cc;
+  cc.p = text;
+  cc.e = text + len;
   long intdigits = 0, e = 0;
   int esign = 1, seen_nonzero = 0;
   memset(n, 0, sizeof *n);
@@ -176,124 +144,79 @@ static void parse_num(cur *c, num *n) {
   }
 }
 
-static int value_equal(cur *a, cur *b, int depth);
+static int number_equal(const acr_jlex *x, const acr_jlex *y) {
+  num a, b;
+  parse_num(x->text, x->len, &a);
+  parse_num(y->text, y->len, &b);
+  return !a.overflow && !b.overflow && a.neg == b.neg && a.nd == b.nd &&
+         a.exp == b.exp && memcmp(a.digits, b.digits, a.nd) == 0;
+}
 
-static int object_equal(cur *a, cur *b, int depth) {
-  cur as = *a, bs = *b;
-  size_t na = 0, nb = 0;
-  /* Count members of b, then look up each member of a in b. */
-  skip_value(a);
-  skip_value(b);
-  {
-    cur t = bs;
-    t.p++;
-    ws(&t);
-    while (t.p < t.e && *t.p == '"') {
-      nb++;
-      skip_value(&t); /* key */
-      ws(&t);
-      t.p++;          /* : */
-      skip_value(&t);
-      ws(&t);
-      if (t.p < t.e && *t.p == ',') t.p++;
-      ws(&t);
-    }
+static int value_equal(acr_jlex *x, acr_jlex *y, int depth);
+
+/* x and y at '{'.  Each member of x is looked up in y's object by a
+ * second lexer over it (members are few: unknown fields are small). */
+static int object_equal(acr_jlex *x, acr_jlex *y, int depth) {
+  const char *bobj = y->text;
+  size_t blen = (size_t)((const char *)y->e - bobj), na = 0, nb = 0;
+  acr_jtok t;
+  /* y's members counted, y moved past its object */
+  while ((t = acr_jlex_next(y)) == ACR_JT_KEY) {
+    nb++;
+    acr_jlex_next(y);
+    if (acr_jlex_skip(y) != ACR_OK) return 0;
   }
-  as.p++;
-  ws(&as);
-  while (as.p < as.e && *as.p == '"') {
-    cur key = as, t = bs;
+  if (t != ACR_JT_OBJECT_END) return 0;
+  while ((t = acr_jlex_next(x)) == ACR_JT_KEY) {
+    acr_jlex z, k = *x; /* k: the key token */
     int found = 0;
     na++;
-    skip_value(&as);
-    ws(&as);
-    as.p++;
-    ws(&as);
-    t.p++;
-    ws(&t);
-    while (t.p < t.e && *t.p == '"' && !found) {
-      cur k1 = key, k2 = t;
-      int same = string_equal(&k1, &k2);
-      skip_value(&t);
-      ws(&t);
-      t.p++;
-      ws(&t);
+    acr_jlex_next(x); /* the value */
+    acr_jlex_init(&z, bobj, blen, ACR_MAX_DEPTH, ACR_JLEX_VALUE);
+    acr_jlex_next(&z); /* '{' */
+    while (acr_jlex_next(&z) == ACR_JT_KEY) {
+      int same = string_equal(&k, &z);
+      acr_jlex_next(&z);
       if (same) {
-        cur v1 = as, v2 = t;
-        if (!value_equal(&v1, &v2, depth + 1)) return 0;
+        if (!value_equal(x, &z, depth + 1)) return 0;
         found = 1;
+        break;
       }
-      skip_value(&t);
-      ws(&t);
-      if (t.p < t.e && *t.p == ',') t.p++;
-      ws(&t);
+      if (acr_jlex_skip(&z) != ACR_OK) return 0;
     }
     if (!found) return 0;
-    skip_value(&as);
-    ws(&as);
-    if (as.p < as.e && *as.p == ',') as.p++;
-    ws(&as);
   }
-  return na == nb;
+  return t == ACR_JT_OBJECT_END && na == nb;
 }
 
-static int array_equal(cur *a, cur *b, int depth) {
-  a->p++;
-  b->p++;
-  for (;;) {
-    ws(a);
-    ws(b);
-    if (a->p >= a->e || b->p >= b->e) return 0;
-    if (*a->p == ']' || *b->p == ']') {
-      int ok = *a->p == ']' && *b->p == ']';
-      a->p++;
-      b->p++;
-      return ok;
+/* x and y at the first token of a value each; on a true return, each is
+ * at the last token of its value. */
+static int value_equal(acr_jlex *x, acr_jlex *y, int depth) {
+  acr_jtok tx = x->tok, ty = y->tok;
+  if (depth > ACR_MAX_DEPTH || tx == ACR_JT_ERROR || ty == ACR_JT_ERROR ||
+      tx != ty)
+    return 0;
+  switch (tx) {
+  case ACR_JT_NUMBER: return number_equal(x, y);
+  case ACR_JT_STRING: return string_equal(x, y);
+  case ACR_JT_OBJECT: return object_equal(x, y, depth);
+  case ACR_JT_ARRAY:
+    for (;;) {
+      acr_jtok a = acr_jlex_next(x), b = acr_jlex_next(y);
+      if (a == ACR_JT_ARRAY_END || b == ACR_JT_ARRAY_END) return a == b;
+      if (!value_equal(x, y, depth + 1)) return 0;
     }
-    if (!value_equal(a, b, depth + 1)) return 0;
-    ws(a);
-    ws(b);
-    if (a->p < a->e && *a->p == ',') a->p++;
-    if (b->p < b->e && *b->p == ',') b->p++;
-  }
-}
-
-static int value_equal(cur *a, cur *b, int depth) {
-  char ta, tb;
-  ws(a);
-  ws(b);
-  if (a->p >= a->e || b->p >= b->e || depth > MAX_DEPTH) return 0;
-  ta = *a->p;
-  tb = *b->p;
-  if (ta == '-' || (ta >= '0' && ta <= '9')) {
-    num x, y;
-    if (!(tb == '-' || (tb >= '0' && tb <= '9'))) return 0;
-    parse_num(a, &x);
-    parse_num(b, &y);
-    return !x.overflow && !y.overflow && x.neg == y.neg && x.nd == y.nd &&
-           x.exp == y.exp && memcmp(x.digits, y.digits, x.nd) == 0;
-  }
-  if (ta != tb) return 0;
-  switch (ta) {
-  case '"': return string_equal(a, b);
-  case '{': return object_equal(a, b, depth);
-  case '[': return array_equal(a, b, depth);
-  default: { /* true, false, null */
-    size_t n = ta == 'f' ? 5 : 4;
-    if ((size_t)(a->e - a->p) < n || (size_t)(b->e - b->p) < n) return 0;
-    a->p += n;
-    b->p += n;
-    return 1;
-  }
+  case ACR_JT_TRUE: case ACR_JT_FALSE: case ACR_JT_NULL: return 1;
+  default: return 0;
   }
 }
 
 int acr_json_equal(const char *a, size_t an, const char *b, size_t bn) {
-  cur x, y;
+  acr_jlex x, y;
   if (an == bn && memcmp(a, b, an) == 0) return 1;
-  x.p = a;
-  x.e = a + an;
-  y.p = b;
-  y.e = b + bn;
+  acr_jlex_init(&x, a, an, ACR_MAX_DEPTH, ACR_JLEX_VALUE);
+  acr_jlex_init(&y, b, bn, ACR_MAX_DEPTH, ACR_JLEX_VALUE);
+  acr_jlex_next(&x);
+  acr_jlex_next(&y);
   return value_equal(&x, &y, 0);
 }

@@ -47,7 +47,7 @@
  * schema-less JSON value (unknown fields, validation) is walked
  * iteratively with an explicit container stack limited by max_depth.
  */
-#include "acr_internal.h"
+#include "acr_json_lex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -88,9 +88,6 @@ typedef struct jr {
   acr_buf tmp;   /* minified unknown values */
   acr_buf key;   /* unescaped keys */
   acr_buf sbuf;  /* unescaped enum / date-time text */
-  uchar *stack;  /* container kinds of scan_any: 1 object, 0 array */
-  size_t stackcap;
-  uchar stack0[128];
 } jr;
 
 /* State of one Run object being read (shared by it and its "properties"). */
@@ -108,8 +105,6 @@ typedef struct runctx {
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static size_t unescape(const uchar *q, const uchar *end, char *out);
-
 static void path_from_frames(acr_path *path, const jframe *fr) {
   const jframe *chain[64];
   int n = 0, i;
@@ -120,12 +115,12 @@ static void path_from_frames(acr_path *path, const jframe *fr) {
     if (f->key) {
       if (f->esc) {
         /* unescaping never lengthens; a cut escape is dropped by
-         * unescape(), which checks its bounds */
+         * acr_junescape(), which checks its bounds */
         char tmp[ACR_PATH_MAX];
         size_t m;
         const uchar *end =
             f->key + (f->keylen < sizeof tmp ? f->keylen : sizeof tmp - 1);
-        m = unescape(f->key, end, tmp);
+        m = acr_junescape(f->key, end, tmp);
         acr_path_key(path, tmp, m);
       } else {
         acr_path_key(path, (const char *)f->key, f->keylen);
@@ -166,28 +161,10 @@ static int jnomem(jr *J, const jframe *fr, const uchar *pos) {
   return jfail(J, fr, pos, ACR_EMEMORY, "not enough memory");
 }
 
-/* "'x'", "end of input" or "byte 0xNN" for the byte at p. */
-static const char *found(const jr *J, const uchar *p, char *buf) {
-  if (p >= J->e) return "end of input";
-  if (*p > 0x20 && *p < 0x7f) {
-    buf[0] = '\'';
-    buf[1] = (char)*p;
-    buf[2] = '\'';
-    buf[3] = '\0';
-  } else {
-    static const char hex[] = "0123456789ABCDEF";
-    memcpy(buf, "byte 0x", 7);
-    buf[7] = hex[*p >> 4];
-    buf[8] = hex[*p & 15];
-    buf[9] = '\0';
-  }
-  return buf;
-}
-
 static int jsyntax(jr *J, const jframe *fr, const uchar *p, const char *what) {
   char b[16];
   return jfail(J, fr, p, ACR_ESYNTAX, "expected %s, found %s", what,
-               found(J, p, b));
+               acr_jfound(p, J->e, b));
 }
 
 /* Text s (n bytes) for a message: quoted content with '"', '\' and control
@@ -249,444 +226,86 @@ static int jtype(jr *J, const jframe *fr, const uchar *p, const char *want) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Lexical scanning                                                         */
+/* Lexical scanning: the lexer's scanners, errors recorded with the path     */
 /* ------------------------------------------------------------------------ */
 
-#define IS_WS(c) ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
-
-static const uchar *skip_ws(const uchar *p, const uchar *e) {
-  if (p < e && *p > ' ') return p;
-  while (p < e && IS_WS(*p)) p++;
-  return p;
-}
-
-/* Bytes that stop the fast scan of a string body: '"', '\\', controls and
- * everything >= 0x80 (which is then UTF-8-checked). */
-static const uchar str_stop[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-
-#define ONES  0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-/* Non-zero iff some byte of x is zero (exact as a yes/no answer). */
-#define HASZERO(x) (((x) - ONES) & ~(x) & HIGHS)
-
-/* Code unit of \uXXXX at p (p at the backslash, 6 bytes available), or -1. */
-#define hex4(p) acr_hex4((const char *)(p) + 2)
+#define skip_ws acr_jskip_ws
+#define unescape acr_junescape
 
 #if defined(__GNUC__)
-#  define NOINLINE __attribute__((noinline))
 #  define INLINE __inline__ __attribute__((always_inline))
-#  define LIKELY(x) __builtin_expect(!!(x), 1)
 #else
-#  define NOINLINE
 #  define INLINE
-#  define LIKELY(x) (x)
 #endif
 
-/* Mask of the bytes of v that stop a string scan ('"', '\\', < 0x20,
- * >= 0x80): the lowest flagged byte is exact (borrows only run upwards). */
-#define STOPMASK(v)                                                       \
-  (((v) & HIGHS) | HASZERO((v) ^ (ONES * '"')) |                          \
-   HASZERO((v) ^ (ONES * '\\')) | (((v) - ONES * 0x20) & ~(v) & HIGHS))
-
-/* Where the first stop byte of an 8-byte word with stop mask m is: with
- * GCC/Clang on a little-endian machine by counting trailing zeros, else
- * left to the byte loop. */
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#  define FIRST_STOP(m) ((size_t)__builtin_ctzll(m) >> 3)
-/* SSE2 (every x86-64): 16 bytes per step; as signed bytes, "< 0x20" also
- * catches everything >= 0x80. */
-#  if defined(__SSE2__)
-#    include <emmintrin.h>
-#    define SCAN16(q, e, found)                                            \
-  do {                                                                     \
-    const __m128i q_ = _mm_set1_epi8('"'), b_ = _mm_set1_epi8('\\'),       \
-                  c_ = _mm_set1_epi8(0x20);                                \
-    while ((e) - (q) >= 16) {                                              \
-      __m128i v_ = _mm_loadu_si128((const __m128i *)(const void *)(q));    \
-      int m_ = _mm_movemask_epi8(                                          \
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v_, q_),                \
-                                    _mm_cmpeq_epi8(v_, b_)),               \
-                       _mm_cmplt_epi8(v_, c_)));                           \
-      if (m_) {                                                            \
-        (q) += __builtin_ctz((unsigned)m_);                                \
-        goto found;                                                        \
-      }                                                                    \
-      (q) += 16;                                                           \
-    }                                                                      \
-  } while (0)
-#  endif
-#endif
-#ifndef SCAN16
-#  define SCAN16(q, e, found) ((void)0)
-#endif
-
-/* The rest of a string from q (a stop byte, or the end), where the fast
- * loop of scan_str gave up: escapes, UTF-8, errors. */
-static NOINLINE const uchar *scan_str_slow(jr *J, const uchar *p,
-                                           const uchar *q, int *esc,
-                                           const jframe *fr) {
-  const uchar *e = J->e;
-  int has_esc = 0;
-  for (;;) {
-    uchar c;
-    while (e - q >= 8) {
-      uint64_t v;
-      memcpy(&v, q, 8);
-      if (STOPMASK(v) != 0) break;
-      q += 8;
-    }
-    while (q < e && !str_stop[*q]) q++;
-    if (q >= e) {
-      jfail(J, fr, p, ACR_ESYNTAX, "unterminated string");
-      return NULL;
-    }
-    c = *q;
-    if (c == '"') break;
-    if (c == '\\') {
-      has_esc = 1;
-      if (e - q < 2) {
-        jfail(J, fr, p, ACR_ESYNTAX, "unterminated string");
-        return NULL;
-      }
-      switch (q[1]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
-      case 't':
-        q += 2;
-        break;
-      case 'u': {
-        long cp;
-        if (e - q < 6 || (cp = hex4(q)) < 0) {
-          jfail(J, fr, q, ACR_ESYNTAX,
-                "invalid \\u escape (expected 4 hexadecimal digits)");
-          return NULL;
-        }
-        if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          jfail(J, fr, q, ACR_ESYNTAX,
-                "lone surrogate \\u%04lX (a low surrogate without a high one)",
-                (unsigned long)cp);
-          return NULL;
-        }
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          long lo = -1;
-          if (e - q >= 12 && q[6] == '\\' && q[7] == 'u') lo = hex4(q + 6);
-          if (lo < 0xDC00 || lo > 0xDFFF) {
-            jfail(J, fr, q, ACR_ESYNTAX,
-                  "lone surrogate \\u%04lX (not followed by a \\u escape of a "
-                  "low surrogate)",
-                  (unsigned long)cp);
-            return NULL;
-          }
-          q += 6;
-        }
-        q += 6;
-        break;
-      }
-      default: {
-        char b[16];
-        jfail(J, fr, q, ACR_ESYNTAX, "invalid escape \\ followed by %s",
-              found(J, q + 1, b));
-        return NULL;
-      }
-      }
-      continue;
-    }
-    if (c < 0x20) {
-      jfail(J, fr, q, ACR_ESYNTAX,
-            "control character 0x%02X in string (must be escaped)", c);
-      return NULL;
-    }
-    /* c >= 0x80: one UTF-8 sequence, shortest form, no surrogates,
-     * at most U+10FFFF */
-    {
-      size_t n = (size_t)(e - q);
-      uchar lo = 0x80, hi = 0xBF;
-      int len;
-      if (c >= 0xC2 && c <= 0xDF) len = 2;
-      else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        else if (c == 0xED) hi = 0x9F;
-      } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        else if (c == 0xF4) hi = 0x8F;
-      } else len = 0;
-      if (len == 0 || n < (size_t)len || q[1] < lo || q[1] > hi ||
-          (len > 2 && (q[2] & 0xC0) != 0x80) ||
-          (len > 3 && (q[3] & 0xC0) != 0x80)) {
-        jfail(J, fr, q, ACR_ESYNTAX, "invalid UTF-8 in string");
-        return NULL;
-      }
-      q += len;
-    }
-  }
-  *esc = has_esc;
-  return q + 1;
+static int jscanfail(jr *J, const jframe *fr, const acr_jscan_err *err) {
+  return jfail(J, fr, err->pos, ACR_ESYNTAX, "%s", err->msg);
 }
 
-/* Scans the string whose opening quote is at p; returns the position after
- * the closing quote, or NULL (error recorded).  *esc is set if the body
- * has escapes.  Everything RFC 8259 asks is checked, so unescape() may
- * trust its input.  The common case (plain ASCII, no escapes) is this
- * inline loop, 8 bytes at a time. */
+/* The string whose opening quote is at p: the position after it, or NULL
+ * (error recorded); *esc is set if the body has escapes. */
 static INLINE const uchar *scan_str(jr *J, const uchar *p, int *esc,
                                     const jframe *fr) {
-  const uchar *e = J->e, *q = p + 1;
-  SCAN16(q, e, stop);
-  while (e - q >= 8) {
-    uint64_t v, m;
-    memcpy(&v, q, 8);
-    if ((m = STOPMASK(v)) != 0) {
-#ifdef FIRST_STOP
-      q += FIRST_STOP(m);
-      goto stop;
-#else
-      break;
-#endif
-    }
-    q += 8;
-  }
-  while (q < e && !str_stop[*q]) q++;
-#ifdef FIRST_STOP
-stop:
-#endif
-  if (LIKELY(q < e && *q == '"')) {
-    *esc = 0;
-    return q + 1;
-  }
-  return scan_str_slow(J, p, q, esc, fr);
-}
-
-/* Undoes the escapes of a string body [q, end) that scan_str accepted
- * (for path_from_frames: possibly cut, so it stays within bounds).
- * Writes at most end - q bytes; returns the length. */
-static size_t unescape(const uchar *q, const uchar *end, char *out) {
-  char *o = out;
-  while (q < end) {
-    const uchar *r = (const uchar *)memchr(q, '\\', (size_t)(end - q));
-    if (r == NULL) r = end;
-    memcpy(o, q, (size_t)(r - q));
-    o += r - q;
-    q = r;
-    if (q >= end || end - q < 2) break;
-    switch (q[1]) {
-    case 'b': *o++ = '\b'; q += 2; break;
-    case 'f': *o++ = '\f'; q += 2; break;
-    case 'n': *o++ = '\n'; q += 2; break;
-    case 'r': *o++ = '\r'; q += 2; break;
-    case 't': *o++ = '\t'; q += 2; break;
-    case 'u': {
-      long cp;
-      if (end - q < 6 || (cp = hex4(q)) < 0) return (size_t)(o - out);
-      q += 6;
-      if (cp >= 0xD800 && cp <= 0xDBFF && end - q >= 6) {
-        long lo = hex4(q);
-        if (lo >= 0xDC00 && lo <= 0xDFFF) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          q += 6;
-        }
-      }
-      o += acr_utf8_put(o, (unsigned long)cp);
-      break;
-    }
-    default: *o++ = (char)q[1]; q += 2; break;
-    }
-  }
-  return (size_t)(o - out);
-}
-
-/* Scans a number per the RFC 8259 grammar; p at '-' or a digit. */
-static const uchar *scan_num(jr *J, const uchar *p, const jframe *fr) {
-  const uchar *e = J->e, *q = p;
-  if (*q == '-') q++;
-  if (q < e && *q == '0') q++;
-  else if (q < e && *q >= '1' && *q <= '9') {
-    q++;
-    while (q < e && *q >= '0' && *q <= '9') q++;
-  } else {
-    jsyntax(J, fr, q, "a digit");
-    return NULL;
-  }
-  if (q < e && *q == '.') {
-    q++;
-    if (q >= e || *q < '0' || *q > '9') {
-      jsyntax(J, fr, q, "a digit after the decimal point");
-      return NULL;
-    }
-    while (q < e && *q >= '0' && *q <= '9') q++;
-  }
-  if (q < e && (*q == 'e' || *q == 'E')) {
-    q++;
-    if (q < e && (*q == '+' || *q == '-')) q++;
-    if (q >= e || *q < '0' || *q > '9') {
-      jsyntax(J, fr, q, "a digit in the exponent");
-      return NULL;
-    }
-    while (q < e && *q >= '0' && *q <= '9') q++;
-  }
+  acr_jscan_err err;
+  const uchar *q = acr_jscan_str(p, J->e, esc, &err);
+  if (q == NULL) jscanfail(J, fr, &err);
   return q;
 }
 
-/* true / false / null at p (first letter already known to be t, f or n). */
+static const uchar *scan_num(jr *J, const uchar *p, const jframe *fr) {
+  acr_jscan_err err;
+  const uchar *q = acr_jscan_num(p, J->e, &err);
+  if (q == NULL) jscanfail(J, fr, &err);
+  return q;
+}
+
 static const uchar *scan_lit(jr *J, const uchar *p, const jframe *fr) {
-  size_t n = (size_t)(J->e - p);
-  if (*p == 't' && n >= 4 && memcmp(p, "true", 4) == 0) return p + 4;
-  if (*p == 'f' && n >= 5 && memcmp(p, "false", 5) == 0) return p + 5;
-  if (*p == 'n' && n >= 4 && memcmp(p, "null", 4) == 0) return p + 4;
-  jfail(J, fr, p, ACR_ESYNTAX,
-        "invalid literal (expected true, false or null)");
-  return NULL;
+  acr_jscan_err err;
+  const uchar *q = acr_jscan_lit(p, J->e, &err);
+  if (q == NULL) jscanfail(J, fr, &err);
+  return q;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Schema-less values: validation and minification, iterative               */
 /* ------------------------------------------------------------------------ */
 
-static int stack_grow(jr *J, const jframe *fr, const uchar *p) {
-  size_t ncap = J->stackcap * 2;
-  uchar *ns;
-  if (ncap > J->maxdepth + 1) ncap = J->maxdepth + 1;
-  ns = (uchar *)acr_malloc(J->a, ncap);
-  if (ns == NULL) return jnomem(J, fr, p);
-  memcpy(ns, J->stack, J->stackcap);
-  if (J->stack != J->stack0) acr_free(J->a, J->stack, J->stackcap);
-  J->stack = ns;
-  J->stackcap = ncap;
-  return ACR_OK;
-}
-
 static int too_deep(jr *J, const jframe *fr, const uchar *p) {
   return jfail(J, fr, p, ACR_ELIMIT, "nesting deeper than %lu",
                (unsigned long)J->maxdepth);
 }
 
-/* Appends [a, b) to out (if any). */
-#define FLUSH(a, b)                                                         \
-  do {                                                                      \
-    if (out && (b) > (a) &&                                                 \
-        acr_buf_add(out, (const char *)(a), (size_t)((b) - (a))) != ACR_OK) \
-      return jnomem(J, fr, p);                                              \
-  } while (0)
-
-/* Skips whitespace; with out, what came before it is copied out. */
-#define WS_FLUSH()                        \
-  do {                                    \
-    if (p < e && IS_WS(*p)) {             \
-      FLUSH(seg, p);                      \
-      while (p < e && IS_WS(*p)) p++;     \
-      seg = p;                            \
-    }                                     \
-  } while (0)
-
-/* Checks the JSON value at *pp (whitespace before it already skipped) and,
- * with out, appends it minified (whitespace outside strings dropped,
- * everything else byte for byte).  No recursion: containers are tracked on
- * J->stack.  fr is the path of the value, for errors. */
+/* Checks the JSON value at *pp (whitespace before it already skipped)
+ * with the pull lexer and, with out, appends it minified (whitespace
+ * outside strings dropped, every token byte for byte).  fr is the path of
+ * the value, for errors. */
 static int scan_any(jr *J, const uchar **pp, acr_buf *out, const jframe *fr) {
-  const uchar *p = *pp, *e = J->e, *seg = p;
-  size_t base = J->depth, rel = 0;
-  int esc;
-value:
-  if (p >= e) return jsyntax(J, fr, p, "a JSON value");
-  switch (*p) {
-  case '{':
-  case '[':
-    if (base + rel + 1 > J->maxdepth) return too_deep(J, fr, p);
-    if (rel >= J->stackcap && stack_grow(J, fr, p) != ACR_OK) return J->es.st;
-    J->stack[rel++] = (uchar)(*p == '{');
-    p++;
-    WS_FLUSH();
-    if (J->stack[rel - 1]) {
-      if (p < e && *p == '}') {
-        p++;
-        rel--;
-        goto after;
-      }
-      if (p >= e || *p != '"')
-        return jsyntax(J, fr, p, "'\"' or '}' after '{'");
-      goto key;
+  acr_jlex x;
+  acr_jtok t;
+  const uchar *p = *pp;
+  acr_jlex_init(&x, (const char *)p, (size_t)(J->e - p),
+                J->maxdepth > J->depth ? J->maxdepth - J->depth : 0,
+                ACR_JLEX_VALUE);
+  while ((t = acr_jlex_next(&x)) != ACR_JT_END) {
+    acr_status st = ACR_OK;
+    if (t == ACR_JT_ERROR) {
+      if (x.st == ACR_ELIMIT) return too_deep(J, fr, p + x.err_off);
+      return jfail(J, fr, p + x.err_off, x.st, "%s", x.msg);
     }
-    if (p < e && *p == ']') {
-      p++;
-      rel--;
-      goto after;
+    if (out == NULL) continue;
+    if (x.comma) st = acr_buf_addc(out, ',');
+    if (t == ACR_JT_KEY || t == ACR_JT_STRING) {
+      if (st == ACR_OK) st = acr_buf_addc(out, '"');
+      if (st == ACR_OK) st = acr_buf_add(out, x.text, x.len);
+      if (st == ACR_OK) st = acr_buf_add(out, "\":", t == ACR_JT_KEY ? 2 : 1);
+    } else if (st == ACR_OK) {
+      st = acr_buf_add(out, x.text, x.len);
     }
-    goto value;
-  case '"':
-    if ((p = scan_str(J, p, &esc, fr)) == NULL) return J->es.st;
-    goto after;
-  case 't': case 'f': case 'n':
-    if ((p = scan_lit(J, p, fr)) == NULL) return J->es.st;
-    goto after;
-  default:
-    if (*p == '-' || (*p >= '0' && *p <= '9')) {
-      if ((p = scan_num(J, p, fr)) == NULL) return J->es.st;
-      goto after;
-    }
-    return jsyntax(J, fr, p, "a JSON value");
+    if (st != ACR_OK) return jnomem(J, fr, p);
   }
-key: /* p at the opening quote of a member name */
-  if ((p = scan_str(J, p, &esc, fr)) == NULL) return J->es.st;
-  WS_FLUSH();
-  if (p >= e || *p != ':')
-    return jsyntax(J, fr, p, "':' after object member name");
-  p++;
-  WS_FLUSH();
-  goto value;
-after:
-  if (rel == 0) {
-    FLUSH(seg, p);
-    *pp = p;
-    return ACR_OK;
-  }
-  WS_FLUSH();
-  if (J->stack[rel - 1]) {
-    if (p < e && *p == ',') {
-      p++;
-      WS_FLUSH();
-      if (p >= e || *p != '"')
-        return jsyntax(J, fr, p, "'\"' (a member name) after ','");
-      goto key;
-    }
-    if (p < e && *p == '}') {
-      p++;
-      rel--;
-      goto after;
-    }
-    return jsyntax(J, fr, p, "',' or '}' after object member");
-  }
-  if (p < e && *p == ',') {
-    p++;
-    WS_FLUSH();
-    goto value;
-  }
-  if (p < e && *p == ']') {
-    p++;
-    rel--;
-    goto after;
-  }
-  return jsyntax(J, fr, p, "',' or ']' after array element");
+  *pp = x.p;
+  return ACR_OK;
 }
-
-#undef FLUSH
-#undef WS_FLUSH
 
 /* After a schema error (recorded in J->pend) about the value at *pp, which
  * its reader left unread or read only in part: skip it whole, from its
@@ -717,21 +336,17 @@ static void jr_init(jr *J, const char *text, size_t len,
   J->e = J->s + len;
   J->a = a;
   J->strict = strict;
-  J->maxdepth = max_depth > 0 ? (size_t)max_depth : ACR_DEFAULT_MAX_DEPTH;
+  J->maxdepth = max_depth > 0 && max_depth < ACR_MAX_DEPTH ? (size_t)max_depth
+                                                           : ACR_MAX_DEPTH;
   acr_buf_init(&J->tmp, a);
   acr_buf_init(&J->key, a);
   acr_buf_init(&J->sbuf, a);
-  J->stack = J->stack0;
-  J->stackcap = sizeof J->stack0;
 }
 
 static void jr_free(jr *J) {
   acr_buf_free(&J->tmp);
   acr_buf_free(&J->key);
   acr_buf_free(&J->sbuf);
-  if (J->stack != J->stack0) acr_free(J->a, J->stack, J->stackcap);
-  J->stack = J->stack0;
-  J->stackcap = sizeof J->stack0;
 }
 
 /* Text of a scanned string [p, q) (quotes included): straight from the
@@ -1534,61 +1149,19 @@ static int parse_run(jr *J, const uchar **pp, const jframe *fr, int doc_top,
 /* Entry points                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* Appends s to the message buffer (ACR_MSG_MAX bytes) at o, cut to fit. */
-static size_t cat(char *buf, size_t o, const char *s) {
-  size_t n = strlen(s);
-  if (o >= ACR_MSG_MAX - 1) return o;
-  if (n > ACR_MSG_MAX - 1 - o) n = ACR_MSG_MAX - 1 - o;
-  memcpy(buf + o, s, n);
-  buf[o + n] = '\0';
-  return o + n;
-}
-
-/* Copies J's error to err with line/column and the one-line message. */
+/* Copies J's error to err: kind, path, position and the reason. */
 static void report(const jr *J, acr_error *err) {
   const jerrstate *es = J->es.st != ACR_OK ? &J->es : &J->pend;
-  const uchar *p = J->s, *pos = es->pos ? es->pos : J->s;
-  long line = 1;
-  const uchar *bol = J->s;
+  const uchar *pos = es->pos ? es->pos : J->s;
   if (err == NULL) return;
   if (pos > J->e) pos = J->e;
-  while (p < pos) {
-    const uchar *nl = (const uchar *)memchr(p, '\n', (size_t)(pos - p));
-    if (nl == NULL) break;
-    line++;
-    bol = p = nl + 1;
-  }
+  acr_jlex_locate((const char *)J->s, (size_t)(J->e - J->s),
+                  (size_t)(pos - J->s), &err->line, &err->column);
   err->kind = es->st;
   memcpy(err->path, es->path.buf, es->path.len + 1);
-  err->line = line;
-  err->column = (long)(pos - bol) + 1;
   err->offset = (long)(pos - J->s);
-  {
-    char num[64];
-    size_t o = 0;
-    snprintf(num, sizeof num, "line %ld, column %ld", err->line, err->column);
-    switch (es->st) {
-    case ACR_ESYNTAX:
-      o = cat(err->message, o, "syntax error at ");
-      o = cat(err->message, o, num);
-      o = cat(err->message, o, ": ");
-      o = cat(err->message, o, es->msg);
-      break;
-    case ACR_EMEMORY:
-      o = cat(err->message, o, "not enough memory");
-      break;
-    default:
-      if (err->path[0]) {
-        o = cat(err->message, o, err->path);
-        o = cat(err->message, o, ": ");
-      }
-      o = cat(err->message, o, es->msg);
-      o = cat(err->message, o, " at ");
-      o = cat(err->message, o, num);
-      break;
-    }
-    (void)o;
-  }
+  snprintf(err->message, sizeof err->message, "%s",
+           es->st == ACR_EMEMORY ? "not enough memory" : es->msg);
 }
 
 static const acr_allocator default_allocator = {acr_default_alloc, NULL};

@@ -1,6 +1,7 @@
 /*
  * acr_json_write.c -- the JSON writer: runs and run lists to JSON text,
- * walking the schema tables, plus the growing output buffer's life cycle.
+ * walking the schema tables, and the number and string writers every JSON
+ * writer of the library uses.
  *
  * Output rules
  *  - Keys in the order of the acr_type tables (spec order); unset fields
@@ -26,27 +27,17 @@
  *    containers as {} and [] (JSON.stringify's layout).  Unknown values
  *    are re-indented the same way; their strings are copied intact.
  */
-#include "acr_internal.h"
+#include "acr_json_lex.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const acr_allocator default_allocator = {acr_default_alloc, NULL};
-
-void acr_buf_init(acr_buf *b, const acr_allocator *a) {
-  b->p = NULL;
-  b->len = b->cap = 0;
-  b->alloc = a ? *a : default_allocator;
-}
-
-void acr_buf_free(acr_buf *b) {
-  if (b->p) acr_free(&b->alloc, b->p, b->cap);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
-
-#define TRY(x)                             \
-  do {                                     \
-    if ((x) != ACR_OK) return ACR_EMEMORY; \
+#define TRY(x)                         \
+  do {                                 \
+    acr_status st_ = (x);              \
+    if (st_ != ACR_OK) return st_;     \
   } while (0)
 
 #if defined(__GNUC__)
@@ -82,14 +73,15 @@ static const char esc_of[32] = {
     'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
     'u', 'u', 'u', 'u'};
 
-/* Bytes that need escaping: '"', '\\' and < 0x20 (flagged exactly at the
- * lowest such byte of a word; see acr_json_read.c). */
+/* Bytes that stop the copy: '"', '\\' and < 0x20 (escaped), >= 0x80
+ * (checked to be UTF-8), flagged exactly at the lowest such byte of a
+ * word. */
 #define ONES  0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 #define HASZERO(x) (((x) - ONES) & ~(x) & HIGHS)
 #define ESCMASK(v)                                      \
   (HASZERO((v) ^ (ONES * '"')) | HASZERO((v) ^ (ONES * '\\')) | \
-   (((v) - ONES * 0x20) & ~(v) & HIGHS))
+   (((v) - ONES * 0x20) & ~(v) & HIGHS) | ((v) & HIGHS))
 
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -100,7 +92,7 @@ static const char esc_of[32] = {
 #  endif
 #endif
 
-/* First byte in [p, e) that needs escaping, or e. */
+/* First byte in [p, e) that needs escaping or is not ASCII, or e. */
 static INLINE const unsigned char *find_esc(const unsigned char *p,
                                             const unsigned char *e) {
 #ifdef HAVE_SSE2_SCAN
@@ -110,8 +102,9 @@ static INLINE const unsigned char *find_esc(const unsigned char *p,
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     /* v <= 0x1f unsigned  <=>  max(v, 0x1f) == 0x1f */
     int m = _mm_movemask_epi8(_mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-        _mm_cmpeq_epi8(_mm_max_epu8(v, c), c)));
+                _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                _mm_cmpeq_epi8(_mm_max_epu8(v, c), c))) |
+            _mm_movemask_epi8(v);
     if (m) return p + __builtin_ctz((unsigned)m);
     p += 16;
   }
@@ -128,7 +121,7 @@ static INLINE const unsigned char *find_esc(const unsigned char *p,
     }
     p += 8;
   }
-  while (p < e && *p >= 0x20 && *p != '"' && *p != '\\') p++;
+  while (p < e && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
   return p;
 }
 
@@ -146,6 +139,14 @@ acr_status acr_json_write_string(acr_buf *out, const char *s, size_t n) {
     out->len += (size_t)(q - p);
     if (q >= e) break;
     c = *q;
+    if (c >= 0x80) { /* never write what the reader refuses */
+      size_t len = acr_jutf8_seq(q, e);
+      if (len == 0) return ACR_ESCHEMA;
+      memcpy(out->p + out->len, q, len);
+      out->len += len;
+      p = q + len;
+      continue;
+    }
     /* an escape: 6 bytes at most, then the rest and the closing quote */
     if (!ROOM(out, 6 + (size_t)(e - q))) return ACR_EMEMORY;
     o = out->p + out->len;
@@ -234,16 +235,54 @@ static INLINE acr_status field_name(jw *W, int *first, const acr_field *f) {
   return ACR_OK;
 }
 
-static acr_status write_int32(acr_buf *out, int32_t v) {
-  char tmp[12];
+acr_status acr_json_write_int(acr_buf *out, int64_t v) {
+  char tmp[24];
   size_t i = sizeof tmp;
-  uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+  uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
   do {
     tmp[--i] = (char)('0' + u % 10);
     u /= 10;
   } while (u);
   if (v < 0) tmp[--i] = '-';
   return put(out, tmp + i, sizeof tmp - i);
+}
+
+size_t acr_json_format_double(double d, char *buf) {
+  int k = 0, prec, i;
+  if (d != d || d - d != 0) return 0; /* NaN, infinities */
+  if (d == floor(d) && fabs(d) < 1e15) {
+    k = snprintf(buf, ACR_NUMBER_TEXT_MAX, "%.0f", d);
+  } else {
+    /* snprintf and strtod agree on the decimal point (the same locale),
+     * so the round trip is tested before the point is made '.' */
+    for (prec = 15; prec <= 17; prec++) {
+      k = snprintf(buf, ACR_NUMBER_TEXT_MAX, "%.*g", prec, d);
+      if (strtod(buf, NULL) == d) break;
+    }
+  }
+  if (k <= 0 || k >= ACR_NUMBER_TEXT_MAX) return 0;
+  /* the locale's decimal point (maybe several bytes) becomes '.' */
+  for (i = 0; i < k; i++) {
+    char c = buf[i];
+    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' ||
+          c == 'E')) {
+      int j = i + 1;
+      while (j < k && !((buf[j] >= '0' && buf[j] <= '9') || buf[j] == 'e' ||
+                        buf[j] == 'E'))
+        j++;
+      buf[i] = '.';
+      memmove(buf + i + 1, buf + j, (size_t)(k - j) + 1);
+      k -= j - i - 1;
+    }
+  }
+  return (size_t)k;
+}
+
+acr_status acr_json_write_double(acr_buf *out, double d) {
+  char tmp[ACR_NUMBER_TEXT_MAX];
+  size_t n = acr_json_format_double(d, tmp);
+  if (n == 0) return ACR_ESCHEMA;
+  return put(out, tmp, n);
 }
 
 /* JSON text of an unknown field: as stored when compact; re-indented at
@@ -351,7 +390,7 @@ static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
     return *(const uint8_t *)slot ? PUTLIT(W->out, "true")
                                   : PUTLIT(W->out, "false");
   case ACR_K_INT32:
-    return write_int32(W->out, *(const int32_t *)slot);
+    return acr_json_write_int(W->out, *(const int32_t *)slot);
   case ACR_K_RECORD: {
     const void *sub = *(void *const *)slot;
     if (sub == NULL) return PUTLIT(W->out, "{}");

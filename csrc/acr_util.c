@@ -42,6 +42,20 @@ acr_status acr_err(acr_error *err, acr_status kind, const char *fmt, ...) {
   return kind;
 }
 
+size_t acr_error_format(const acr_error *err, char *buf, size_t size) {
+  int n;
+  const char *msg = err->kind == ACR_EMEMORY && !err->message[0]
+                        ? "not enough memory"
+                        : err->message;
+  char pos[64] = "";
+  if (err->line > 0)
+    snprintf(pos, sizeof pos, " at line %ld, column %ld", err->line,
+             err->column);
+  n = snprintf(buf, size, "%s%s%s%s", err->path, err->path[0] ? ": " : "",
+               msg, pos);
+  return n < 0 ? 0 : (size_t)n;
+}
+
 void acr_err_clear(acr_error *err) {
   if (err == NULL) return;
   err->kind = ACR_OK;
@@ -93,37 +107,6 @@ size_t acr_path_index(acr_path *p, size_t i) {
   int k = snprintf(tmp, sizeof tmp, "[%lu]", (unsigned long)i);
   path_append(p, tmp, (size_t)k);
   return old;
-}
-
-/* ---- buffers ------------------------------------------------------------- */
-
-acr_status acr_buf_reserve(acr_buf *b, size_t extra) {
-  size_t need, ncap;
-  char *np;
-  if (extra <= b->cap - b->len) return ACR_OK;
-  if (extra > ((size_t)-1) / 2 - b->len) return ACR_EMEMORY;
-  need = b->len + extra;
-  ncap = b->cap ? b->cap : 256;
-  while (ncap < need) ncap *= 2;
-  np = (char *)acr_realloc(&b->alloc, b->p, b->cap, ncap);
-  if (np == NULL) return ACR_EMEMORY;
-  b->p = np;
-  b->cap = ncap;
-  return ACR_OK;
-}
-
-acr_status acr_buf_add(acr_buf *b, const char *s, size_t n) {
-  if (n > b->cap - b->len && acr_buf_reserve(b, n) != ACR_OK)
-    return ACR_EMEMORY;
-  if (n) memcpy(b->p + b->len, s, n);
-  b->len += n;
-  return ACR_OK;
-}
-
-acr_status acr_buf_addc(acr_buf *b, char c) {
-  if (b->len == b->cap && acr_buf_reserve(b, 1) != ACR_OK) return ACR_EMEMORY;
-  b->p[b->len++] = c;
-  return ACR_OK;
 }
 
 /* ---- enums --------------------------------------------------------------- */

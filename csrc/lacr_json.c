@@ -62,10 +62,13 @@ static void get_decode_opts(lua_State *L, int idx, acr_decode_opts *o) {
   lua_getfield(L, idx, "max_depth");
   if (!lua_isnil(L, -1)) {
     lua_Number d = lua_tonumber(L, -1);
-    if (lua_type(L, -1) != LUA_TNUMBER || !(d >= 1 && d <= 1000000) ||
+    if (lua_type(L, -1) != LUA_TNUMBER || !(d >= 1 && d <= ACR_MAX_DEPTH) ||
         d != (lua_Number)(int)d)
       luaL_argerror(L, idx,
-                    "option 'max_depth' must be an integer from 1 to 1000000");
+                    lua_pushfstring(L,
+                                    "option 'max_depth' must be an integer "
+                                    "from 1 to %d (acr.MAX_DEPTH)",
+                                    ACR_MAX_DEPTH));
     o->max_depth = (int)d;
   }
   lua_pop(L, 1);
@@ -95,8 +98,16 @@ static int l_decode(lua_State *L) {
   lslot = lacr_newlist_slot(L);  /* 4 */
   lacr_allocator(L, &a);
   acr_err_clear(&err);
-  if (acr_json_decode(text, len, &o, &a, &run, &list, &err) != ACR_OK)
-    return lacr_fail(L, &err);
+  if (acr_json_decode(text, len, &o, &a, &run, &list, &err) != ACR_OK) {
+    /* the message shown: path, reason and position composed by the core
+     * (err.message holds the reason only) */
+    char shown[ACR_PATH_MAX + ACR_MSG_MAX + 64];
+    acr_error_format(&err, shown, sizeof shown);
+    lua_pushnil(L);
+    lua_pushstring(L, shown);
+    lacr_push_errtable(L, &err);
+    return 3;
+  }
   if (run) {
     rslot->run = run;
     lua_pushvalue(L, 3);
@@ -231,6 +242,8 @@ int lacr_encode_value(lua_State *L, int idx, int opts) {
     acr_error e;
     acr_err_clear(&e);
     if (st == ACR_EMEMORY) acr_err_nomem(&e);
+    else if (st == ACR_ESCHEMA) /* the core never writes invalid UTF-8 */
+      acr_err(&e, st, "cannot encode: a string is not valid UTF-8");
     else acr_err(&e, st, "cannot encode: %s", acr_status_name(st));
     return lacr_raise(L, &e);
   }
@@ -443,4 +456,7 @@ void lacr_open_json(lua_State *L) {
   lua_setfield(L, -2, "decode_next");
   lua_pushcfunction(L, l_encode);
   lua_setfield(L, -2, "encode");
+  /* the library's one nesting limit (acr.h ACR_MAX_DEPTH) */
+  lua_pushinteger(L, ACR_MAX_DEPTH);
+  lua_setfield(L, -2, "MAX_DEPTH");
 }

@@ -610,39 +610,20 @@ static int cannot(lua_State *L, jwriter *w, const char *what) {
 }
 
 /* The number at idx as JSON text in buf (>= 64 bytes); raises for NaN and
- * infinities.  Integers exactly; other numbers in the fewest digits that
- * read back the same, with '.' whatever the locale. */
+ * infinities.  Integers exactly; other numbers by acr_json_format_double
+ * (the fewest digits that read back the same, '.' whatever the locale). */
 static size_t jw_format_number(lua_State *L, jwriter *w, int idx,
                                char *buf) {
   lua_Number d;
-  int k, prec;
 #if LACR_HAS_INTEGERS
-  if (lua_isinteger(L, idx)) {
-    k = snprintf(buf, 64, "%lld", (long long)lua_tointeger(L, idx));
-    return (size_t)k;
-  }
+  if (lua_isinteger(L, idx))
+    return (size_t)snprintf(buf, 64, "%lld", (long long)lua_tointeger(L, idx));
 #endif
   d = lua_tonumber(L, idx);
   if (d != d) cannot(L, w, "NaN");
   if (d == HUGE_VAL || d == -HUGE_VAL) cannot(L, w, "an infinite number");
-  if (d == floor(d) && fabs((double)d) < 1e15) {
-    k = snprintf(buf, 64, "%.0f", (double)d);
-    return (size_t)k;
-  }
-  for (prec = 15; prec <= 17; prec++) {
-    k = snprintf(buf, 64, "%.*g", prec, (double)d);
-    if (strtod(buf, NULL) == (double)d) break;
-  }
-  {
-    int i;
-    for (i = 0; i < k; i++) {
-      char c = buf[i];
-      if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' ||
-            c == 'E'))
-        buf[i] = '.';
-    }
-  }
-  return (size_t)k;
+  /* the core's one number writer (locale-free) */
+  return acr_json_format_double((double)d, buf);
 }
 
 static void jw_value(lua_State *L, jwriter *w, int idx);

@@ -238,18 +238,17 @@ describe("JSONTestSuite", function()
     local files = helpers.fixture_files("jsontestsuite", "^n_")
     for _, path in ipairs(files) do
       local body = helpers.read_file(path)
-      local opts
-      -- the deep ones would stop at the depth limit first
-      if #body > 10000 then opts = { max_depth = 1000000 } end
+      -- the deep ones stop at the one depth limit (acr.MAX_DEPTH) first
+      local want = #body > 10000 and "limit" or "syntax"
       local text = '{"runId":"x","extra": ' .. body .. '}'
-      local run, msg, err = acr.decode(text, opts)
+      local run, msg, err = acr.decode(text)
       assert(run == nil, basename(path) .. " was accepted")
       assert.is_string(msg)
-      assert.equal("syntax", err.kind, basename(path) .. ": " .. msg)
+      assert.equal(want, err.kind, basename(path) .. ": " .. msg)
       -- and on its own
-      run, msg, err = acr.decode(body, opts)
+      run, msg, err = acr.decode(body)
       assert(run == nil, basename(path) .. " was accepted alone")
-      assert.equal("syntax", err.kind, basename(path) .. ": " .. msg)
+      assert.equal(want, err.kind, basename(path) .. ": " .. msg)
     end
   end)
 end)
@@ -479,9 +478,13 @@ describe("acr.decode errors", function()
     assert.equal("limit", err.kind)
     assert.equal("extra", err.path)
     assert.is_string(msg)
-    -- within a raised limit it is fine
-    local r = decode_ok('{"runId":"x","extra":' .. deep .. '}', { max_depth = 700 })
-    assert.is_true(r == decode_ok(r:encode(), { max_depth = 700 }))
+    -- one limit for the library: max_depth lowers it, never raises it
+    assert.equal(512, acr.MAX_DEPTH)
+    assert.has_error(function() acr.decode("{}", { max_depth = 700 }) end)
+    local within = string.rep("[", 511) .. string.rep("]", 511)
+    local r = decode_ok('{"runId":"x","extra":' .. within .. '}')
+    assert.is_true(r == decode_ok(r:encode()))
+    assert.is_true(r == decode_ok(r:encode({ pretty = true })))
     err = select(2, decode_err('{"runId":"x","extra":[[[1]]]}', { max_depth = 3 }))
     assert.equal("limit", err.kind)
     decode_ok('{"runId":"x","extra":[[1]]}', { max_depth = 3 })

@@ -1,0 +1,409 @@
+/*
+ * acr_json_lex.c -- the one JSON lexer: token scanners (strings with their
+ * UTF-8 and escapes, numbers, literals) and the pull lexer built on them.
+ * See acr_json_lex.h for who uses which layer.
+ *
+ * Messages are reasons only ("expected ':' after object member name, found
+ * '}'"); the position is the offset beside them, turned into a line and
+ * column by acr_jlex_locate when an error is shown.
+ */
+#include "acr_json_lex.h"
+
+#include <stdio.h>
+
+typedef unsigned char uchar;
+
+static const char hexdigits[] = "0123456789ABCDEF";
+
+const char *acr_jfound(const uchar *p, const uchar *e, char *buf) {
+  if (p >= e) return "end of input";
+  if (*p > 0x20 && *p < 0x7f) {
+    buf[0] = '\'';
+    buf[1] = (char)*p;
+    buf[2] = '\'';
+    buf[3] = '\0';
+  } else {
+    memcpy(buf, "byte 0x", 7);
+    buf[7] = hexdigits[*p >> 4];
+    buf[8] = hexdigits[*p & 15];
+    buf[9] = '\0';
+  }
+  return buf;
+}
+
+/* Code unit of \uXXXX at p (p at the backslash, 6 bytes available), or -1. */
+#define hex4(p) acr_hex4((const char *)(p) + 2)
+
+static const uchar *scan_fail(acr_jscan_err *err, const uchar *pos,
+                              const char *fmt, ...) ACR_PRINTF(3, 4);
+static const uchar *scan_fail(acr_jscan_err *err, const uchar *pos,
+                              const char *fmt, ...) {
+  va_list ap;
+  err->pos = pos;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
+  return NULL;
+}
+
+const uchar *acr_jscan_str_slow(const uchar *p, const uchar *q,
+                                const uchar *e, int *esc,
+                                acr_jscan_err *err) {
+  int has_esc = 0;
+  for (;;) {
+    uchar c;
+    while (e - q >= 8) {
+      uint64_t v;
+      memcpy(&v, q, 8);
+      if (ACR_J_STOPMASK(v) != 0) break;
+      q += 8;
+    }
+    while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
+    if (q >= e) return scan_fail(err, p, "unterminated string");
+    c = *q;
+    if (c == '"') break;
+    if (c == '\\') {
+      has_esc = 1;
+      if (e - q < 2) return scan_fail(err, p, "unterminated string");
+      switch (q[1]) {
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
+      case 't':
+        q += 2;
+        break;
+      case 'u': {
+        long cp;
+        if (e - q < 6 || (cp = hex4(q)) < 0)
+          return scan_fail(err, q,
+                           "invalid \\u escape (expected 4 hexadecimal "
+                           "digits)");
+        if (cp >= 0xDC00 && cp <= 0xDFFF)
+          return scan_fail(err, q,
+                           "lone surrogate \\u%04lX (a low surrogate without "
+                           "a high one)",
+                           (unsigned long)cp);
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          long lo = -1;
+          if (e - q >= 12 && q[6] == '\\' && q[7] == 'u') lo = hex4(q + 6);
+          if (lo < 0xDC00 || lo > 0xDFFF)
+            return scan_fail(err, q,
+                             "lone surrogate \\u%04lX (not followed by a \\u "
+                             "escape of a low surrogate)",
+                             (unsigned long)cp);
+          q += 6;
+        }
+        q += 6;
+        break;
+      }
+      default: {
+        char b[16];
+        return scan_fail(err, q, "invalid escape \\ followed by %s",
+                         acr_jfound(q + 1, e, b));
+      }
+      }
+      continue;
+    }
+    if (c < 0x20)
+      return scan_fail(err, q,
+                       "control character 0x%02X in string (must be escaped)",
+                       c);
+    /* c >= 0x80: one UTF-8 sequence */
+    {
+      size_t len = acr_jutf8_seq(q, e);
+      if (len == 0) return scan_fail(err, q, "invalid UTF-8 in string");
+      q += len;
+    }
+  }
+  *esc = has_esc;
+  return q + 1;
+}
+
+size_t acr_jutf8_seq(const uchar *q, const uchar *e) {
+  /* the length the lead byte announces, checked by the model's one UTF-8
+   * validator */
+  size_t len = *q >= 0xF0 ? 4 : *q >= 0xE0 ? 3 : *q >= 0xC0 ? 2 : 1;
+  if ((size_t)(e - q) < len) return 0;
+  return acr_utf8_check((const char *)q, len) == len ? len : 0;
+}
+
+size_t acr_junescape(const uchar *q, const uchar *end, char *out) {
+  char *o = out;
+  while (q < end) {
+    const uchar *r = (const uchar *)memchr(q, '\\', (size_t)(end - q));
+    if (r == NULL) r = end;
+    memcpy(o, q, (size_t)(r - q));
+    o += r - q;
+    q = r;
+    if (q >= end || end - q < 2) break;
+    switch (q[1]) {
+    case 'b': *o++ = '\b'; q += 2; break;
+    case 'f': *o++ = '\f'; q += 2; break;
+    case 'n': *o++ = '\n'; q += 2; break;
+    case 'r': *o++ = '\r'; q += 2; break;
+    case 't': *o++ = '\t'; q += 2; break;
+    case 'u': {
+      long cp;
+      if (end - q < 6 || (cp = hex4(q)) < 0) return (size_t)(o - out);
+      q += 6;
+      if (cp >= 0xD800 && cp <= 0xDBFF && end - q >= 6) {
+        long lo = hex4(q);
+        if (lo >= 0xDC00 && lo <= 0xDFFF) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          q += 6;
+        }
+      }
+      o += acr_utf8_put(o, (unsigned long)cp);
+      break;
+    }
+    default: *o++ = (char)q[1]; q += 2; break;
+    }
+  }
+  return (size_t)(o - out);
+}
+
+static const uchar *expected(acr_jscan_err *err, const uchar *q,
+                             const uchar *e, const char *what) {
+  char b[16];
+  return scan_fail(err, q, "expected %s, found %s", what, acr_jfound(q, e, b));
+}
+
+const uchar *acr_jscan_num(const uchar *p, const uchar *e,
+                           acr_jscan_err *err) {
+  const uchar *q = p;
+  if (*q == '-') q++;
+  if (q < e && *q == '0') q++;
+  else if (q < e && *q >= '1' && *q <= '9') {
+    q++;
+    while (q < e && *q >= '0' && *q <= '9') q++;
+  } else {
+    return expected(err, q, e, "a digit");
+  }
+  if (q < e && *q == '.') {
+    q++;
+    if (q >= e || *q < '0' || *q > '9')
+      return expected(err, q, e, "a digit after the decimal point");
+    while (q < e && *q >= '0' && *q <= '9') q++;
+  }
+  if (q < e && (*q == 'e' || *q == 'E')) {
+    q++;
+    if (q < e && (*q == '+' || *q == '-')) q++;
+    if (q >= e || *q < '0' || *q > '9')
+      return expected(err, q, e, "a digit in the exponent");
+    while (q < e && *q >= '0' && *q <= '9') q++;
+  }
+  return q;
+}
+
+const uchar *acr_jscan_lit(const uchar *p, const uchar *e,
+                           acr_jscan_err *err) {
+  size_t n = (size_t)(e - p);
+  if (*p == 't' && n >= 4 && memcmp(p, "true", 4) == 0) return p + 4;
+  if (*p == 'f' && n >= 5 && memcmp(p, "false", 5) == 0) return p + 5;
+  if (*p == 'n' && n >= 4 && memcmp(p, "null", 4) == 0) return p + 4;
+  return scan_fail(err, p, "invalid literal (expected true, false or null)");
+}
+
+/* ---- the pull lexer -------------------------------------------------------- */
+
+enum {
+  S_VALUE,     /* a value must come */
+  S_ARR_FIRST, /* after '[': a value or ']' */
+  S_OBJ_FIRST, /* after '{': a member name or '}' */
+  S_KEY,       /* after ',' in an object: a member name */
+  S_AFTER,     /* after a value: ',' or the close, or the end */
+  S_DONE       /* the value is complete */
+};
+
+void acr_jlex_init(acr_jlex *x, const char *text, size_t len,
+                   size_t max_depth, unsigned flags) {
+  if (text == NULL) { /* no arithmetic on NULL */
+    text = "";
+    len = 0;
+  }
+  x->s = x->p = (const uchar *)text;
+  x->e = x->s + len;
+  x->tok = ACR_JT_END;
+  x->off = 0;
+  x->text = text;
+  x->len = 0;
+  x->esc = x->comma = 0;
+  x->flags = flags;
+  x->state = S_VALUE;
+  x->depth = 0;
+  x->maxdepth =
+      max_depth == 0 || max_depth > ACR_MAX_DEPTH ? ACR_MAX_DEPTH : max_depth;
+  x->st = ACR_OK;
+  x->err_off = 0;
+  x->msg[0] = '\0';
+}
+
+static acr_jtok lex_error(acr_jlex *x, acr_status st, const uchar *pos,
+                          const char *msg) {
+  x->st = st;
+  x->err_off = (size_t)(pos - x->s);
+  snprintf(x->msg, sizeof x->msg, "%s", msg);
+  x->off = x->err_off;
+  return x->tok = ACR_JT_ERROR;
+}
+
+static acr_jtok lex_expected(acr_jlex *x, const uchar *p, const char *what) {
+  char b[16], m[128];
+  snprintf(m, sizeof m, "expected %s, found %s", what,
+           acr_jfound(p, x->e, b));
+  return lex_error(x, ACR_ESYNTAX, p, m);
+}
+
+static int top_is_object(const acr_jlex *x) {
+  size_t i = x->depth - 1;
+  return (x->kinds[i >> 3] >> (i & 7)) & 1;
+}
+
+/* The token [p, q) of kind t; the next state follows a complete value. */
+static acr_jtok token(acr_jlex *x, acr_jtok t, const uchar *p,
+                      const uchar *q) {
+  x->tok = t;
+  x->off = (size_t)(p - x->s);
+  x->text = (const char *)p;
+  x->len = (size_t)(q - p);
+  x->p = q;
+  return t;
+}
+
+acr_jtok acr_jlex_next(acr_jlex *x) {
+  const uchar *p, *q, *e = x->e;
+  acr_jscan_err err;
+  if (x->tok == ACR_JT_ERROR) return ACR_JT_ERROR;
+  p = acr_jskip_ws(x->p, e);
+  x->comma = 0;
+  x->esc = 0;
+  switch (x->state) {
+  case S_AFTER:
+    if (x->depth == 0) goto done;
+    if (top_is_object(x)) {
+      if (p < e && *p == ',') {
+        p = acr_jskip_ws(p + 1, e);
+        x->comma = 1;
+        if (p >= e || *p != '"')
+          return lex_expected(x, p, "'\"' (a member name) after ','");
+        goto key;
+      }
+      if (p < e && *p == '}') goto close;
+      return lex_expected(x, p, "',' or '}' after object member");
+    }
+    if (p < e && *p == ',') {
+      p = acr_jskip_ws(p + 1, e);
+      x->comma = 1;
+      goto value;
+    }
+    if (p < e && *p == ']') goto close;
+    return lex_expected(x, p, "',' or ']' after array element");
+  case S_OBJ_FIRST:
+    if (p < e && *p == '}') goto close;
+    if (p >= e || *p != '"') return lex_expected(x, p, "'\"' or '}' after '{'");
+    goto key;
+  case S_KEY:
+    if (p >= e || *p != '"')
+      return lex_expected(x, p, "'\"' (a member name) after ','");
+    goto key;
+  case S_ARR_FIRST:
+    if (p < e && *p == ']') goto close;
+    goto value;
+  case S_VALUE:
+    goto value;
+  default:
+    goto done;
+  }
+done:
+  x->state = S_DONE;
+  if (!(x->flags & ACR_JLEX_VALUE) && p < e)
+    return lex_expected(x, p, "end of input after the JSON value");
+  x->p = p;
+  x->off = (size_t)(p - x->s);
+  x->len = 0;
+  return x->tok = ACR_JT_END;
+key:
+  if ((q = acr_jscan_str(p, e, &x->esc, &err)) == NULL)
+    return lex_error(x, ACR_ESYNTAX, err.pos, err.msg);
+  {
+    const uchar *c = acr_jskip_ws(q, e);
+    if (c >= e || *c != ':')
+      return lex_expected(x, c, "':' after object member name");
+    token(x, ACR_JT_KEY, p, q);
+    x->text = (const char *)p + 1;
+    x->len = (size_t)(q - p) - 2;
+    x->p = c + 1;
+    x->state = S_VALUE;
+    return ACR_JT_KEY;
+  }
+close:
+  x->depth--;
+  x->state = S_AFTER;
+  return token(x, *p == '}' ? ACR_JT_OBJECT_END : ACR_JT_ARRAY_END, p, p + 1);
+value:
+  if (p >= e) return lex_expected(x, p, "a JSON value");
+  x->state = S_AFTER;
+  switch (*p) {
+  case '{':
+  case '[': {
+    int obj = *p == '{';
+    size_t i = x->depth;
+    if (i + 1 > x->maxdepth) {
+      char m[64];
+      snprintf(m, sizeof m, "nesting deeper than %lu",
+               (unsigned long)x->maxdepth);
+      return lex_error(x, ACR_ELIMIT, p, m);
+    }
+    if (obj) x->kinds[i >> 3] |= (uchar)(1u << (i & 7));
+    else x->kinds[i >> 3] &= (uchar)~(1u << (i & 7));
+    x->depth++;
+    x->state = obj ? S_OBJ_FIRST : S_ARR_FIRST;
+    return token(x, obj ? ACR_JT_OBJECT : ACR_JT_ARRAY, p, p + 1);
+  }
+  case '"':
+    if ((q = acr_jscan_str(p, e, &x->esc, &err)) == NULL)
+      return lex_error(x, ACR_ESYNTAX, err.pos, err.msg);
+    token(x, ACR_JT_STRING, p, q);
+    x->text = (const char *)p + 1;
+    x->len = (size_t)(q - p) - 2;
+    return ACR_JT_STRING;
+  case 't': case 'f': case 'n':
+    if ((q = acr_jscan_lit(p, e, &err)) == NULL)
+      return lex_error(x, ACR_ESYNTAX, err.pos, err.msg);
+    return token(x, *p == 't' ? ACR_JT_TRUE
+                    : *p == 'f' ? ACR_JT_FALSE : ACR_JT_NULL, p, q);
+  default:
+    if (*p == '-' || (*p >= '0' && *p <= '9')) {
+      if ((q = acr_jscan_num(p, e, &err)) == NULL)
+        return lex_error(x, ACR_ESYNTAX, err.pos, err.msg);
+      return token(x, ACR_JT_NUMBER, p, q);
+    }
+    return lex_expected(x, p, "a JSON value");
+  }
+}
+
+acr_status acr_jlex_skip(acr_jlex *x) {
+  size_t target;
+  if (x->tok == ACR_JT_ERROR) return x->st;
+  if (x->tok != ACR_JT_OBJECT && x->tok != ACR_JT_ARRAY) return ACR_OK;
+  target = x->depth - 1;
+  for (;;) {
+    acr_jtok t = acr_jlex_next(x);
+    if (t == ACR_JT_ERROR) return x->st;
+    if ((t == ACR_JT_OBJECT_END || t == ACR_JT_ARRAY_END) &&
+        x->depth == target)
+      return ACR_OK;
+  }
+}
+
+void acr_jlex_locate(const char *text, size_t len, size_t off, long *line,
+                     long *column) {
+  const char *p = text, *end = text + (off < len ? off : len), *bol = text;
+  long l = 1;
+  while (p < end) {
+    const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
+    if (nl == NULL) break;
+    l++;
+    bol = p = nl + 1;
+  }
+  *line = l;
+  *column = (long)(end - bol) + 1;
+}
