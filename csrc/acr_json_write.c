@@ -128,6 +128,7 @@ static INLINE const unsigned char *find_esc(const unsigned char *p,
 acr_status acr_json_write_string(acr_buf *out, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s, *e = p + n;
+  size_t start = out->len;
   if (!ROOM(out, n + 2)) return ACR_EMEMORY;
   out->p[out->len++] = '"';
   for (;;) {
@@ -141,7 +142,10 @@ acr_status acr_json_write_string(acr_buf *out, const char *s, size_t n) {
     c = *q;
     if (c >= 0x80) { /* never write what the reader refuses */
       size_t len = acr_jutf8_seq(q, e);
-      if (len == 0) return ACR_ESCHEMA;
+      if (len == 0) {
+        out->len = start; /* nothing written */
+        return ACR_ESCHEMA;
+      }
       memcpy(out->p + out->len, q, len);
       out->len += len;
       p = q + len;

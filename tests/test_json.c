@@ -7,6 +7,7 @@
 #include "test.h"
 
 #include "acr_internal.h"
+#include "acr_json_lex.h"
 
 #include <dirent.h>
 
@@ -1191,6 +1192,151 @@ static void test_oom(void) {
   CHECK(CT.live == 0);
 }
 
+/* ---- the lexer, the error formatter, the writers ---------------------- */
+
+static void test_lexer(void) {
+  static const char doc[] = " {\"a\" : [1, -2.5e3, true],\n \"b\\n\":{\"c\":null},"
+                            "\"d\":\"x\\u00e9\" } ";
+  static const acr_jtok want[] = {
+      ACR_JT_OBJECT, ACR_JT_KEY,    ACR_JT_ARRAY,     ACR_JT_NUMBER,
+      ACR_JT_NUMBER, ACR_JT_TRUE,   ACR_JT_ARRAY_END, ACR_JT_KEY,
+      ACR_JT_OBJECT, ACR_JT_KEY,    ACR_JT_NULL,      ACR_JT_OBJECT_END,
+      ACR_JT_KEY,    ACR_JT_STRING, ACR_JT_OBJECT_END, ACR_JT_END};
+  acr_jlex x;
+  size_t i;
+  long line, col;
+  char tmp[16];
+  acr_jlex_init(&x, doc, sizeof doc - 1, 0, 0);
+  for (i = 0; i < sizeof want / sizeof want[0]; i++)
+    CHECKF(acr_jlex_next(&x) == want[i], "token %zu: %d", i, (int)x.tok);
+  /* positions and texts */
+  acr_jlex_init(&x, doc, sizeof doc - 1, 0, 0);
+  acr_jlex_next(&x);
+  CHECK(x.off == 1);
+  acr_jlex_next(&x);
+  CHECK(x.tok == ACR_JT_KEY && x.len == 1 && x.text[0] == 'a' && x.off == 2);
+  acr_jlex_next(&x);
+  acr_jlex_next(&x);
+  acr_jlex_next(&x);
+  CHECK(x.tok == ACR_JT_NUMBER && x.len == 6 &&
+        memcmp(x.text, "-2.5e3", 6) == 0 && x.comma);
+  acr_jlex_next(&x);
+  acr_jlex_next(&x);
+  acr_jlex_next(&x); /* "b\n" */
+  CHECK(x.tok == ACR_JT_KEY && x.esc &&
+        acr_junescape((const unsigned char *)x.text,
+                      (const unsigned char *)x.text + x.len, tmp) == 2 &&
+        tmp[1] == '\n');
+  acr_jlex_locate(doc, sizeof doc - 1, x.off, &line, &col);
+  CHECK(line == 2 && col == 2);
+  acr_jlex_next(&x); /* { */
+  CHECK(acr_jlex_skip(&x) == ACR_OK && x.tok == ACR_JT_OBJECT_END);
+  CHECK(acr_jlex_next(&x) == ACR_JT_KEY);
+  /* errors: reason, offset, sticky */
+  acr_jlex_init(&x, "[1,]", 4, 0, 0);
+  while (acr_jlex_next(&x) != ACR_JT_ERROR && x.tok != ACR_JT_END) {
+  }
+  CHECK(x.tok == ACR_JT_ERROR && x.st == ACR_ESYNTAX && x.err_off == 3 &&
+        strcmp(x.msg, "expected a JSON value, found ']'") == 0);
+  CHECK(acr_jlex_next(&x) == ACR_JT_ERROR);
+  acr_jlex_init(&x, "1 2", 3, 0, 0);
+  CHECK(acr_jlex_next(&x) == ACR_JT_NUMBER && acr_jlex_next(&x) == ACR_JT_ERROR);
+  acr_jlex_init(&x, "1 2", 3, 0, ACR_JLEX_VALUE); /* one value, then stop */
+  CHECK(acr_jlex_next(&x) == ACR_JT_NUMBER && acr_jlex_next(&x) == ACR_JT_END);
+  acr_jlex_init(&x, "\"\xff\"", 3, 0, 0);
+  CHECK(acr_jlex_next(&x) == ACR_JT_ERROR && x.err_off == 1);
+  /* the one depth limit: max_depth above it does not raise it */
+  {
+    char deep[2 * ACR_MAX_DEPTH + 4];
+    size_t d;
+    for (d = 0; d <= ACR_MAX_DEPTH; d++) {
+      deep[d] = '[';
+      deep[2 * ACR_MAX_DEPTH + 1 - d] = ']';
+    }
+    acr_jlex_init(&x, deep, 2 * ACR_MAX_DEPTH + 2, 1000000, 0);
+    while (acr_jlex_next(&x) != ACR_JT_ERROR && x.tok != ACR_JT_END) {
+    }
+    CHECK(x.tok == ACR_JT_ERROR && x.st == ACR_ELIMIT &&
+          x.err_off == ACR_MAX_DEPTH);
+    acr_jlex_init(&x, deep + 1, 2 * ACR_MAX_DEPTH, 0, 0);
+    while (acr_jlex_next(&x) != ACR_JT_ERROR && x.tok != ACR_JT_END) {
+    }
+    CHECK(x.tok == ACR_JT_END);
+    /* equality walks with the same lexer: within the limit, equal */
+    CHECK(acr_json_equal(deep + 1, 2 * ACR_MAX_DEPTH, deep + 1,
+                         2 * ACR_MAX_DEPTH));
+  }
+  {
+    const char *a = "{\"a\":[1,{\"b\":\"\\u0041\"}],\"c\":2}",
+               *b = " { \"c\" : 2.0 , \"a\" : [ 1 , { \"b\" : \"A\" } ] } ";
+    CHECK(acr_json_equal(a, strlen(a), b, strlen(b)));
+  }
+  CHECK(!acr_json_equal("{\"a\":1,\"a\":1}", 13, "{\"a\":1}", 7));
+}
+
+static void test_error_format(void) {
+  acr_error e;
+  char buf[ACR_PATH_MAX + ACR_MSG_MAX + 64], small[8];
+  acr_run *r;
+  acr_runlist *l;
+  CHECK(decs("{\"properties\":{\"status\":5}}", 0, &r, &l, &e) ==
+        ACR_ESCHEMA);
+  CHECK_STR(e.message, "expected a string, found a number");
+  acr_error_format(&e, buf, sizeof buf);
+  CHECK_STR(buf, "properties.status: expected a string, found a number at "
+                 "line 1, column 25");
+  CHECK(acr_error_format(&e, small, sizeof small) == strlen(buf) &&
+        strlen(small) == sizeof small - 1);
+  CHECK(decs("{\"runId\":", 0, &r, &l, &e) == ACR_ESYNTAX);
+  acr_error_format(&e, buf, sizeof buf);
+  CHECK_STR(buf, "runId: expected a JSON value, found end of input at line "
+                 "1, column 10");
+  acr_err_clear(&e);
+  e.kind = ACR_ESCHEMA;
+  strcpy(e.message, "no position, no path");
+  acr_error_format(&e, buf, sizeof buf);
+  CHECK_STR(buf, "no position, no path");
+}
+
+static void test_writers(void) {
+  acr_buf b;
+  char num[ACR_NUMBER_TEXT_MAX];
+  acr_run *r;
+  acr_runlist *l;
+  acr_error e;
+  acr_buf_init(&b, &A);
+  /* never write what the reader refuses */
+  CHECK(acr_json_write_string(&b, "ok\xc3\xa9", 4) == ACR_OK);
+  CHECK(acr_json_write_string(&b, "\xff", 1) == ACR_ESCHEMA);
+  CHECK(acr_json_write_string(&b, "a\xed\xa0\x80", 4) == ACR_ESCHEMA);
+  CHECK(acr_json_write_string(&b, "\xf4\x90\x80\x80", 4) == ACR_ESCHEMA);
+  CHECK(acr_json_write_string(&b, "\xc0\xaf", 2) == ACR_ESCHEMA);
+  CHECK(b.len == 6 && memcmp(b.p, "\"ok\xc3\xa9\"", 6) == 0);
+  /* a run whose string went bad behind the setters' back */
+  CHECK(decs("{\"runId\":\"abc\"}", 0, &r, &l, &e) == ACR_OK && r);
+  if (r) {
+    r->rec.runId->s[1] = '\xff';
+    b.len = 0;
+    CHECK(acr_json_encode_run(r, NULL, &b) == ACR_ESCHEMA);
+    acr_run_release(r);
+  }
+  /* numbers */
+  b.len = 0;
+  CHECK(acr_json_write_int(&b, INT64_MIN) == ACR_OK &&
+        b.len == 20 && memcmp(b.p, "-9223372036854775808", 20) == 0);
+  CHECK(acr_json_format_double(0.1, num) == 3 && strcmp(num, "0.1") == 0);
+  CHECK(acr_json_format_double(-2.5e-300, num) && strcmp(num, "-2.5e-300") == 0);
+  CHECK(acr_json_format_double(1e15, num) && strcmp(num, "1e+15") == 0);
+  CHECK(acr_json_format_double(123456789012345.0, num) &&
+        strcmp(num, "123456789012345") == 0);
+  CHECK(acr_json_format_double(0.1 + 0.2, num) &&
+        strcmp(num, "0.30000000000000004") == 0);
+  CHECK(acr_json_format_double(0.0 / 0.0, num) == 0);
+  CHECK(acr_json_format_double(1.0 / 0.0, num) == 0);
+  CHECK(acr_json_write_double(&b, -1.0 / 0.0) == ACR_ESCHEMA);
+  acr_buf_free(&b);
+}
+
 /* ---- cost against nesting depth ----------------------------------------- */
 
 /* A task run nested depth times: each level's runResult is the next level;
@@ -1289,5 +1435,8 @@ int main(int argc, char **argv) {
   test_mutations();
   test_oom();
   test_linear_nesting();
+  test_lexer();
+  test_error_format();
+  test_writers();
   return test_report("test_json");
 }
