@@ -74,6 +74,18 @@ static void get_decode_opts(lua_State *L, int idx, acr_decode_opts *o) {
   lua_pop(L, 1);
 }
 
+/* nil, message, err for bad JSON text: the message is the core's display
+ * text (path, reason, position: acr_error_format); err.message holds the
+ * reason only. */
+static int decode_fail(lua_State *L, const acr_error *err) {
+  char shown[ACR_PATH_MAX + ACR_MSG_MAX + 64];
+  acr_error_format(err, shown, sizeof shown);
+  lua_pushnil(L);
+  lua_pushstring(L, shown);
+  lacr_push_errtable(L, err);
+  return 3;
+}
+
 /* acr.decode(text [, opts]) -> Run | RunList | nil, message, err.
  * Both result slots are on the stack before the core allocates anything, so
  * whatever it returns is owned by a userdata before anything can raise. */
@@ -98,16 +110,8 @@ static int l_decode(lua_State *L) {
   lslot = lacr_newlist_slot(L);  /* 4 */
   lacr_allocator(L, &a);
   acr_err_clear(&err);
-  if (acr_json_decode(text, len, &o, &a, &run, &list, &err) != ACR_OK) {
-    /* the message shown: path, reason and position composed by the core
-     * (err.message holds the reason only) */
-    char shown[ACR_PATH_MAX + ACR_MSG_MAX + 64];
-    acr_error_format(&err, shown, sizeof shown);
-    lua_pushnil(L);
-    lua_pushstring(L, shown);
-    lacr_push_errtable(L, &err);
-    return 3;
-  }
+  if (acr_json_decode(text, len, &o, &a, &run, &list, &err) != ACR_OK)
+    return decode_fail(L, &err);
   if (run) {
     rslot->run = run;
     lua_pushvalue(L, 3);
@@ -153,7 +157,7 @@ static int l_decode_next(lua_State *L) {
   acr_err_clear(&err);
   if (acr_json_decode_next(text, len, &pos, &o, &a, &run, &list, &err) !=
       ACR_OK)
-    return lacr_fail(L, &err);
+    return decode_fail(L, &err);
   if (run) {
     rslot->run = run;
     lua_pushvalue(L, 4);
