@@ -26,10 +26,12 @@ build = {
   modules = {
     ["acr.run"] = {
       sources = {
+        "csrc/acr_buf.c",
         "csrc/acr_datetime.c",
         "csrc/acr_diff.c",
         "csrc/acr_filter.c",
         "csrc/acr_json_equal.c",
+        "csrc/acr_json_lex.c",
         "csrc/acr_json_read.c",
         "csrc/acr_json_write.c",
         "csrc/acr_model.c",
