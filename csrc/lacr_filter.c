@@ -10,11 +10,7 @@
 
 #include <string.h>
 
-typedef struct lacr_Filter {
-  acr_filter *f; /* NULL once collected/closed */
-} lacr_Filter;
-
-static lacr_Filter *testfilter(lua_State *L, int idx) {
+lacr_Filter *lacr_testfilter(lua_State *L, int idx) {
   lacr_Filter *u = NULL;
   if (lua_type(L, idx) == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
     luaL_getmetatable(L, LACR_FILTER);
@@ -25,7 +21,7 @@ static lacr_Filter *testfilter(lua_State *L, int idx) {
 }
 
 static const acr_filter *checkfilter_ud(lua_State *L, int idx) {
-  lacr_Filter *u = testfilter(L, idx);
+  lacr_Filter *u = lacr_testfilter(L, idx);
   if (!u)
     luaL_argerror(L, idx,
                   lua_pushfstring(L, "Filter expected, got %s",
@@ -124,7 +120,7 @@ const acr_filter *lacr_checkfilter(lua_State *L, int idx) {
     }
     return f;
   }
-  if (!testfilter(L, idx))
+  if (!lacr_testfilter(L, idx))
     luaL_argerror(L, idx,
                   lua_pushfstring(L, "Filter or filter string expected, got %s",
                                   luaL_typename(L, idx)));
@@ -155,7 +151,7 @@ static void push_canonical(lua_State *L, const acr_filter *f) {
 /* tostring(f): the canonical expression, which re-compiles to the same
  * filter. */
 static int l_tostring(lua_State *L) {
-  lacr_Filter *u = testfilter(L, 1);
+  lacr_Filter *u = lacr_testfilter(L, 1);
   if (!u || !u->f) {
     lua_pushliteral(L, "Filter (closed)");
     return 1;
@@ -166,7 +162,7 @@ static int l_tostring(lua_State *L) {
 
 /* f == g: the same canonical expression. */
 static int l_eq(lua_State *L) {
-  lacr_Filter *a = testfilter(L, 1), *b = testfilter(L, 2);
+  lacr_Filter *a = lacr_testfilter(L, 1), *b = lacr_testfilter(L, 2);
   if (!a || !b || !a->f || !b->f) {
     lua_pushboolean(L, a == b);
     return 1;

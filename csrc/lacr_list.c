@@ -193,10 +193,13 @@ static void keep_unknown_keys(lua_State *L, acr_runlist *l, int t) {
   for (i = 0; i < k; i++) {
     acr_buf *b;
     acr_status st;
+    acr_path path;
+    acr_path_init(&path);
+    acr_path_key(&path, names[i].s, names[i].n);
     lua_pushlstring(L, names[i].s, names[i].n);
     lua_rawget(L, t);
-    lua_pushlstring(L, names[i].s, names[i].n);
-    b = lacr_to_json(L, -2, lua_tostring(L, -1));
+    lua_pushnil(L); /* keeps the pops below balanced */
+    b = lacr_to_json(L, -2, &path);
     st = add_unknown(l, names[i].s, names[i].n, b->p ? b->p : "", b->len);
     if (st == ACR_ESCHEMA)
       luaL_error(L, "invalid UTF-8 at byte %d of a RunListResult key",
@@ -484,9 +487,13 @@ static int l_to_table(lua_State *L) {
 }
 
 static int l_encode(lua_State *L) {
+  acr_encode_opts o;
+  acr_buf *b;
   lua_settop(L, 2);
   checklist(L, 1);
-  return lacr_encode_value(L, 1, 2);
+  lacr_encode_opts(L, 2, &o); /* may run Lua: before the list is read */
+  b = lacr_newbox(L);
+  return lacr_push_encoded(L, b, NULL, checklist(L, 1), &o);
 }
 
 static int l_tostring(lua_State *L) {
@@ -527,7 +534,8 @@ static int l_eq(lua_State *L) {
       const acr_str *ja = (const acr_str *)a->unknown->items[k + 1];
       const acr_str *nb = (const acr_str *)b->unknown->items[k];
       const acr_str *jb = (const acr_str *)b->unknown->items[k + 1];
-      if (!acr_str_eq(na, nb) || !acr_json_equal(ja->s, ja->len, jb->s, jb->len))
+      if (!acr_str_eq(na, nb) ||
+          !acr_json_equal(ja->s, ja->len, jb->s, jb->len))
         eq = 0;
     }
   }

@@ -1,88 +1,13 @@
 /*
- * lacr_module.c -- luaopen_acr_run: the module table, acr.enums and
- * acr._VERSION; the helpers every binding file shares (allocator, raising
- * core errors, the error table, temporary buffers in a Box userdata); and
- * the host glue acr_lua_push_run / acr_lua_to_run of acr.h.
+ * lacr_module.c -- the top of the binding: luaopen_acr_run, the method
+ * tables of Run, Record and FieldList (closures over the per-state
+ * context), acr.enums, acr._VERSION and acr.type.  The other types
+ * (DateTime, RunList, Filter) and acr.decode/encode register their own
+ * functions (lacr_open_*), which need no context.
  */
 #include "lacr.h"
 
 #include <string.h>
-
-/* ---- shared helpers ---------------------------------------------------- */
-
-void lacr_allocator(lua_State *L, acr_allocator *a) {
-  a->f = lua_getallocf(L, &a->ud);
-}
-
-/* Out of memory gets the message Lua itself uses, so a host that tests for
- * it sees one text whoever ran out. */
-int lacr_raise(lua_State *L, const acr_error *e) {
-  if (e->kind == ACR_EMEMORY) lua_pushliteral(L, "not enough memory");
-  else lua_pushstring(L, e->message);
-  return lua_error(L);
-}
-
-void lacr_push_errtable(lua_State *L, const acr_error *e) {
-  lua_createtable(L, 0, 5);
-  lua_pushstring(L, acr_status_name(e->kind));
-  lua_setfield(L, -2, "kind");
-  lua_pushstring(L, e->path);
-  lua_setfield(L, -2, "path");
-  if (e->line > 0) {
-    lua_pushinteger(L, (lua_Integer)e->line);
-    lua_setfield(L, -2, "line");
-  }
-  if (e->column > 0) {
-    lua_pushinteger(L, (lua_Integer)e->column);
-    lua_setfield(L, -2, "column");
-  }
-  /* offset is 0-based: 0 is a real position when the error is about text */
-  if (e->offset > 0 || e->line > 0 || e->column > 0) {
-    lua_pushinteger(L, (lua_Integer)e->offset);
-    lua_setfield(L, -2, "offset");
-  }
-}
-
-int lacr_fail(lua_State *L, const acr_error *e) {
-  lua_pushnil(L);
-  if (e->kind == ACR_EMEMORY) lua_pushliteral(L, "not enough memory");
-  else lua_pushstring(L, e->message);
-  lacr_push_errtable(L, e);
-  return 3;
-}
-
-/* ---- Box: C memory owned by a userdata --------------------------------- */
-
-static int box_gc(lua_State *L) {
-  acr_buf *b = (acr_buf *)luaL_testudata(L, 1, LACR_BOX);
-  if (b != NULL) lacr_box_free(b);
-  return 0;
-}
-
-acr_buf *lacr_newbox(lua_State *L) {
-  acr_allocator a;
-  acr_buf *b = (acr_buf *)lua_newuserdata(L, sizeof *b);
-  memset(b, 0, sizeof *b);
-  lacr_allocator(L, &a);
-  acr_buf_init(b, &a);
-  luaL_setmetatable(L, LACR_BOX);
-  return b;
-}
-
-/* Idempotent: the box's __gc calls it again later. */
-void lacr_box_free(acr_buf *b) {
-  if (b->p != NULL) acr_buf_free(b);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
-
-int lacr_streq(lua_State *L, int idx, const char *lit) {
-  size_t n;
-  const char *s;
-  if (lua_type(L, idx) != LUA_TSTRING) return 0;
-  s = lua_tolstring(L, idx, &n);
-  return n == strlen(lit) && memcmp(s, lit, n) == 0;
-}
 
 /* ---- acr.enums --------------------------------------------------------- */
 
@@ -107,43 +32,125 @@ static void push_enums(lua_State *L) {
   push_enum(L, &acr_enum_createdbytype);
 }
 
+/* ---- acr.type ------------------------------------------------------------ */
+
+/* acr.type(v) -> "Run", "Record", "FieldList", "DateTime", "RunList",
+ * "Filter", or nil for anything else (closed values keep their type). */
+static int l_type(lua_State *L) {
+  static const struct {
+    const char *mt, *name;
+  } types[] = {{LACR_RUN, "Run"},           {LACR_RECORD, "Record"},
+               {LACR_FLIST, "FieldList"},   {LACR_DATETIME, "DateTime"},
+               {LACR_RUNLIST, "RunList"},   {LACR_FILTER, "Filter"}};
+  size_t i;
+  lua_settop(L, 1);
+  if (lua_type(L, 1) == LUA_TUSERDATA)
+    for (i = 0; i < sizeof types / sizeof types[0]; i++)
+      if (luaL_testudata(L, 1, types[i].mt) != NULL) {
+        lua_pushstring(L, types[i].name);
+        return 1;
+      }
+  lua_pushnil(L);
+  return 1;
+}
+
+/* ---- method tables ------------------------------------------------------ */
+
+static const luaL_Reg run_methods[] = {
+    {"to_table", lacr_run_to_table_m}, {"clone", lacr_run_clone},
+    {"fields", lacr_fields},           {"problems", lacr_run_problems},
+    {"unknown", lacr_run_unknown},     {"is_terminal", lacr_run_is_terminal},
+    {"duration", lacr_run_duration},   {"trigger", lacr_run_trigger},
+    {"diff", lacr_run_diff},           {"encode", lacr_run_encode},
+    {"memsize", lacr_run_memsize},     {NULL, NULL}};
+static const luaL_Reg run_meta[] = {
+    {"__index", lacr_run_index},       {"__newindex", lacr_run_newindex},
+    {"__gc", lacr_run_gc},             {"__eq", lacr_run_eq},
+    {"__tostring", lacr_run_tostring}, {"__pairs", lacr_fields},
+#if LACR_HAS_CLOSE
+    {"__close", lacr_run_gc},
+#endif
+    {NULL, NULL}};
+static const luaL_Reg rec_methods[] = {{"to_table", lacr_rec_to_table},
+                                       {"unknown", lacr_rec_unknown},
+                                       {"fields", lacr_fields},
+                                       {NULL, NULL}};
+static const luaL_Reg rec_meta[] = {
+    {"__index", lacr_rec_index},       {"__newindex", lacr_rec_newindex},
+    {"__gc", lacr_view_gc},            {"__eq", lacr_rec_eq},
+    {"__tostring", lacr_rec_tostring}, {"__pairs", lacr_fields},
+    {NULL, NULL}};
+static const luaL_Reg flist_methods[] = {{"append", lacr_flist_append},
+                                         {"remove", lacr_flist_remove},
+                                         {"iter", lacr_flist_iter},
+                                         {"to_table", lacr_flist_to_table},
+                                         {NULL, NULL}};
+static const luaL_Reg flist_meta[] = {
+    {"__index", lacr_flist_index},       {"__newindex", lacr_flist_newindex},
+    {"__len", lacr_flist_len},           {"__gc", lacr_view_gc},
+    {"__eq", lacr_flist_eq},             {"__tostring", lacr_flist_tostring},
+    {"__pairs", lacr_flist_iter},        {"__ipairs", lacr_flist_iter},
+    {NULL, NULL}};
+static const luaL_Reg funcs[] = {{"new", lacr_new},
+                                 {"from_table", lacr_from_table},
+                                 {"type", l_type},
+                                 {NULL, NULL}};
+
 /* ---- the module -------------------------------------------------------- */
 
+/* Protect a metatable: getmetatable(v) gives its name, so Lua code cannot
+ * reach the metamethods to call them with other values (the fast __index
+ * relies on it).  The C API (lua_getmetatable, luaL_testudata) is not
+ * affected. */
+static void protect(lua_State *L, int mt, const char *name) {
+  lua_pushstring(L, name);
+  lua_setfield(L, mt, "__metatable");
+}
+
 int luaopen_acr_run(lua_State *L) {
+  int mod, ctx, i;
   luaL_checkstack(L, 16, "opening acr.run");
-  luaL_newmetatable(L, LACR_BOX);
-  lua_pushcfunction(L, box_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
+  lacr_open_util(L);
   lacr_open_pins(L);
 
-  lua_createtable(L, 0, 16);
+  lua_createtable(L, 0, 20);
+  mod = lua_gettop(L);
   lua_pushliteral(L, ACR_VERSION);
-  lua_setfield(L, -2, "_VERSION");
+  lua_setfield(L, mod, "_VERSION");
   push_enums(L);
-  lua_setfield(L, -2, "enums");
+  lua_setfield(L, mod, "enums");
+
+  lacr_ctx_new(L);
+  ctx = lua_gettop(L);
+  lua_rawgeti(L, ctx, LACR_CTX_RUNNAMES);
+  lacr_ctx_setfuncs(L, ctx, lua_gettop(L), run_methods);
+  lua_pop(L, 1);
+  lua_rawgeti(L, ctx, LACR_CTX_TYPES);
+  for (i = 2; i <= (int)lua_rawlen(L, -1); i++) { /* every record type */
+    lua_rawgeti(L, -1, i);
+    lacr_ctx_setfuncs(L, ctx, lua_gettop(L), rec_methods);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  lua_rawgeti(L, ctx, LACR_CTX_LISTMETH);
+  lacr_ctx_setfuncs(L, ctx, lua_gettop(L), flist_methods);
+  lua_pop(L, 1);
+  lua_rawgeti(L, ctx, LACR_CTX_RUNMT);
+  lacr_ctx_setfuncs(L, ctx, lua_gettop(L), run_meta);
+  protect(L, lua_gettop(L), LACR_RUN);
+  lua_pop(L, 1);
+  lua_rawgeti(L, ctx, LACR_CTX_RECMT);
+  lacr_ctx_setfuncs(L, ctx, lua_gettop(L), rec_meta);
+  lua_pop(L, 1);
+  lua_rawgeti(L, ctx, LACR_CTX_LISTMT);
+  lacr_ctx_setfuncs(L, ctx, lua_gettop(L), flist_meta);
+  lua_pop(L, 1);
+  lacr_ctx_setfuncs(L, ctx, mod, funcs);
+  lua_settop(L, mod);
+
   lacr_open_datetime(L);
-  lacr_open_run(L);
   lacr_open_list(L);
   lacr_open_filter(L);
   lacr_open_json(L);
   return 1;
-}
-
-/* ---- host glue (acr.h) ------------------------------------------------- */
-
-void acr_lua_push_run(lua_State *L, acr_run *r) {
-  /* Without the metatable the userdata would have no __gc and the
-   * reference taken below would leak: refuse before taking it. */
-  luaL_getmetatable(L, LACR_RUN);
-  if (lua_isnil(L, -1))
-    luaL_error(L, "acr_lua_push_run: the acr.run module is not open in "
-                  "this state");
-  lua_pop(L, 1);
-  lacr_pushrun(L, r);
-}
-
-acr_run *acr_lua_to_run(lua_State *L, int idx) {
-  lacr_Run *u = lacr_testrun(L, idx);
-  return u ? u->run : NULL;
 }

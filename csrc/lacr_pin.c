@@ -58,12 +58,6 @@ void lacr_pins_add(lacr_Pins *p, acr_run *r) {
   p->runs[p->n++] = r;
 }
 
-lacr_Pins *lacr_pin(lua_State *L, acr_run *r) {
-  lacr_Pins *p = lacr_pins_new(L, 1);
-  lacr_pins_add(p, r);
-  return p;
-}
-
 void lacr_pins_release(lacr_Pins *p) { release(p, 1); }
 
 void lacr_open_pins(lua_State *L) {

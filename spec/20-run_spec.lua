@@ -592,3 +592,26 @@ describe("acr.enums and acr._VERSION", function()
     assert.matches("^%d+%.%d+%.%d+", acr._VERSION)
   end)
 end)
+
+describe("acr.type", function()
+  it("names every value of the library, and nothing else", function()
+    local run = acr.new { runId = "a", platform = { os = "Linux" }, customRegistries = { "x" } }
+    assert.equal("Run", acr.type(run))
+    assert.equal("Record", acr.type(run.platform))
+    assert.equal("FieldList", acr.type(run.customRegistries))
+    assert.equal("DateTime", acr.type(acr.datetime(0)))
+    assert.equal("RunList", acr.type(acr.list()))
+    assert.equal("Filter", acr.type(acr.filter("status eq 'Failed'")))
+    for _, v in ipairs { {}, "Run", 1, true, io.stdout, print } do
+      assert.is_nil(acr.type(v))
+    end
+    assert.is_nil(acr.type(nil))
+    assert.is_nil(acr.type())
+  end)
+
+  it("keeps naming a closed value", function()
+    local run = acr.new()
+    debug.getmetatable(run).__gc(run)
+    assert.equal("Run", acr.type(run))
+  end)
+end)

@@ -173,12 +173,12 @@ describe("re-entrancy: reads, iterators and comparisons while the run changes", 
   it("reads every field kind, long texts too", function()
     local run = sample()
     repeat_under_finalisers(run, 200, function()
-      local _ = run.runId, run.status, run.createTime, run.runErrorMessage,
-                run.platform, run.customRegistries
+      local _, _, _, _, _ = run.runId, run.status, run.createTime, run.platform,
+                            run.customRegistries
       local m = run.runErrorMessage
       assert.is_true(m == nil or type(m) == "string")
       local c = run.customRegistries
-      if c then local _ = c[1], c[2], #c end
+      if c then local _, _, _ = c[1], c[2], #c end
     end)
   end)
 
