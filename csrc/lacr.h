@@ -205,13 +205,17 @@ acr_status lacr_todatetime(lua_State *L, int idx, acr_datetime *out,
                            acr_error *err);
 
 /* ---- lacr_jsonval.c: JSON text <-> Lua values --------------------------- */
-/* Deepest JSON value made from Lua tables or turned into them (bounds the
- * C recursion; catches cycles). */
-#define LACR_LUA_MAX_DEPTH 1000
+/* Deepest Lua table stored as an unknown field's JSON value (bounds the C
+ * recursion; catches cycles): the library's one limit, ACR_MAX_DEPTH, less
+ * the deepest place an unknown value can sit in a document (a RunList's
+ * value array, a run in its envelope, imageUpdateTrigger.images[i]: 7
+ * levels), so that whatever is accepted encodes to a document decode
+ * accepts. */
+#define LACR_LUA_MAX_DEPTH (ACR_MAX_DEPTH - 8)
 /* Push the Lua value of a JSON text the core has validated (an unknown
  * field's text): objects and arrays as tables (arrays with the metatable at
  * amt, 0 for none), null as cjson.null (a NULL light userdata), numbers as
- * cjson.decode gives them.  Raises past LACR_LUA_MAX_DEPTH levels.  s may point
+ * cjson.decode gives them.  Raises past ACR_MAX_DEPTH levels.  s may point
  * into a run: the caller pins it. */
 void lacr_push_json(lua_State *L, const char *s, size_t n, int amt);
 /* The Lua value at idx as JSON text, in a Box pushed on the stack (the

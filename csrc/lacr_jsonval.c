@@ -6,7 +6,8 @@
  *
  * Strings and numbers are written by the core's writers
  * (acr_json_write_string; numbers locale-free); depth is bounded by the
- * library's one limit, LACR_LUA_MAX_DEPTH.
+ * library's one limit (ACR_MAX_DEPTH, less the levels a document wraps an
+ * unknown value in).
  */
 #include "lacr.h"
 
@@ -436,9 +437,9 @@ static void jvalue(lua_State *L, jcur *c);
 static void jcontainer(lua_State *L, jcur *c) {
   int obj = (*c->p == '{');
   int i = 0;
-  if (++c->depth > LACR_LUA_MAX_DEPTH)
+  if (++c->depth > ACR_MAX_DEPTH)
     luaL_error(L, "JSON value nested too deeply to convert (limit %d)",
-               LACR_LUA_MAX_DEPTH);
+               ACR_MAX_DEPTH);
   luaL_checkstack(L, 4, "JSON value nested too deeply");
   c->p++;
   lua_newtable(L);
