@@ -765,7 +765,9 @@ describe("acr.client", function()
   end)
 
   describe("the curl transport of examples/curl_transport.lua", function()
-    local has_curl = os.execute("curl --version >/dev/null 2>&1")
+    -- curl never runs with a sanitizer's LD_PRELOAD (`make sanitize`): it
+    -- hangs under the ASan runtime.
+    local has_curl = os.execute("env -u LD_PRELOAD curl --version >/dev/null 2>&1")
     if not (has_curl == true or has_curl == 0) then
       pending("curl is not installed: curl transport specs skipped")
       return
@@ -777,7 +779,7 @@ describe("acr.client", function()
       local dir = replay.tmpdir()
       local path = dir .. "/curl-wrapper"
       local f = assert(io.open(path, "w"))
-      f:write("#!/bin/sh\necho \"$*\" >> \"$(dirname \"$0\")/curl-args\"\nexec curl \"$@\"\n")
+      f:write("#!/bin/sh\necho \"$*\" >> \"$(dirname \"$0\")/curl-args\"\nunset LD_PRELOAD\nexec curl \"$@\"\n")
       f:close()
       os.execute("chmod +x " .. replay.shell_quote(path))
       os.remove(dir .. "/curl-args")
