@@ -2,6 +2,10 @@
 -- plain-Lua equivalent, measured in the same process on the same data.
 -- Usage: lua bench/bench.lua [N] [REPS]   (from the repository root, with
 -- LUA_CPATH/LUA_PATH finding acr.run and bench/gen.lua; make bench does it)
+-- Every ratio compares two measurements made in this process on the same
+-- data (medians of REPS >= 5), so a busy machine shifts both sides.  The
+-- rows also go to $ACR_BENCH_CACHE-results-<lua>.tsv for bench/report.lua.
+-- ACR_BENCH_SCALING=0 skips the 10k/100k/1M scaling rows.
 local acr = require("acr.run")
 local cjson = require("cjson")
 local gen = require("gen")
@@ -55,6 +59,24 @@ local function document(n)
     text = gen.document(n)
   end
   os.execute("mkdir -p " .. CACHE:match("^(.*)/") )
+  fh = io.open(path, "wb")
+  if fh then
+    fh:write(text)
+    fh:close()
+  end
+  return text
+end
+
+-- The second shape (gen.document_arm), cached like the first.
+local function document_arm(n)
+  local path = string.format("%s-arm-%d.json", CACHE, n)
+  local fh = io.open(path, "rb")
+  if fh then
+    local text = fh:read("*a")
+    fh:close()
+    return text
+  end
+  local text = gen.document_arm(n)
   fh = io.open(path, "wb")
   if fh then
     fh:write(text)
@@ -146,7 +168,7 @@ local function validate(run)
   end
 end
 
-local function row(name, ours, base, target, better)
+local function row(name, ours, base, target, better, group)
   -- better == "lower": ours/base must be <= target; otherwise base/ours >=.
   local ratio, met
   if better == "lower" then
@@ -158,7 +180,7 @@ local function row(name, ours, base, target, better)
   end
   results[#results + 1] = { name = name, ours = ours, base = base,
                             ratio = ratio, target = target, better = better,
-                            met = met }
+                            met = met, group = group }
 end
 
 local function fmt_num(x)
@@ -167,8 +189,9 @@ local function fmt_num(x)
   return string.format("%.4f", x)
 end
 
+local ENGINE = jit and jit.version or _VERSION
 local function report()
-  local engine = jit and jit.version or _VERSION
+  local engine = ENGINE
   print(string.format("acr-run %s benchmark on %s, %d runs, median of %d",
     acr._VERSION, engine, N, REPS))
   print(string.format("%-46s %12s %12s %9s %10s %s", "measure", "acr-run",
@@ -183,10 +206,40 @@ local function report()
   end
 end
 
+-- Writes the rows for bench/report.lua: one line per row, tab-separated.
+local function write_tsv()
+  local tag = jit and "jit" or _VERSION:match("%d+%.%d+")
+  local fh = io.open(string.format("%s-results-%s.tsv", CACHE, tag), "wb")
+  if not fh then return end
+  fh:write(string.format("#engine\t%s\t%d\t%d\n", ENGINE, N, REPS))
+  for _, r in ipairs(results) do
+    fh:write(table.concat({ r.name, string.format("%.6g", r.ours),
+      string.format("%.6g", r.base), string.format("%.4f", r.ratio),
+      string.format("%.4g", r.target), r.better or "higher",
+      r.met and "yes" or "NO", r.group or "" }, "\t"), "\n")
+  end
+  fh:close()
+end
+
+-- Resident memory of a fresh child process that decodes one document with
+-- acr-run or with cjson (everything either allocates, allocator overhead
+-- included), minus the same process before decoding.
+local LUA_BIN = arg and arg[-1] or "lua"
+local function rss_of(kind, path)
+  local cmd = string.format("%s bench/mem.lua %s %s", LUA_BIN, kind, path)
+  local p = io.popen(cmd)
+  if not p then return nil end
+  local out = p:read("*a")
+  p:close()
+  return tonumber(out:match("(%d+)"))
+end
+
+local OUT = CACHE .. "-out.json"
+
 -- 1. decode --------------------------------------------------------------
 local text = document(N)
 local mb = #text / 1e6
-print(string.format("document: %d runs, %.1f MB", N, mb))
+print(string.format("document A: %d runs, %.1f MB", N, mb))
 
 local t_acr = measure(function() assert(acr.decode(text)) end)
 local t_cj = measure(function() cjson.decode(text) end)
@@ -196,8 +249,9 @@ local t_cjv = measure(function()
 end)
 print(string.format("decode MB/s: acr-run %.0f, cjson %.0f, cjson+validate %.0f",
   mb / t_acr, mb / t_cj, mb / t_cjv))
-row("decode (s) vs cjson.decode", t_acr, t_cj, 4)
-row("decode (s) vs cjson.decode + Lua validation", t_acr, t_cjv, 8)
+row("decode A (s) vs cjson.decode", t_acr, t_cj, 5, nil, "decode")
+row("decode A (s) vs cjson.decode + Lua validation", t_acr, t_cjv, 8, nil,
+  "decode")
 
 local single = gen.single()
 local SINGLE_N = 100000
@@ -207,14 +261,40 @@ end)
 local t_s_cj = measure(function()
   for _ = 1, SINGLE_N do cjson.decode(single) end
 end)
-row("single-run decode x100000 (s) vs cjson", t_s_acr, t_s_cj, 2)
+row("single-run decode x100000 (s) vs cjson", t_s_acr, t_s_cj, 2.5, nil,
+  "decode")
+
+-- The second shape: ARM envelope, long ids, many output images.
+local NB = math.max(1, math.floor(N / 5))
+local text_b = document_arm(NB)
+print(string.format("document B: %d runs, %.1f MB", NB, #text_b / 1e6))
+local t_b_acr = measure(function() assert(acr.decode(text_b)) end)
+local t_b_cj = measure(function() cjson.decode(text_b) end)
+row("decode B (s) vs cjson.decode", t_b_acr, t_b_cj, 5, nil, "decode")
 
 -- 2. encode --------------------------------------------------------------
-local list = assert(acr.decode(text))
-local plain = cjson.decode(text)
-local t_enc = measure(function() list:encode() end)
-local t_cjenc = measure(function() cjson.encode(plain) end)
-row("encode (s) vs cjson.encode", t_enc, t_cjenc, 3)
+local function encode_rows(label, doc)
+  local l = assert(acr.decode(doc))
+  local p = cjson.decode(doc)
+  local t_enc = measure(function() l:encode() end)
+  local t_cjenc = measure(function() cjson.encode(p) end)
+  row("encode " .. label .. " (s) vs cjson.encode", t_enc, t_cjenc, 3, nil,
+    "encode")
+  if l.encode_to then
+    local t_to = measure(function()
+      local fh = assert(io.open(OUT, "wb"))
+      assert(l:encode_to(fh))
+      fh:close()
+    end)
+    row("encode_to " .. label .. " file (s) vs cjson.encode", t_to, t_cjenc,
+      4, nil, "encode")
+  else
+    print("encode_to: not in this build, row skipped")
+  end
+end
+encode_rows("A", text)
+encode_rows("B", text_b)
+os.remove(OUT)
 
 -- 3. memory --------------------------------------------------------------
 local function held(make)
@@ -229,21 +309,47 @@ local function held(make)
   if type(obj) == "userdata" and obj.memsize then extra = obj:memsize() end
   return after - before + extra, obj
 end
-plain = nil
-list = nil
-local plain_bytes = held(function() return cjson.decode(text) end)
-local acr_bytes = held(function() return acr.decode(text) end)
-print(string.format("memory per run: acr-run %.0f bytes, plain tables %.0f bytes",
-  acr_bytes / N, plain_bytes / N))
-row("memory (bytes) vs plain tables", acr_bytes, plain_bytes, 1 / 3, "lower")
+local function memory_rows(label, doc, n, path)
+  local plain_bytes = held(function() return cjson.decode(doc) end)
+  local acr_bytes = held(function() return acr.decode(doc) end)
+  print(string.format("memory %s per run: acr-run %.0f bytes, plain tables %.0f bytes",
+    label, acr_bytes / n, plain_bytes / n))
+  row("memory " .. label .. " (bytes) vs plain tables", acr_bytes,
+    plain_bytes, 0.4, "lower", "memory")
+  local ra, rp = rss_of("acr", path), rss_of("cjson", path)
+  if ra and rp and rp > 0 then
+    row("memory " .. label .. " RSS (bytes) vs plain tables", ra, rp, 0.4,
+      "lower", "memory")
+  end
+end
+memory_rows("A", text, N, string.format("%s-%d.json", CACHE, N))
+memory_rows("B", text_b, NB, string.format("%s-arm-%d.json", CACHE, NB))
+text_b = nil -- luacheck: ignore
 
 -- 4. query ---------------------------------------------------------------
-list = assert(acr.decode(text))
-plain = cjson.decode(text).value
+local list = assert(acr.decode(text))
+local plain = cjson.decode(text).value
 local since = "2023-11-15T00:00:00Z"
 local expr = "status eq 'Failed' and createTime ge " .. since
 local since_dt = acr.datetime(since)
+local nmatch = #list:filter(expr)
 local t_f = measure(function() list:filter(expr) end)
+local t_fp = measure(function()
+  -- What a user writes over plain tables: the ISO text compared as is
+  -- (exact only when the offsets agree, so this loop is faster than it
+  -- is right).
+  local out = {}
+  for _, run in ipairs(plain) do
+    local p = run.properties
+    if p.status == "Failed" then
+      local c = p.createTime
+      if c and c >= since then out[#out + 1] = run end
+    end
+  end
+  return out
+end)
+row("filter (s) vs plain-text Lua loop", t_f, t_fp, jit and 3 or 10, nil,
+  "query")
 local t_fl = measure(function()
   -- A fair Lua loop: compares instants by parsing each date-time.
   local out = {}
@@ -256,7 +362,8 @@ local t_fl = measure(function()
   end
   return out
 end)
-row("filter (s) vs Lua loop", t_f, t_fl, 10)
+row("filter (s) vs date-parsing Lua loop", t_f, t_fl, 10, nil, "query")
+print(string.format("filter: %d of %d runs match %q", nmatch, #list, expr))
 
 local t_sort = measure(function() list:sort("createTime") end)
 local t_tsort = measure(function()
@@ -273,26 +380,75 @@ local t_tsort = measure(function()
     return ka[2] < kb[2]
   end)
 end)
-row("sort by createTime (s) vs table.sort", t_sort, t_tsort, 10)
+row("sort by createTime (s) vs table.sort", t_sort, t_tsort, 10, nil,
+  "query")
+
+if list.column then
+  local t_col = measure(function() list:column("status") end)
+  local t_colr = measure(function()
+    local t = {}
+    for i = 1, #list do t[i] = list[i].status end
+    return t
+  end)
+  row("list:column('status') (s) vs loop of list[i].status", t_col, t_colr,
+    5, nil, "query")
+else
+  print("list:column: not in this build, row skipped")
+end
 
 -- 5. field reads ---------------------------------------------------------
+-- Baselines are flat tables (the properties of each run), the fastest a
+-- plain-table user could have.
+local props = {}
+for i, r in ipairs(plain) do props[i] = r.properties end
 local READS = 10000000
-local run = list[1]
-local tab = plain[1].properties
-local t_read = measure(function()
-  local s
-  for _ = 1, READS do s = run.status end
-  return s
-end)
-local t_tread = measure(function()
-  local s
-  for _ = 1, READS do s = tab.status end
-  return s
-end)
-row("run.status x10M (s) vs plain table read", t_read, t_tread, 3, "lower")
+local function read_rows(label)
+  local run = list[1]
+  local tab = props[1]
+  local t_read = measure(function()
+    local s
+    for _ = 1, READS do s = run.status end
+    return s
+  end)
+  local t_tread = measure(function()
+    local s
+    for _ = 1, READS do s = tab.status end
+    return s
+  end)
+  row("run.status x10M" .. label .. " (s) vs plain table read", t_read,
+    t_tread, 3, "lower", "reads")
+  local t_loop = measure(function()
+    local c = 0
+    for i = 1, #list do
+      if list[i].status == "Failed" then c = c + 1 end
+    end
+    return c
+  end)
+  local t_tloop = measure(function()
+    local c = 0
+    for i = 1, #props do
+      if props[i].status == "Failed" then c = c + 1 end
+    end
+    return c
+  end)
+  row("loop of list[i].status" .. label .. " (s) vs plain tables", t_loop,
+    t_tloop, 3, "lower", "reads")
+end
+local ok_ffi, acr_ffi = false, nil
+if jit then ok_ffi, acr_ffi = pcall(require, "acr.ffi") end
+if ok_ffi and type(acr_ffi) == "table" and acr_ffi.enable then
+  acr_ffi.disable()
+  read_rows(" (C API)")
+  acr_ffi.enable()
+  read_rows(" (FFI)")
+else
+  read_rows("")
+end
 
 -- 6. scaling -------------------------------------------------------------
 if os.getenv("ACR_BENCH_SCALING") ~= "0" then
+  list, plain, props, text = nil, nil, nil, nil -- luacheck: ignore
+  collectgarbage()
   local base_n = 10000
   local times = {}
   for _, n in ipairs({ base_n, base_n * 10, base_n * 100 }) do
@@ -311,10 +467,11 @@ if os.getenv("ACR_BENCH_SCALING") ~= "0" then
   for i = 2, #times do
     local a, b = times[i - 1], times[i]
     row(string.format("decode %d -> %d runs (time ratio)", a.n, b.n),
-      b.decode, a.decode * 10, 1.1, "lower")
+      b.decode, a.decode * 10, 1.1, "lower", "scaling")
     row(string.format("filter %d -> %d runs (time ratio)", a.n, b.n),
-      b.filter, a.filter * 10, 1.1, "lower")
+      b.filter, a.filter * 10, 1.1, "lower", "scaling")
   end
 end
 
 report()
+write_tsv()

@@ -1,6 +1,7 @@
 -- bench/gen.lua: a deterministic RunListResult of N realistic runs, as JSON
 -- text, written by hand so that the bytes do not depend on any JSON library.
 -- Usage as a module: require("gen").document(n [, seed]) -> text
+--                    require("gen").document_arm(n [, seed]) -> text
 --                    require("gen").single([seed]) -> text of one run
 local M = {}
 
@@ -134,6 +135,56 @@ function M.document(n, seed)
   local r = rng(seed or 42)
   local runs = {}
   for i = 1, n do runs[i] = run(r, i) end
+  return '{"value":[' .. table.concat(runs, ",") .. ']}'
+end
+
+-- The second shape: every run in the ARM envelope with systemData, long
+-- resource ids and many output images (6 to 14, long repository paths),
+-- few other properties.  Strings are ASCII with nothing to escape.
+local function arm_run(r, i)
+  local group = "rg-contoso-production-westeurope-" .. r(40)
+  local registry = "contosoregistry" .. r(7)
+  local id = string.format("ca%05x", i)
+  local created = 1700000000 + i * 41 + r(30)
+  local status = STATUS[r(#STATUS) + 1]
+  local imgs = {}
+  for k = 1, 6 + r(9) do
+    imgs[k] = string.format(
+      '{"registry":"%s.azurecr.io","repository":"platform/services/%s-%d",'
+      .. '"tag":"build-%d","digest":"sha256:%s"}', registry,
+      REPOS[r(#REPOS) + 1], r(50), r(100000), hex(r, 64))
+  end
+  local props = {
+    '"runId":"' .. id .. '"',
+    '"status":"' .. status .. '"',
+    '"createTime":"' .. stamp(r, created) .. '"',
+    '"startTime":"' .. stamp(r, created + 3) .. '"',
+    '"finishTime":"' .. stamp(r, created + 60 + r(900)) .. '"',
+    '"runType":"' .. RUNTYPE[r(#RUNTYPE) + 1] .. '"',
+    '"outputImages":[' .. table.concat(imgs, ",") .. "]",
+    '"task":"' .. TASKS[r(#TASKS) + 1] .. '"',
+    '"platform":{"os":"Linux","architecture":"amd64"}',
+    '"provisioningState":"Succeeded"',
+    '"isArchiveEnabled":' .. (r(2) == 0 and "false" or "true"),
+  }
+  return string.format(
+    '{"id":"/subscriptions/%s/resourceGroups/%s/providers/'
+    .. 'Microsoft.ContainerRegistry/registries/%s/runs/%s","name":"%s",'
+    .. '"type":"Microsoft.ContainerRegistry/registries/runs",'
+    .. '"systemData":{"createdBy":"pipeline-%d@contoso.example",'
+    .. '"createdByType":"Application","createdAt":"%s",'
+    .. '"lastModifiedBy":"pipeline-%d@contoso.example",'
+    .. '"lastModifiedByType":"Application","lastModifiedAt":"%s"},'
+    .. '"properties":{%s}}',
+    "6f1c2a8e-3b4d-4e5f-9a0b-" .. hex(r, 12), group, registry, id, id,
+    r(20), stamp(r, created), r(20), stamp(r, created + 120),
+    table.concat(props, ","))
+end
+
+function M.document_arm(n, seed)
+  local r = rng(seed or 1234)
+  local runs = {}
+  for i = 1, n do runs[i] = arm_run(r, i) end
   return '{"value":[' .. table.concat(runs, ",") .. ']}'
 end
 

@@ -15,3 +15,6 @@ for v in ${BENCH_LUAS:-5.4 jit}; do
   ACR_BENCH_CACHE="$BUILDDIR/bench" \
     "$lua" bench/bench.lua "$@" | tee "bench/results-$v.txt"
 done
+# The tables and the chart of docs/performance.md, from both runs' rows.
+mkdir -p docs
+ACR_BENCH_CACHE="$BUILDDIR/bench" lua5.4 bench/report.lua docs/performance.md

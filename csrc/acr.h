@@ -441,6 +441,7 @@ typedef enum acr_shape {
 typedef struct acr_run acr_run;
 
 struct acr_arena_chunk;
+struct acr_epoch;
 struct acr_run {
   acr_runrec rec;                /* read freely; change through the API */
   acr_list *env_unknown;         /* unknown envelope-level fields */
@@ -452,6 +453,8 @@ struct acr_run {
   size_t arena_bytes;            /* bytes of all arena chunks */
   size_t arena_base;             /* arena_bytes after the last compaction */
   unsigned pins;                 /* acr_run_pin count: no compaction while > 0 */
+  struct acr_epoch *epoch;       /* change counter shared with other runs,
+                                    set by list queries; NULL until then */
 };
 
 /* New empty run with refcount 1, or NULL when out of memory. */
@@ -594,12 +597,19 @@ typedef struct acr_runlist {
   acr_str *nextLink;       /* in meta's arena, or NULL */
   acr_list *unknown;       /* unknown RunListResult keys (in meta's arena) */
   acr_allocator alloc;
+  struct acr_cols *cols;   /* query columns, built lazily; NULL until a
+                              query needs them (acr_runlist.c) */
 } acr_runlist;
 
 ACR_API acr_runlist *acr_runlist_new(const acr_allocator *a);
 ACR_API void acr_runlist_free(acr_runlist *l);
 /* Appends r, taking a new reference. */
 ACR_API acr_status acr_runlist_push(acr_runlist *l, acr_run *r);
+/* Replaces run i (0-based, i < l->n) by r, taking a new reference to r and
+ * dropping the list's reference to the old run.  ACR_EMISUSE if i is out
+ * of range.  Change l->runs only through these functions: queries keep
+ * columns of the runs that a direct write would leave stale. */
+ACR_API acr_status acr_runlist_set(acr_runlist *l, size_t i, acr_run *r);
 /* s == NULL clears it.  ACR_ESCHEMA when s is not valid UTF-8
  * (acr_utf8_check gives the offset), ACR_EMEMORY, ACR_EMISUSE. */
 ACR_API acr_status acr_runlist_set_nextlink(acr_runlist *l, const char *s,

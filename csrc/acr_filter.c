@@ -48,7 +48,7 @@
  *  - Date-times: by instant across offsets; ordering only.
  *  - isArchiveEnabled: eq/ne only.
  */
-#include "acr_internal.h"
+#include "acr_query.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +110,7 @@ typedef struct fnode {
   uint8_t op;   /* OP_*, N_CMP */
   uint8_t prop; /* P_*, N_CMP and N_CONTAINS */
   uint8_t lit;  /* L_*, N_CMP */
+  int8_t col;   /* the list column (acr_query.h) the leaf reads, or -1 */
   int32_t first, last, next; /* children of and/or; sibling link; -1 */
   const acr_field *f1;       /* Run field */
   const acr_field *f2;       /* field of the record f1 points to, or NULL */
@@ -466,6 +467,7 @@ static int set_prop(parser *P, int32_t i, int prop) {
   if (nd->f1 == NULL || (p->sub && nd->f2 == NULL))
     return perr(P, 0, ACR_EMISUSE, "internal: the schema has no field '%s'",
                 p->sub ? p->sub : p->field);
+  nd->col = (int8_t)(p->kind == PK_MANIFESTS ? -1 : acr_col_of(nd->f1, nd->f2));
   return 0;
 }
 
@@ -1009,6 +1011,83 @@ static int match_node(const acr_filter *f, int32_t i, const acr_run *r) {
 int acr_filter_match(const acr_filter *f, const acr_run *r) {
   if (f == NULL || r == NULL || f->root < 0) return 0;
   return match_node(f, f->root, r);
+}
+
+/* ---- matching on list columns -------------------------------------------- */
+
+uint32_t acr_filter_columns(const acr_filter *f) {
+  uint32_t m = 0;
+  size_t i;
+  if (f == NULL) return 0;
+  for (i = 0; i < f->nnodes; i++) {
+    const fnode *nd = &f->nodes[i];
+    if ((nd->type == N_CMP || nd->type == N_CONTAINS) && nd->col >= 0)
+      m |= 1u << nd->col;
+  }
+  return m;
+}
+
+/* match_leaf from the columns, with the same semantics; what a column does
+ * not settle (unknown enum text, ordering of enums) reads the run. */
+static int match_leaf_row(const acr_filter *f, const fnode *nd,
+                          const acr_cols *c, size_t i, const acr_run *r) {
+  const char *lit = nd->lit == L_STRING ? f->text + nd->soff : NULL;
+  int absent = nd->type == N_CMP && nd->lit == L_NULL && nd->op == OP_EQ;
+  int k = nd->col, cmp;
+  if (k < 0 || !((c->built >> k) & 1u)) return match_leaf(f, nd, r);
+  switch (props[nd->prop].kind) {
+  case PK_BOOL:
+    if (nd->lit == L_NULL) return nd->op == OP_NE;
+    return apply(nd->op, (((const uint8_t *)c->col[k])[i] != 0) != nd->code);
+  case PK_ENUM: {
+    int32_t code = ((const int32_t *)c->col[k])[i];
+    if (code == ACR_COL_ABSENT) return absent;
+    if (nd->lit == L_NULL) return nd->op == OP_NE;
+    if (nd->type == N_CMP && (nd->op == OP_EQ || nd->op == OP_NE) &&
+        code >= 0 && nd->code >= 0)
+      return apply(nd->op, code != nd->code);
+    return match_leaf(f, nd, r);
+  }
+  case PK_DATETIME:
+    if (!((c->present[i] >> nd->f1->index) & 1u)) return absent;
+    if (nd->lit == L_NULL) return nd->op == OP_NE;
+    cmp = acr_datetime_cmp(&((const acr_datetime *)c->col[k])[i], &nd->dt);
+    return apply(nd->op, cmp);
+  case PK_STRING: {
+    const acr_str *s = ((const acr_str *const *)c->col[k])[i];
+    if (s == NULL) return absent;
+    if (nd->lit == L_NULL) return nd->op == OP_NE;
+    if (nd->type == N_CONTAINS)
+      return find_bytes(s->s, s->len, lit, nd->slen, 0);
+    return apply(nd->op, cmp_bytes(s->s, s->len, lit, nd->slen));
+  }
+  default:
+    return match_leaf(f, nd, r);
+  }
+}
+
+static int match_node_row(const acr_filter *f, int32_t k, const acr_cols *c,
+                          size_t i, const acr_run *r) {
+  const fnode *nd = &f->nodes[k];
+  int32_t j;
+  switch (nd->type) {
+  case N_OR:
+    for (j = nd->first; j >= 0; j = f->nodes[j].next)
+      if (match_node_row(f, j, c, i, r)) return 1;
+    return 0;
+  case N_AND:
+    for (j = nd->first; j >= 0; j = f->nodes[j].next)
+      if (!match_node_row(f, j, c, i, r)) return 0;
+    return 1;
+  default:
+    return match_leaf_row(f, nd, c, i, r);
+  }
+}
+
+int acr_filter_match_row(const acr_filter *f, const acr_cols *c, size_t i,
+                         const acr_run *r) {
+  if (f == NULL || c == NULL || f->root < 0) return 0;
+  return match_node_row(f, f->root, c, i, r);
 }
 
 /* ---- tostring ------------------------------------------------------------ */

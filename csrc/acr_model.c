@@ -100,6 +100,7 @@ void acr_run_release(acr_run *r) {
   if (r == NULL || --r->refcount > 0) return;
   a = r->alloc;
   chunks_free(&a, r->chunks);
+  acr_epoch_release(r->epoch);
   acr_free(&a, r, sizeof *r);
 }
 
@@ -274,6 +275,7 @@ acr_status acr_run_compact(acr_run *r) {
     return ACR_EMEMORY;
   }
   chunks_free(&r->alloc, r->chunks);
+  acr_run_touch(r); /* columns may hold pointers into the old blocks */
   r->rec = tmp.rec;
   r->env_unknown = tmp.env_unknown;
   r->chunks = tmp.chunks;
@@ -305,7 +307,7 @@ void acr_rec_clear(acr_run *r, void *rec, const acr_field *f) {
       sizeof(acr_str *), sizeof(acr_enumval), sizeof(acr_datetime),
       sizeof(uint8_t),   sizeof(int32_t),     sizeof(void *),
       sizeof(acr_list *), sizeof(acr_list *)};
-  (void)r;
+  acr_run_touch(r);
   ((acr_rechdr *)rec)->present &= ~(1u << f->index);
   memset(ACR_SLOT(rec, f), 0, slot_size[f->kind]);
 }
@@ -332,6 +334,7 @@ acr_status acr_rec_set_string(acr_run *r, void *rec, const acr_field *f,
   if (acr_utf8_require(err, f->name, s, n) != ACR_OK) return ACR_ESCHEMA;
   if ((str = acr_run_str(r, s, n)) == NULL) return acr_err_nomem(err);
   *(acr_str **)ACR_SLOT(rec, f) = str;
+  acr_run_touch(r);
   MARK(rec, f);
   return ACR_OK;
 }
@@ -357,6 +360,7 @@ static acr_status set_enum(acr_run *r, void *rec, const acr_field *f,
       (v.raw = acr_run_str(r, s, n)) == NULL)
     return acr_err_nomem(err);
   *(acr_enumval *)ACR_SLOT(rec, f) = v;
+  acr_run_touch(r);
   MARK(rec, f);
   return ACR_OK;
 }
@@ -375,29 +379,29 @@ acr_status acr_rec_set_enum_keep(acr_run *r, void *rec, const acr_field *f,
 
 acr_status acr_rec_set_datetime(acr_run *r, void *rec, const acr_field *f,
                                 const acr_datetime *dt, acr_error *err) {
-  (void)r;
   if (f->kind != ACR_K_DATETIME) return wrong_kind(err, f, "a date-time");
   /* a hand-made struct beyond 9999 would be written as JSON nobody reads */
   if (acr_datetime_check(dt, err) != ACR_OK) return ACR_ESCHEMA;
   *(acr_datetime *)ACR_SLOT(rec, f) = *dt;
+  acr_run_touch(r);
   MARK(rec, f);
   return ACR_OK;
 }
 
 acr_status acr_rec_set_bool(acr_run *r, void *rec, const acr_field *f, int b,
                             acr_error *err) {
-  (void)r;
   if (f->kind != ACR_K_BOOL) return wrong_kind(err, f, "a boolean");
   *(uint8_t *)ACR_SLOT(rec, f) = b ? 1 : 0;
+  acr_run_touch(r);
   MARK(rec, f);
   return ACR_OK;
 }
 
 acr_status acr_rec_set_int32(acr_run *r, void *rec, const acr_field *f,
                              int32_t v, acr_error *err) {
-  (void)r;
   if (f->kind != ACR_K_INT32) return wrong_kind(err, f, "an integer");
   *(int32_t *)ACR_SLOT(rec, f) = v;
+  acr_run_touch(r);
   MARK(rec, f);
   return ACR_OK;
 }
@@ -413,6 +417,7 @@ void *acr_rec_new_record(acr_run *r, void *rec, const acr_field *f) {
   if (f->kind != ACR_K_RECORD) return NULL;
   if ((sub = acr_record_new(r, f->sub)) == NULL) return NULL;
   *(void **)ACR_SLOT(rec, f) = sub;
+  acr_run_touch(r);
   MARK(rec, f);
   return sub;
 }
@@ -427,6 +432,7 @@ acr_status acr_rec_attach(acr_run *r, void *rec, const acr_field *f,
     return ACR_OK;
   }
   *(void **)ACR_SLOT(rec, f) = value;
+  acr_run_touch(r);
   MARK(rec, f);
   return ACR_OK;
 }
@@ -443,6 +449,7 @@ acr_list *acr_list_new(acr_run *r, uint32_t cap) {
 
 acr_status acr_list_push(acr_run *r, acr_list **lp, void *item) {
   acr_list *l = *lp;
+  acr_run_touch(r);
   if (l == NULL) {
     if ((l = acr_list_new(r, 4)) == NULL) return ACR_EMEMORY;
     *lp = l;
@@ -471,6 +478,7 @@ acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
   acr_list **lp = env ? &r->env_unknown : &((acr_rechdr *)rec)->unknown;
   acr_str *ns, *js;
   uint32_t i;
+  acr_run_touch(r);
   if (acr_utf8_require(err, "", name, nn) != ACR_OK) return ACR_ESCHEMA;
   if (acr_utf8_check(json, jn) != jn) {
     /* the name is valid UTF-8 but may hold NULs: cut for the path only */

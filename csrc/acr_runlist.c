@@ -21,6 +21,8 @@
 #define CSLOT(rec, f) ((const void *)((const char *)(rec) + (f)->offset))
 #define INSERTION_MAX 12
 
+static void cols_free(acr_runlist *l);
+
 /* ---- the list ------------------------------------------------------------ */
 
 acr_runlist *acr_runlist_new(const acr_allocator *a) {
@@ -45,6 +47,7 @@ void acr_runlist_free(acr_runlist *l) {
   size_t i;
   if (l == NULL) return;
   a = l->alloc;
+  cols_free(l);
   for (i = 0; i < l->n; i++) acr_run_release(l->runs[i]);
   acr_free(&a, l->runs, l->cap * sizeof *l->runs);
   acr_run_release(l->meta);
@@ -70,8 +73,20 @@ static acr_status reserve(acr_runlist *l, size_t want) {
 acr_status acr_runlist_push(acr_runlist *l, acr_run *r) {
   if (l == NULL || r == NULL) return ACR_EMISUSE;
   if (l->n == l->cap && reserve(l, l->n + 1) != ACR_OK) return ACR_EMEMORY;
+  cols_free(l);
   acr_run_retain(r);
   l->runs[l->n++] = r;
+  return ACR_OK;
+}
+
+acr_status acr_runlist_set(acr_runlist *l, size_t i, acr_run *r) {
+  acr_run *old;
+  if (l == NULL || r == NULL || i >= l->n) return ACR_EMISUSE;
+  cols_free(l);
+  old = l->runs[i];
+  acr_run_retain(r);
+  l->runs[i] = r;
+  acr_run_release(old);
   return ACR_OK;
 }
 
@@ -93,10 +108,263 @@ acr_status acr_runlist_set_nextlink(acr_runlist *l, const char *s,
   return ACR_OK;
 }
 
+/* ---- epochs and columns ------------------------------------------------- */
+
+/* Runs are separate blocks: a scan fetches a few ahead, or it is bound by
+ * cache misses rather than by its work. */
+#define PREFETCH_AHEAD 8
+#if defined(__GNUC__)
+static void prefetch_run(const acr_run *r) {
+  const char *p = (const char *)r;
+  size_t off;
+  for (off = 0; off < sizeof *r; off += 64) __builtin_prefetch(p + off);
+}
+#else
+#define prefetch_run(r) ((void)(r))
+#endif
+
+void acr_epoch_release(acr_epoch *e) {
+  acr_allocator a;
+  if (e == NULL || --e->refs > 0) return;
+  a = e->alloc;
+  acr_free(&a, e, sizeof *e);
+}
+
+/* Rows allocated for c (one at least, so that an empty list has columns). */
+#define ROWS(c) ((c)->n ? (c)->n : 1)
+
+static const acr_field *col_field(int c) {
+  if (c < ACR_RUN_NFIELDS) return &acr_type_run.fields[c];
+  return NULL; /* platform columns: read through platform */
+}
+
+/* Kind of column c (an acr_kind), or -1 when c has no column. */
+static int col_kind(int c) {
+  const acr_field *f;
+  if (c == ACR_COL_OS || c == ACR_COL_ARCH) return ACR_K_ENUM;
+  if (c < 0 || c >= ACR_RUN_NFIELDS) return -1;
+  f = col_field(c);
+  switch (f->kind) {
+  case ACR_K_STRING: case ACR_K_ENUM: case ACR_K_DATETIME: case ACR_K_BOOL:
+  case ACR_K_INT32:
+    return f->kind;
+  default:
+    return -1;
+  }
+}
+
+static size_t col_size(int c) {
+  switch (col_kind(c)) {
+  case ACR_K_STRING: return sizeof(const acr_str *);
+  case ACR_K_ENUM: case ACR_K_INT32: return sizeof(int32_t);
+  case ACR_K_DATETIME: return sizeof(acr_datetime);
+  case ACR_K_BOOL: return 1;
+  default: return 0;
+  }
+}
+
+int acr_col_of(const acr_field *f, const acr_field *f2) {
+  if (f == NULL || f < acr_type_run.fields ||
+      f >= acr_type_run.fields + acr_type_run.nfields)
+    return -1;
+  if (f2 != NULL) {
+    if (f->index != ACR_RUN_PLATFORM) return -1;
+    if (f2 == acr_type_field(&acr_type_platform, "os", 2)) return ACR_COL_OS;
+    if (f2 == acr_type_field(&acr_type_platform, "architecture", 12))
+      return ACR_COL_ARCH;
+    return -1;
+  }
+  return col_kind(f->index) < 0 ? -1 : (int)f->index;
+}
+
+/* Frees the column arrays and forgets the epochs (the home epoch too). */
+static void cols_drop(acr_runlist *l) {
+  acr_cols *c = l->cols;
+  size_t k;
+  if (c == NULL) return;
+  for (k = 0; k < ACR_COL_COUNT; k++) {
+    acr_free(&l->alloc, c->col[k], ROWS(c) * col_size((int)k));
+    c->col[k] = NULL;
+  }
+  acr_free(&l->alloc, c->present, ROWS(c) * sizeof *c->present);
+  c->present = NULL;
+  for (k = 0; k < c->nep; k++) acr_epoch_release(c->eps[k].e);
+  c->nep = 0;
+  c->built = 0;
+  c->n = 0;
+}
+
+static void cols_free(acr_runlist *l) {
+  if (l->cols == NULL) return;
+  cols_drop(l);
+  acr_epoch_release(l->cols->home);
+  acr_free(&l->alloc, l->cols, sizeof *l->cols);
+  l->cols = NULL;
+}
+
+static int cols_fresh(const acr_cols *c, size_t n) {
+  size_t k;
+  if (c->n != n || c->present == NULL) return 0;
+  for (k = 0; k < c->nep; k++)
+    if (c->eps[k].e->value != c->eps[k].value) return 0;
+  return 1;
+}
+
+/* Gives r an epoch that c records, so that a change to r shows: its own
+ * if c has room for one more, else c's home epoch (the old one is bumped
+ * first, so every other list that recorded it rebuilds rather than miss a
+ * later change).  Returns 0 when out of memory. */
+static int cols_adopt(acr_cols *c, acr_run *r, size_t *last) {
+  acr_epoch *e = r->epoch;
+  size_t k;
+  if (e != NULL) {
+    if (*last < c->nep && c->eps[*last].e == e) return 1;
+    for (k = 0; k < c->nep; k++)
+      if (c->eps[k].e == e) {
+        *last = k;
+        return 1;
+      }
+    if (c->nep < ACR_COLS_MAX_EPOCHS) {
+      e->refs++;
+      c->eps[c->nep].e = e;
+      c->eps[c->nep].value = e->value;
+      *last = c->nep++;
+      return 1;
+    }
+    e->value++;
+    acr_epoch_release(e);
+    r->epoch = NULL;
+  }
+  /* the home epoch is always eps[0] (cols_build records it first) */
+  r->epoch = c->home;
+  c->home->refs++;
+  *last = 0;
+  return 1;
+}
+
+static void fill_row(acr_cols *c, size_t i, const acr_run *r,
+                     uint32_t want) {
+  const acr_runrec *rec = &r->rec;
+  int k;
+  c->present[i] = rec->h.present;
+  for (k = 0; want >> k; k++) {
+    const acr_field *f;
+    const void *slot;
+    int has;
+    if (!((want >> k) & 1u)) continue;
+    if (k == ACR_COL_OS || k == ACR_COL_ARCH) {
+      const acr_platform *p =
+          HAS(rec, &acr_type_run.fields[ACR_RUN_PLATFORM]) ? rec->platform
+                                                            : NULL;
+      const acr_field *pf = acr_type_field(
+          &acr_type_platform, k == ACR_COL_OS ? "os" : "architecture",
+          k == ACR_COL_OS ? 2 : 12);
+      int32_t code = ACR_COL_ABSENT;
+      if (p != NULL && pf != NULL && HAS(p, pf))
+        code = ((const acr_enumval *)CSLOT(p, pf))->code;
+      ((int32_t *)c->col[k])[i] = code;
+      continue;
+    }
+    f = &acr_type_run.fields[k];
+    slot = CSLOT(rec, f);
+    has = (int)HAS(rec, f);
+    switch (f->kind) {
+    case ACR_K_STRING:
+      ((const acr_str **)c->col[k])[i] =
+          has ? *(acr_str *const *)slot : NULL;
+      break;
+    case ACR_K_ENUM:
+      ((int32_t *)c->col[k])[i] =
+          has ? ((const acr_enumval *)slot)->code : ACR_COL_ABSENT;
+      break;
+    case ACR_K_DATETIME:
+      if (has) ((acr_datetime *)c->col[k])[i] = *(const acr_datetime *)slot;
+      else memset(&((acr_datetime *)c->col[k])[i], 0, sizeof(acr_datetime));
+      break;
+    case ACR_K_BOOL:
+      ((uint8_t *)c->col[k])[i] = has ? *(const uint8_t *)slot != 0 : 0;
+      break;
+    default: /* ACR_K_INT32 */
+      ((int32_t *)c->col[k])[i] = has ? *(const int32_t *)slot : 0;
+      break;
+    }
+  }
+}
+
+const acr_cols *acr_runlist_cols(const acr_runlist *cl, uint32_t need) {
+  /* The columns are a cache: filling them does not change the list's
+   * value, so const queries may build them. */
+  acr_runlist *l = (acr_runlist *)cl;
+  acr_cols *c;
+  uint32_t want;
+  size_t i, last = 0;
+  int k;
+  if (l == NULL) return NULL;
+  for (k = 0; k < 32; k++)
+    if (((need >> k) & 1u) && (k >= ACR_COL_COUNT || col_kind(k) < 0))
+      return NULL;
+  if (l->cols == NULL) {
+    c = (acr_cols *)acr_malloc(&l->alloc, sizeof *c);
+    if (c == NULL) return NULL;
+    memset(c, 0, sizeof *c);
+    c->home = (acr_epoch *)acr_malloc(&l->alloc, sizeof *c->home);
+    if (c->home == NULL) {
+      acr_free(&l->alloc, c, sizeof *c);
+      return NULL;
+    }
+    c->home->value = 0;
+    c->home->refs = 1;
+    c->home->alloc = l->alloc;
+    l->cols = c;
+  }
+  c = l->cols;
+  if (!cols_fresh(c, l->n)) cols_drop(l);
+  want = need & ~c->built;
+  if (want == 0 && c->present != NULL) return c;
+  if (c->present == NULL) {
+    c->n = l->n;
+    c->present = (uint32_t *)acr_malloc(&l->alloc,
+                                        ROWS(c) * sizeof *c->present);
+    if (c->present == NULL) {
+      c->n = 0;
+      goto nomem;
+    }
+    c->home->refs++;
+    c->eps[0].e = c->home;
+    c->eps[0].value = c->home->value;
+    c->nep = 1;
+    for (i = 0; i < l->n; i++)
+      if (!cols_adopt(c, l->runs[i], &last)) goto nomem;
+    /* adopting bumps only epochs that are not recorded: values hold */
+  }
+  for (k = 0; k < ACR_COL_COUNT; k++)
+    if ((want >> k) & 1u) {
+      c->col[k] = acr_malloc(&l->alloc, ROWS(c) * col_size(k));
+      if (c->col[k] == NULL) goto nomem;
+    }
+  for (i = 0; i < c->n; i++) {
+    if (i + PREFETCH_AHEAD < c->n) prefetch_run(l->runs[i + PREFETCH_AHEAD]);
+    fill_row(c, i, l->runs[i], want);
+  }
+  c->built |= want;
+  return c;
+nomem:
+  cols_drop(l);
+  return NULL;
+}
+
 size_t acr_runlist_memsize(const acr_runlist *l) {
   size_t n, i;
   if (l == NULL) return 0;
   n = sizeof *l + l->cap * sizeof *l->runs;
+  if (l->cols) {
+    const acr_cols *c = l->cols;
+    int k;
+    n += sizeof *c + sizeof *c->home;
+    if (c->present) n += ROWS(c) * sizeof *c->present;
+    for (k = 0; k < ACR_COL_COUNT; k++)
+      if (c->col[k]) n += ROWS(c) * col_size(k);
+  }
   if (l->meta) n += acr_run_memsize(l->meta);
   for (i = 0; i < l->n; i++) n += acr_run_memsize(l->runs[i]);
   return n;
@@ -114,27 +382,27 @@ static acr_runlist *derived(const acr_runlist *l, size_t cap) {
 
 /* ---- filter -------------------------------------------------------------- */
 
-#define PREFETCH_AHEAD 8
-#if defined(__GNUC__)
-static void prefetch_run(const acr_run *r) {
-  const char *p = (const char *)r;
-  size_t off;
-  for (off = 0; off < sizeof *r; off += 64) __builtin_prefetch(p + off);
-}
-#else
-#define prefetch_run(r) ((void)(r))
-#endif
 
 acr_runlist *acr_runlist_filter(const acr_runlist *l, const acr_filter *f) {
   acr_runlist *d;
   size_t i;
+  const acr_cols *c = NULL;
+  uint32_t need;
   if (l == NULL || f == NULL) return NULL;
   if ((d = derived(l, 0)) == NULL) return NULL;
+  /* With columns, only the leaves that no column holds read the runs
+   * (none for the usual filters); without (out of memory), read them all. */
+  if ((need = acr_filter_columns(f)) != 0) c = acr_runlist_cols(l, need);
   for (i = 0; i < l->n; i++) {
-    /* Runs are separate blocks: fetch a few ahead, the scan is otherwise
-     * bound by cache misses rather than by matching. */
-    if (i + PREFETCH_AHEAD < l->n) prefetch_run(l->runs[i + PREFETCH_AHEAD]);
-    if (!acr_filter_match(f, l->runs[i])) continue;
+    int hit;
+    if (c != NULL) {
+      hit = acr_filter_match_row(f, c, i, l->runs[i]);
+    } else {
+      if (i + PREFETCH_AHEAD < l->n)
+        prefetch_run(l->runs[i + PREFETCH_AHEAD]);
+      hit = acr_filter_match(f, l->runs[i]);
+    }
+    if (!hit) continue;
     if (acr_runlist_push(d, l->runs[i]) != ACR_OK) {
       acr_runlist_free(d);
       return NULL;
@@ -277,6 +545,7 @@ acr_status acr_runlist_sort(acr_runlist *l, const acr_field *f,
   if (l == NULL || !is_run_scalar(f)) return ACR_EMISUSE;
   k.f = f;
   k.desc = descending != 0;
+  cols_free(l); /* rows follow the runs' order */
   return sort_runs(&l->alloc, l->runs, l->n, &k);
 }
 
@@ -422,7 +691,9 @@ static acr_status group_runs(const acr_runlist *l, const acr_field *f,
     const acr_run *r = l->runs[i];
     size_t j;
     uint32_t gi;
-    if (!has_value(f, r)) {
+    /* an absent bool reads as its default, false (its slot is 0), as the
+     * filter reads it (issue 11) */
+    if (f->kind != ACR_K_BOOL && !has_value(f, r)) {
       g->absent++;
       if (map) map[i] = UINT32_MAX;
       continue;

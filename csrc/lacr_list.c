@@ -11,6 +11,7 @@
 #include "lacr.h"
 #include "acr_query.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,10 +354,7 @@ static int l_newindex(lua_State *L) {
     if (i == l->n + 1) {
       push(L, l, r);
     } else if (i <= l->n) {
-      acr_run *old = l->runs[i - 1];
-      acr_run_retain(r);
-      l->runs[i - 1] = r;
-      acr_run_release(old);
+      acr_runlist_set(l, i - 1, r); /* i is in range: cannot fail */
     } else {
       return luaL_error(L, "index out of range");
     }
@@ -638,6 +636,102 @@ static const acr_field *check_scalar_field(lua_State *L, int arg) {
   return NULL;
 }
 
+/* One value of list:column, copied out of a run: no pointer into a run is
+ * held while Lua allocates (a finaliser may change or compact the run). */
+typedef struct colcell {
+  uint8_t has;
+  uint32_t len;   /* string / raw enum text: bytes at off in the text area */
+  size_t off;
+  int32_t code;   /* enum code (>= 0: canonical text), int32, bool */
+  acr_datetime dt;
+} colcell;
+
+/* Fills cells[0..n) from the runs of l and the texts into text (room
+ * bytes); returns the bytes the texts need (more than room: not all
+ * copied). */
+static size_t column_copy(const acr_runlist *l, const acr_field *f,
+                          colcell *cells, char *text, size_t room) {
+  size_t i, used = 0;
+  for (i = 0; i < l->n; i++) {
+    const acr_runrec *rec = &l->runs[i]->rec;
+    const void *slot = (const char *)rec + f->offset;
+    const acr_str *s = NULL;
+    colcell c;
+    memset(&c, 0, sizeof c);
+    c.has = (uint8_t)((rec->h.present >> f->index) & 1u);
+    if (c.has) switch (f->kind) {
+      case ACR_K_STRING: s = *(acr_str *const *)slot; c.has = s != NULL; break;
+      case ACR_K_ENUM:
+        c.code = ((const acr_enumval *)slot)->code;
+        if (c.code < 0) s = ((const acr_enumval *)slot)->raw;
+        c.has = c.code >= 0 || s != NULL;
+        break;
+      case ACR_K_DATETIME: c.dt = *(const acr_datetime *)slot; break;
+      case ACR_K_BOOL: c.code = *(const uint8_t *)slot != 0; break;
+      default: c.code = *(const int32_t *)slot; break;
+      }
+    if (s != NULL) {
+      c.len = s->len;
+      c.off = used;
+      if (text != NULL && used + s->len <= room)
+        memcpy(text + used, s->s, s->len);
+      used += s->len;
+    }
+    if (cells) cells[i] = c;
+  }
+  return used;
+}
+
+/* list:column(field) -> values, n: a plain array of the values of one
+ * scalar field (named as for sort), in list order, as reads give them
+ * (strings, enum texts, DateTimes, booleans, integers); absent values are
+ * nil holes, so n (= #list) is returned beside it. */
+static int l_column(lua_State *L) {
+  const acr_field *f;
+  const acr_runlist *l;
+  colcell *cells;
+  const char *text;
+  size_t n, need, i;
+  lua_settop(L, 2);
+  f = check_scalar_field(L, 2);
+  for (;;) {
+    l = checklist(L, 1);
+    n = l->n;
+    need = column_copy(l, f, NULL, NULL, 0);
+    if (n > (((size_t)-1) - need) / sizeof *cells)
+      return luaL_error(L, "list too long for a column");
+    cells = (colcell *)lua_newuserdata(L, n * sizeof *cells + need + 1);
+    /* the allocation may have run finalisers that changed the runs */
+    l = checklist(L, 1);
+    if (l->n == n &&
+        column_copy(l, f, cells, (char *)(cells + n), need) <= need)
+      break;
+    lua_settop(L, 2);
+  }
+  text = (const char *)(cells + n);
+  lua_createtable(L, n > INT_MAX ? INT_MAX : (int)n, 0); /* 4 */
+  for (i = 0; i < n; i++) {
+    const colcell *c = &cells[i];
+    if (!c->has) continue;
+    switch (f->kind) {
+    case ACR_K_STRING: lua_pushlstring(L, text + c->off, c->len); break;
+    case ACR_K_ENUM:
+      if (c->code >= 0)
+        lua_pushlstring(L, f->enumdef->values[c->code],
+                        f->enumdef->lengths[c->code]);
+      else
+        lua_pushlstring(L, text + c->off, c->len);
+      break;
+    case ACR_K_DATETIME: lacr_pushdatetime(L, &c->dt); break;
+    case ACR_K_BOOL: lua_pushboolean(L, c->code); break;
+    default: lua_pushinteger(L, (lua_Integer)c->code); break;
+    }
+    lua_rawseti(L, 4, (int)(i + 1));
+  }
+  lua_pushinteger(L, (lua_Integer)n);
+  return 2;
+}
+
 /* list:sort(key [, "asc" | "desc"]) -> list: stable, in place; date-times
  * by instant, absent values last. */
 static int l_sort(lua_State *L) {
@@ -883,6 +977,7 @@ static const luaL_Reg methods[] = {
     {"sort", l_sort},         {"top", l_top},
     {"count_by", l_count_by}, {"summary", l_summary},
     {"format", l_format},     {"memsize", l_memsize},
+    {"column", l_column},
     {NULL, NULL}};
 
 static const luaL_Reg metamethods[] = {

@@ -416,7 +416,11 @@ describe("RunList:count_by", function()
   it("counts by strings exactly, booleans as booleans, date-times by instant", function()
     assert.same({ build = 4, nightly = 2 }, l:count_by("task"))
     assert.same({ build = 4, nightly = 2 }, l:count_by("taskName"))
-    assert.same({ [true] = 1, [false] = 1 }, l:count_by("isArchiveEnabled"))
+    -- an absent flag counts as false, as the filter reads it (issue 11)
+    assert.same({ [true] = 1, [false] = #l - 1 }, l:count_by("isArchiveEnabled"))
+    assert.equal(#l:filter("isArchiveEnabled eq false"), l:count_by("isArchiveEnabled")[false])
+    assert.same({ [false] = 2 }, acr.list({ { runId = "x" }, { isArchiveEnabled = false } })
+                                   :count_by("isArchiveEnabled"))
     local byc = l:count_by("createTime")
     assert.equal(2, byc["2019-05-01T00:00:00Z"])          -- a and h
     assert.equal(2, byc["2019-05-01T03:00:00+02:00"])     -- b and g
@@ -561,5 +565,72 @@ describe("acr.list of a RunListResult table", function()
 
   it("refuses keys that are not strings", function()
     assert.has_error(function() acr.list({ value = {}, [1] = 2 }) end)
+  end)
+end)
+
+describe("list:column", function()
+  local RUNS = [==[[
+    {"runId":"a","status":"Succeeded","createTime":"2019-05-01T00:00:00+02:00","task":"build",
+     "isArchiveEnabled":true,"agentConfiguration":{"cpu":2}},
+    {"runId":"b","status":"paused","task":"it's"},
+    {"runId":"c","runType":"quickrun","isArchiveEnabled":false,"finishTime":"2019-05-01T00:00:00.5Z"},
+    {}
+  ]]==]
+  local FIELDS = { "runId", "status", "runType", "createTime", "finishTime", "task",
+                   "taskName", "isArchiveEnabled", "provisioningState", "agentPoolName" }
+
+  it("gives what a loop of reads gives, absent values as nil holes", function()
+    local list = assert(acr.decode(RUNS))
+    for _, name in ipairs(FIELDS) do
+      local t, n = list:column(name)
+      assert.equal(#list, n)
+      local field = name == "taskName" and "task" or name
+      for i = 1, n do
+        local want = list[i][field]
+        if type(want) == "userdata" then
+          assert.equal(tostring(want), tostring(t[i]), name .. "[" .. i .. "]")
+          assert.is_true(want == t[i])
+        else
+          assert.equal(want, t[i], name .. "[" .. i .. "]")
+        end
+      end
+    end
+    assert.same({ "Succeeded", "paused" }, (list:column("status")))
+    local empty, n = acr.list():column("status")
+    assert.same({}, empty)
+    assert.equal(0, n)
+  end)
+
+  it("follows changes and refuses what is not a scalar field", function()
+    local list = assert(acr.decode(RUNS))
+    list[2].status = "Failed"
+    list[1].task = nil
+    assert.equal("Failed", (list:column("status"))[2])
+    assert.is_nil((list:column("task"))[1])
+    assert.has_error(function() list:column("outputImages") end)
+    assert.has_error(function() list:column("nope") end)
+    assert.has_error(function() list:column() end)
+  end)
+
+  it("is safe when finalisers change the runs while it allocates", function()
+    local list = assert(acr.decode(RUNS))
+    local r = list[2]
+    local function hostile()
+      local mt = { __gc = function()
+        for i = 1, 20 do r.task = string.rep("y", 200) .. i end
+        r.task = "z"
+      end }
+      if newproxy then -- luacheck: ignore
+        local p = newproxy(true) -- luacheck: ignore
+        getmetatable(p).__gc = mt.__gc
+        return p
+      end
+      return setmetatable({}, mt)
+    end
+    for _ = 1, 200 do
+      hostile()
+      local t = list:column("task")
+      assert.is_true(t[2] == "z" or t[2]:sub(1, 1) == "y" or t[2] == "it's")
+    end
   end)
 end)

@@ -452,3 +452,163 @@ describe("acr.filter.build", function()
     assert.truthy(err:find("Succeeded", 1, true), err)
   end)
 end)
+
+-- list:filter reads columns the list keeps of its runs' values (issue 13);
+-- these check that no change, through any path, leaves them stale: after
+-- every change the list's answer equals the filter called on each run,
+-- which reads the runs themselves.
+describe("list:filter columns", function()
+  local EXPRS = {
+    "status eq 'Failed'", "status ne 'failed'", "status eq null",
+    "status gt 'Q'", "createTime ge 2019-05-01T00:00:00Z",
+    "createTime lt 2019-05-01T00:00:00Z and status ne null",
+    "finishTime eq null or startTime le 2019-05-01T00:00:10Z",
+    "lastUpdatedTime ge 2019-05-01T00:00:00Z", "taskName eq 'build'",
+    "contains(task, 'uil')", "runId ge 'c'", "agentPoolName eq 'pool1'",
+    "isArchiveEnabled eq true", "isArchiveEnabled eq false",
+    "isArchiveEnabled", "provisioningState eq 'Succeeded'",
+    "runType eq 'QuickRun' or runType eq 'AutoRun'",
+    "platform/os eq 'Linux'", "platform/architecture ne 'amd64'",
+    "contains(outputImageManifests, 'web')",
+    "status eq 'Paused' or contains(status, 'ail')",
+  }
+
+  local function oracle(list, f)
+    local t = {}
+    for i = 1, #list do
+      if f(list[i]) then t[#t + 1] = list[i].runId end
+    end
+    return table.concat(t, ",")
+  end
+
+  local function check(list, what)
+    for _, expr in ipairs(EXPRS) do
+      local f = compile(expr)
+      local got = ids(list:filter(expr))
+      assert.equal(oracle(list, f), got, what .. ": " .. expr)
+      assert.equal(got, ids(list:filter(f)), what .. ": " .. expr)
+    end
+  end
+
+  it("follow changes through Runs, views, elements, sort and append", function()
+    local list = assert(acr.decode(RUNS))
+    check(list, "decoded")
+    local a = list[1]
+    a.status = "Failed"; check(list, "enum set")
+    a.status = nil; check(list, "enum cleared")
+    list[6].status = "Failed"; check(list, "unknown enum replaced")
+    a.createTime = "2019-04-01T00:00:00-01:00"; check(list, "date-time set")
+    list[3].createTime = acr.datetime("2018-01-01T00:00:00Z"); check(list, "DateTime set")
+    list[5].finishTime = nil; check(list, "date-time cleared")
+    a.task = "rebuild"; check(list, "string set")
+    list[2].task = nil; check(list, "string cleared")
+    a.runId = "zz"; check(list, "runId set")
+    a.isArchiveEnabled = false; check(list, "bool set")
+    list[5].isArchiveEnabled = nil; check(list, "bool cleared")
+    list[4].agentPoolName = "pool1"; check(list, "string added")
+    list[4].provisioningState = "succeeded"; check(list, "enum added")
+    list[3].platform.os = "Windows"; check(list, "platform view")
+    list[3].platform.architecture = "amd64"; check(list, "platform view (2)")
+    list[2].platform = nil; check(list, "platform cleared")
+    list[4].platform = { os = "linux", architecture = "arm" }; check(list, "platform set")
+    list[1].outputImages[1].repository = "api"; check(list, "nested image view")
+    list[2].runType = "QuickRun"; check(list, "runType")
+    list[6].lastUpdatedTime = "2020-01-01T00:00:00Z"; check(list, "lastUpdatedTime")
+    list[2] = acr.new({ runId = "new", task = "build" }); check(list, "element replaced")
+    list[#list + 1] = { runId = "appended", status = "Failed",
+                        createTime = "2030-01-01T00:00:00Z" }
+    check(list, "element appended")
+    list:append(acr.new({ runId = "app2", task = "build" })); check(list, "append")
+    list:extend(assert(acr.decode(RUNS))); check(list, "extend")
+    list:sort("runId"); check(list, "sort")
+    list:sort("createTime", "desc"); check(list, "sort descending")
+  end)
+
+  it("see a change to a run shared with other lists", function()
+    local list = assert(acr.decode(RUNS))
+    local sub = list:filter("status ne null")
+    local other = acr.list({ list[2], list[1] })
+    check(list, "list"); check(sub, "sub"); check(other, "other")
+    sub[1].status = "Failed"      -- run a, through the derived list
+    check(list, "list after sub"); check(other, "other after sub")
+    other[1].status = "Queued"    -- run b, through a third list
+    check(list, "list after other"); check(sub, "sub after other")
+    local r = list[3]
+    r.createTime = "2001-01-01T00:00:00Z" -- through a Run kept aside
+    check(list, "list after run"); check(sub, "sub after run")
+  end)
+
+  it("stay right when runs come from many lists (more epochs than recorded)", function()
+    local runs = {}
+    local keep = {}
+    for i = 1, 20 do
+      local l = assert(acr.decode(RUNS))
+      l:filter("status eq 'Failed'") -- gives its runs an epoch of its own
+      keep[i] = l
+      runs[#runs + 1] = l[(i % 6) + 1]
+    end
+    local big = acr.list(runs)
+    check(big, "mixed")
+    for i = 1, 20 do
+      runs[i].status = (i % 2 == 0) and "Failed" or "Running"
+      check(big, "mixed after change " .. i)
+      check(keep[i], "source list " .. i)
+    end
+  end)
+
+  it("survive compaction of a run (string columns point into it)", function()
+    local list = assert(acr.decode(RUNS))
+    check(list, "before")
+    local r = list[1]
+    for i = 1, 300 do r.agentPoolName = string.rep("x", 100) .. i end
+    r.task = "build"
+    r.agentPoolName = "pool1"
+    check(list, "after many changes")
+    collectgarbage()
+    check(list, "after a collection")
+  end)
+
+  it("keep runs valid when the list goes first, and the list when runs go", function()
+    local list = assert(acr.decode(RUNS))
+    list:filter("taskName eq 'build'")
+    local r = list[1]
+    list = nil -- luacheck: ignore
+    collectgarbage(); collectgarbage()
+    r.status = "Failed" -- bumps an epoch the list no longer holds
+    r.task = "x"
+    assert.equal("Failed", r.status)
+    local l2 = acr.list({ r })
+    check(l2, "new list")
+    r = nil -- luacheck: ignore
+    collectgarbage(); collectgarbage()
+    check(l2, "after the run value went")
+  end)
+
+  it("agree with the runs after random changes", function()
+    local seed = 12345
+    local function rand(n)
+      seed = (seed * 16807) % 2147483647
+      return seed % n + 1
+    end
+    local STATUS = { "Failed", "Succeeded", "Running", "queued" }
+    local TASKS = { "build", "Build", "test", "it's" }
+    local TIMES = { "2019-05-01T00:00:00Z", "2019-04-30T20:00:00-04:00",
+                    "2019-05-02T12:00:00.5+05:30", "2019-04-30T23:59:59.9999999Z" }
+    local list = assert(acr.decode(RUNS))
+    local side = list:filter("runId ne 'x'")
+    for step = 1, 120 do
+      local r = list[rand(#list)]
+      local k = rand(8)
+      if k == 1 then r.status = STATUS[rand(#STATUS)]
+      elseif k == 2 then r.status = nil
+      elseif k == 3 then r.createTime = TIMES[rand(#TIMES)]
+      elseif k == 4 then r.task = TASKS[rand(#TASKS)]
+      elseif k == 5 then r.isArchiveEnabled = rand(2) == 1
+      elseif k == 6 then r.platform = { os = rand(2) == 1 and "Linux" or "windows" }
+      elseif k == 7 then list[rand(#list)] = side[rand(#side)]
+      else list:sort(rand(2) == 1 and "runId" or "createTime") end
+      if step % 5 == 0 then check(list, "step " .. step) end
+      if step % 15 == 0 then check(side, "side " .. step) end
+    end
+  end)
+end)
