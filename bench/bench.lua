@@ -38,6 +38,26 @@ local function measure(f, reps)
   return median(times)
 end
 
+-- Median CPU seconds of f and of g, measured alternately (f, g, f, g, ...)
+-- so that a change in the machine's load between them (other jobs on a
+-- shared machine) bills both sides alike.
+local function measure2(f, g, reps)
+  local tf, tg = {}, {}
+  for i = 1, reps or REPS do
+    collectgarbage()
+    collectgarbage()
+    local t0 = clock()
+    f()
+    tf[i] = clock() - t0
+    collectgarbage()
+    collectgarbage()
+    t0 = clock()
+    g()
+    tg[i] = clock() - t0
+  end
+  return median(tf), median(tg)
+end
+
 local function document(n)
   local path = string.format("%s-%d.json", CACHE, n)
   local fh = io.open(path, "rb")
@@ -241,8 +261,8 @@ local text = document(N)
 local mb = #text / 1e6
 print(string.format("document A: %d runs, %.1f MB", N, mb))
 
-local t_acr = measure(function() assert(acr.decode(text)) end)
-local t_cj = measure(function() cjson.decode(text) end)
+local t_acr, t_cj = measure2(function() assert(acr.decode(text)) end,
+  function() cjson.decode(text) end)
 local t_cjv = measure(function()
   local doc = cjson.decode(text)
   for _, run in ipairs(doc.value) do validate(run) end
@@ -255,10 +275,9 @@ row("decode A (s) vs cjson.decode + Lua validation", t_acr, t_cjv, 8, nil,
 
 local single = gen.single()
 local SINGLE_N = 100000
-local t_s_acr = measure(function()
+local t_s_acr, t_s_cj = measure2(function()
   for _ = 1, SINGLE_N do acr.decode(single) end
-end)
-local t_s_cj = measure(function()
+end, function()
   for _ = 1, SINGLE_N do cjson.decode(single) end
 end)
 row("single-run decode x100000 (s) vs cjson", t_s_acr, t_s_cj, 2.5, nil,
@@ -268,16 +287,16 @@ row("single-run decode x100000 (s) vs cjson", t_s_acr, t_s_cj, 2.5, nil,
 local NB = math.max(1, math.floor(N / 5))
 local text_b = document_arm(NB)
 print(string.format("document B: %d runs, %.1f MB", NB, #text_b / 1e6))
-local t_b_acr = measure(function() assert(acr.decode(text_b)) end)
-local t_b_cj = measure(function() cjson.decode(text_b) end)
+local t_b_acr, t_b_cj = measure2(function() assert(acr.decode(text_b)) end,
+  function() cjson.decode(text_b) end)
 row("decode B (s) vs cjson.decode", t_b_acr, t_b_cj, 5, nil, "decode")
 
 -- 2. encode --------------------------------------------------------------
 local function encode_rows(label, doc)
   local l = assert(acr.decode(doc))
   local p = cjson.decode(doc)
-  local t_enc = measure(function() l:encode() end)
-  local t_cjenc = measure(function() cjson.encode(p) end)
+  local t_enc, t_cjenc = measure2(function() l:encode() end,
+    function() cjson.encode(p) end)
   row("encode " .. label .. " (s) vs cjson.encode", t_enc, t_cjenc, 3, nil,
     "encode")
   if l.encode_to then
@@ -333,8 +352,7 @@ local since = "2023-11-15T00:00:00Z"
 local expr = "status eq 'Failed' and createTime ge " .. since
 local since_dt = acr.datetime(since)
 local nmatch = #list:filter(expr)
-local t_f = measure(function() list:filter(expr) end)
-local t_fp = measure(function()
+local t_f, t_fp = measure2(function() list:filter(expr) end, function()
   -- What a user writes over plain tables: the ISO text compared as is
   -- (exact only when the offsets agree, so this loop is faster than it
   -- is right).
@@ -365,8 +383,8 @@ end)
 row("filter (s) vs date-parsing Lua loop", t_f, t_fl, 10, nil, "query")
 print(string.format("filter: %d of %d runs match %q", nmatch, #list, expr))
 
-local t_sort = measure(function() list:sort("createTime") end)
-local t_tsort = measure(function()
+local t_sort, t_tsort = measure2(function() list:sort("createTime") end,
+function()
   local copy = {}
   for i, run in ipairs(plain) do copy[i] = run end
   -- Precompute keys once, as a careful user would; stable by index.
@@ -384,8 +402,8 @@ row("sort by createTime (s) vs table.sort", t_sort, t_tsort, 10, nil,
   "query")
 
 if list.column then
-  local t_col = measure(function() list:column("status") end)
-  local t_colr = measure(function()
+  local t_col, t_colr = measure2(function() list:column("status") end,
+  function()
     local t = {}
     for i = 1, #list do t[i] = list[i].status end
     return t
@@ -405,26 +423,24 @@ local READS = 10000000
 local function read_rows(label)
   local run = list[1]
   local tab = props[1]
-  local t_read = measure(function()
+  local t_read, t_tread = measure2(function()
     local s
     for _ = 1, READS do s = run.status end
     return s
-  end)
-  local t_tread = measure(function()
+  end, function()
     local s
     for _ = 1, READS do s = tab.status end
     return s
   end)
   row("run.status x10M" .. label .. " (s) vs plain table read", t_read,
     t_tread, 3, "lower", "reads")
-  local t_loop = measure(function()
+  local t_loop, t_tloop = measure2(function()
     local c = 0
     for i = 1, #list do
       if list[i].status == "Failed" then c = c + 1 end
     end
     return c
-  end)
-  local t_tloop = measure(function()
+  end, function()
     local c = 0
     for i = 1, #props do
       if props[i].status == "Failed" then c = c + 1 end

@@ -103,7 +103,7 @@ typedef struct acr_cols {
   void *col[ACR_COL_COUNT];
   size_t nep;
   struct { acr_epoch *e; uint64_t value; } eps[ACR_COLS_MAX_EPOCHS];
-  acr_epoch *home;       /* given to runs that have no epoch yet */
+  acr_epoch *home;       /* given to runs that have no epoch yet, or NULL */
 } acr_cols;
 
 /* The columns of l with at least the columns in need (bit c for column c)

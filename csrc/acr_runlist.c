@@ -177,7 +177,7 @@ int acr_col_of(const acr_field *f, const acr_field *f2) {
   return col_kind(f->index) < 0 ? -1 : (int)f->index;
 }
 
-/* Frees the column arrays and forgets the epochs (the home epoch too). */
+/* Frees the column arrays and drops the epoch records (c->home stays). */
 static void cols_drop(acr_runlist *l) {
   acr_cols *c = l->cols;
   size_t k;
@@ -210,35 +210,56 @@ static int cols_fresh(const acr_cols *c, size_t n) {
   return 1;
 }
 
+static size_t eps_find(const acr_cols *c, const acr_epoch *e) {
+  size_t k;
+  for (k = 0; k < c->nep; k++)
+    if (c->eps[k].e == e) return k;
+  return (size_t)-1;
+}
+
+static size_t eps_add(acr_cols *c, acr_epoch *e) {
+  e->refs++;
+  c->eps[c->nep].e = e;
+  c->eps[c->nep].value = e->value;
+  return c->nep++;
+}
+
 /* Gives r an epoch that c records, so that a change to r shows: its own
- * if c has room for one more, else c's home epoch (the old one is bumped
- * first, so every other list that recorded it rebuilds rather than miss a
- * later change).  Returns 0 when out of memory. */
+ * while c has room (other epochs take at most ACR_COLS_MAX_EPOCHS - 1
+ * entries, keeping one for home), else c's home epoch; the old epoch is
+ * bumped first, so every other list that recorded it rebuilds rather than
+ * miss a later change.  The home epoch comes from the allocator of the
+ * first run that takes it: it lives as long as any run holding it.
+ * Returns 0 when out of memory. */
 static int cols_adopt(acr_cols *c, acr_run *r, size_t *last) {
   acr_epoch *e = r->epoch;
   size_t k;
   if (e != NULL) {
     if (*last < c->nep && c->eps[*last].e == e) return 1;
-    for (k = 0; k < c->nep; k++)
-      if (c->eps[k].e == e) {
-        *last = k;
-        return 1;
-      }
-    if (c->nep < ACR_COLS_MAX_EPOCHS) {
-      e->refs++;
-      c->eps[c->nep].e = e;
-      c->eps[c->nep].value = e->value;
-      *last = c->nep++;
+    if ((k = eps_find(c, e)) != (size_t)-1) {
+      *last = k;
       return 1;
     }
+    if (e == c->home || c->nep < ACR_COLS_MAX_EPOCHS - 1) {
+      *last = eps_add(c, e);
+      return 1;
+    }
+  }
+  if (c->home == NULL) {
+    c->home = (acr_epoch *)acr_malloc(&r->alloc, sizeof *c->home);
+    if (c->home == NULL) return 0;
+    c->home->value = 0;
+    c->home->refs = 1; /* c's own reference, dropped by cols_free */
+    c->home->alloc = r->alloc;
+  }
+  if ((k = eps_find(c, c->home)) == (size_t)-1) k = eps_add(c, c->home);
+  if (e != NULL) {
     e->value++;
     acr_epoch_release(e);
-    r->epoch = NULL;
   }
-  /* the home epoch is always eps[0] (cols_build records it first) */
   r->epoch = c->home;
   c->home->refs++;
-  *last = 0;
+  *last = k;
   return 1;
 }
 
@@ -307,14 +328,6 @@ const acr_cols *acr_runlist_cols(const acr_runlist *cl, uint32_t need) {
     c = (acr_cols *)acr_malloc(&l->alloc, sizeof *c);
     if (c == NULL) return NULL;
     memset(c, 0, sizeof *c);
-    c->home = (acr_epoch *)acr_malloc(&l->alloc, sizeof *c->home);
-    if (c->home == NULL) {
-      acr_free(&l->alloc, c, sizeof *c);
-      return NULL;
-    }
-    c->home->value = 0;
-    c->home->refs = 1;
-    c->home->alloc = l->alloc;
     l->cols = c;
   }
   c = l->cols;
@@ -329,10 +342,6 @@ const acr_cols *acr_runlist_cols(const acr_runlist *cl, uint32_t need) {
       c->n = 0;
       goto nomem;
     }
-    c->home->refs++;
-    c->eps[0].e = c->home;
-    c->eps[0].value = c->home->value;
-    c->nep = 1;
     for (i = 0; i < l->n; i++)
       if (!cols_adopt(c, l->runs[i], &last)) goto nomem;
     /* adopting bumps only epochs that are not recorded: values hold */
@@ -360,7 +369,7 @@ size_t acr_runlist_memsize(const acr_runlist *l) {
   if (l->cols) {
     const acr_cols *c = l->cols;
     int k;
-    n += sizeof *c + sizeof *c->home;
+    n += sizeof *c + (c->home ? sizeof *c->home : 0);
     if (c->present) n += ROWS(c) * sizeof *c->present;
     for (k = 0; k < ACR_COL_COUNT; k++)
       if (c->col[k]) n += ROWS(c) * col_size(k);

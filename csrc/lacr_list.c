@@ -655,6 +655,13 @@ static size_t column_copy(const acr_runlist *l, const acr_field *f,
   for (i = 0; i < l->n; i++) {
     const acr_runrec *rec = &l->runs[i]->rec;
     const void *slot = (const char *)rec + f->offset;
+#if defined(__GNUC__)
+    /* runs are separate blocks: fetch ahead, or the copy waits on misses */
+    if (i + 8 < l->n) {
+      __builtin_prefetch(&l->runs[i + 8]->rec.h.present);
+      __builtin_prefetch((const char *)&l->runs[i + 8]->rec + f->offset);
+    }
+#endif
     const acr_str *s = NULL;
     colcell c;
     memset(&c, 0, sizeof c);
@@ -691,25 +698,39 @@ static int l_column(lua_State *L) {
   const acr_runlist *l;
   colcell *cells;
   const char *text;
-  size_t n, need, i;
+  size_t n, need, room, i;
+  int base = 0;
   lua_settop(L, 2);
   f = check_scalar_field(L, 2);
+  /* One pass over the runs when the texts fit the first guess (no text
+   * but unknown enum values for the other kinds); a second, sized
+   * exactly, when they do not. */
+  room = f->kind == ACR_K_STRING ? checklist(L, 1)->n * 24 : 64;
   for (;;) {
     l = checklist(L, 1);
     n = l->n;
-    need = column_copy(l, f, NULL, NULL, 0);
-    if (n > (((size_t)-1) - need) / sizeof *cells)
+    if (n > (((size_t)-1) - room - 1) / sizeof *cells)
       return luaL_error(L, "list too long for a column");
-    cells = (colcell *)lua_newuserdata(L, n * sizeof *cells + need + 1);
+    cells = (colcell *)lua_newuserdata(L, n * sizeof *cells + room + 1);
     /* the allocation may have run finalisers that changed the runs */
     l = checklist(L, 1);
-    if (l->n == n &&
-        column_copy(l, f, cells, (char *)(cells + n), need) <= need)
-      break;
+    if (l->n == n) {
+      need = column_copy(l, f, cells, (char *)(cells + n), room);
+      if (need <= room) break;
+      room = need;
+    }
     lua_settop(L, 2);
   }
   text = (const char *)(cells + n);
   lua_createtable(L, n > INT_MAX ? INT_MAX : (int)n, 0); /* 4 */
+  if (f->kind == ACR_K_ENUM) {
+    /* the canonical texts once, copied per run from the stack */
+    int k, count = f->enumdef->count;
+    luaL_checkstack(L, count, "column");
+    base = lua_gettop(L) + 1;
+    for (k = 0; k < count; k++)
+      lua_pushlstring(L, f->enumdef->values[k], f->enumdef->lengths[k]);
+  }
   for (i = 0; i < n; i++) {
     const colcell *c = &cells[i];
     if (!c->has) continue;
@@ -717,8 +738,7 @@ static int l_column(lua_State *L) {
     case ACR_K_STRING: lua_pushlstring(L, text + c->off, c->len); break;
     case ACR_K_ENUM:
       if (c->code >= 0)
-        lua_pushlstring(L, f->enumdef->values[c->code],
-                        f->enumdef->lengths[c->code]);
+        lua_pushvalue(L, base + c->code);
       else
         lua_pushlstring(L, text + c->off, c->len);
       break;
@@ -728,6 +748,7 @@ static int l_column(lua_State *L) {
     }
     lua_rawseti(L, 4, (int)(i + 1));
   }
+  lua_pushvalue(L, 4);
   lua_pushinteger(L, (lua_Integer)n);
   return 2;
 }

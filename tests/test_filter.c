@@ -588,6 +588,119 @@ static const char *ids(const acr_runlist *l) {
   return buf;
 }
 
+/* ---- columns ------------------------------------------------------------- */
+
+static const char *const COL_EXPRS[] = {
+    "status eq 'Failed'", "status ne 'failed' and status ne null",
+    "createTime ge 2019-05-01T10:00:00Z", "taskName eq 'b'",
+    "contains(task, 'a')", "isArchiveEnabled eq false",
+    "platform/os eq 'Linux'", "runId gt 'r2'", "status gt 'R'",
+};
+
+/* Every expression gives over l what acr_filter_match gives run by run
+ * (which reads the runs, never the columns). */
+static int agrees(const acr_runlist *l) {
+  size_t e, i;
+  int ok = 1;
+  for (e = 0; e < sizeof COL_EXPRS / sizeof *COL_EXPRS; e++) {
+    acr_filter *f = compile(COL_EXPRS[e]);
+    acr_runlist *d = acr_runlist_filter(l, f);
+    size_t k = 0;
+    if (d == NULL) return 0;
+    for (i = 0; i < l->n; i++)
+      if (acr_filter_match(f, l->runs[i])) {
+        if (k >= d->n || d->runs[k] != l->runs[i]) ok = 0;
+        k++;
+      }
+    if (k != d->n) ok = 0;
+    if (!ok) fprintf(stderr, "columns stale for %s\n", COL_EXPRS[e]);
+    acr_runlist_free(d);
+    acr_filter_free(f);
+  }
+  return ok;
+}
+
+static void test_columns(void) {
+  acr_run *r[4], *x;
+  acr_runlist *l, *m, *many[12];
+  acr_filter *f;
+  const acr_cols *c;
+  size_t i;
+  r[0] = mk("runId", "r0", "status", "Failed", "task", "a",
+            "createTime", "2019-05-01T10:00:00Z", "platform/os", "linux", NULL);
+  r[1] = mk("runId", "r1", "status", "Succeeded", "task", "b",
+            "isArchiveEnabled", "true", NULL);
+  r[2] = mk("runId", "r2", "task", "ab", "createTime",
+            "2019-05-01T12:00:00+03:00", NULL);
+  r[3] = mk("runId", "r3", "status", "weird", NULL);
+  l = list_of(r, 4);
+  CHECK(agrees(l));
+  c = acr_runlist_cols(l, 1u << ACR_RUN_STATUS);
+  CHECK(c != NULL && c->n == 4 && (c->built & (1u << ACR_RUN_STATUS)));
+  CHECK(c && ((const int32_t *)c->col[ACR_RUN_STATUS])[2] == ACR_COL_ABSENT);
+  CHECK(c && ((const int32_t *)c->col[ACR_RUN_STATUS])[3] == ACR_ENUM_UNKNOWN);
+  CHECK(acr_runlist_cols(l, 1u << ACR_RUN_OUTPUTIMAGES) == NULL);
+  CHECK(acr_runlist_memsize(l) > 4 * sizeof(acr_run) + 4 * sizeof(uint32_t));
+  /* every setter shows */
+  set(r[1], "status", "failed");
+  CHECK(agrees(l));
+  set(r[2], "createTime", "2018-01-01T00:00:00Z");
+  CHECK(agrees(l));
+  set(r[0], "task", "b");
+  CHECK(agrees(l));
+  set(r[3], "isArchiveEnabled", "true");
+  CHECK(agrees(l));
+  set(r[3], "platform/os", "Linux");
+  CHECK(agrees(l));
+  acr_rec_clear(r[0], &r[0]->rec, F("status"));
+  CHECK(agrees(l));
+  acr_rec_attach(r[3], &r[3]->rec, F("platform"), NULL);
+  CHECK(agrees(l));
+  CHECK(acr_run_compact(r[0]) == ACR_OK); /* string columns point into it */
+  CHECK(agrees(l));
+  /* the list's array: set, push, sort */
+  x = mk("runId", "x", "status", "Failed", "task", "b", NULL);
+  CHECK(acr_runlist_set(l, 1, x) == ACR_OK);
+  CHECK(acr_runlist_set(l, 4, x) == ACR_EMISUSE);
+  CHECK(agrees(l));
+  CHECK(acr_runlist_push(l, r[1]) == ACR_OK);
+  CHECK(agrees(l));
+  CHECK(acr_runlist_sort(l, F("runId"), 1) == ACR_OK);
+  CHECK(agrees(l));
+  /* a run shared by two lists, changed while both have columns */
+  m = list_of(r, 3);
+  CHECK(agrees(m) && agrees(l));
+  set(r[2], "status", "Failed");
+  CHECK(agrees(m) && agrees(l));
+  /* runs with more epochs than a list records */
+  for (i = 0; i < 12; i++) {
+    many[i] = list_of(&r[i % 4], 1);
+    CHECK(agrees(many[i]));
+  }
+  acr_runlist_free(m);
+  m = acr_runlist_new(&A);
+  for (i = 0; i < 12; i++) acr_runlist_push(m, many[i]->runs[0]);
+  CHECK(agrees(m));
+  for (i = 0; i < 12; i++) {
+    set(many[i]->runs[0], "status", i % 2 ? "Failed" : "Queued");
+    CHECK(agrees(m) && agrees(many[i]) && agrees(l));
+  }
+  for (i = 0; i < 12; i++) acr_runlist_free(many[i]);
+  /* the runs outlive the lists: their epochs stay valid */
+  acr_runlist_free(m);
+  acr_runlist_free(l);
+  set(r[0], "status", "Running");
+  set(x, "task", "z");
+  f = compile("status eq 'Running'");
+  CHECK(acr_filter_match(f, r[0]));
+  acr_filter_free(f);
+  for (i = 0; i < 4; i++) {
+    CHECK(r[i]->refcount == 1);
+    acr_run_release(r[i]);
+  }
+  acr_run_release(x);
+}
+
 static void test_lists(void) {
   acr_run *r[6];
   acr_runlist *l, *d;
@@ -687,7 +800,14 @@ static void test_lists(void) {
     CHECK(g.n == 3 && strcmp(g.items[1].text, "2019-05-01T12:00:00+03:00") ==
                           0);
     CHECK(acr_runlist_count_by(l, F("isArchiveEnabled"), &g) == ACR_OK);
-    CHECK(g.n == 1 && g.absent == 5 && strcmp(g.items[0].text, "true") == 0);
+    /* an absent bool counts as false, as the filter reads it (issue 11) */
+    CHECK(g.n == 2 && g.absent == 0);
+    if (g.n == 2) {
+      size_t t = strcmp(g.items[0].text, "true") == 0 ? 0 : 1;
+      CHECK(strcmp(g.items[t].text, "true") == 0 && g.items[t].count == 1);
+      CHECK(strcmp(g.items[1 - t].text, "false") == 0 &&
+            g.items[1 - t].count == 5);
+    }
     CHECK(acr_runlist_count_by(l, F("outputImages"), &g) == ACR_EMISUSE);
     CHECK(g.n == 0);
     acr_groups_free(&g);
@@ -1144,6 +1264,7 @@ int main(void) {
   test_errors();
   test_tostring();
   test_lists();
+  test_columns();
   test_summary();
   test_sort_big();
   test_long_chain();
