@@ -275,20 +275,20 @@ static void fill_row(acr_cols *c, size_t i, const acr_run *r,
     if (!((want >> k) & 1u)) continue;
     if (k == ACR_COL_OS || k == ACR_COL_ARCH) {
       const acr_platform *p =
-          HAS(rec, &acr_type_run.fields[ACR_RUN_PLATFORM]) ? rec->platform
+          ACR_HAS(rec, &acr_type_run.fields[ACR_RUN_PLATFORM]) ? rec->platform
                                                             : NULL;
       const acr_field *pf = acr_type_field(
           &acr_type_platform, k == ACR_COL_OS ? "os" : "architecture",
           k == ACR_COL_OS ? 2 : 12);
       int32_t code = ACR_COL_ABSENT;
-      if (p != NULL && pf != NULL && HAS(p, pf))
+      if (p != NULL && pf != NULL && ACR_HAS(p, pf))
         code = ((const acr_enumval *)CSLOT(p, pf))->code;
       ((int32_t *)c->col[k])[i] = code;
       continue;
     }
     f = &acr_type_run.fields[k];
     slot = CSLOT(rec, f);
-    has = (int)HAS(rec, f);
+    has = (int)ACR_HAS(rec, f);
     switch (f->kind) {
     case ACR_K_STRING:
       ((const acr_str **)c->col[k])[i] =
