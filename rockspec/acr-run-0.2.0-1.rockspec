@@ -68,8 +68,11 @@ build = {
     },
   },
 }
--- `luarocks test`: the busted specs, with the interpreter LuaRocks runs.
+-- `luarocks test`: the busted specs, with the interpreter LuaRocks runs,
+-- against the installed modules (.busted's "installed" run; with a tree of
+-- one's own, after `eval "$(luarocks --tree T path)"`).
 test = {
   type = "command",
   script = "tests/busted.lua",
+  flags = { "--run=installed" },
 }

@@ -25,7 +25,12 @@ M.lua_version = (type(jit) == "table") and "jit" or _VERSION:match("%d+%.%d+")
 -- Lua modules from lua/ (busted's lpath in .busted adds the same relative
 -- to the current directory).  The C module: make sets LUA_CPATH to the build
 -- it tests (build/5.4, build/asan/5.4, ...); without it, use build/<ver>.
-package.path = M.root .. "/lua/?.lua;" .. M.root .. "/lua/?/init.lua;" .. package.path
+-- Either is left alone when its variable is set: make sets both to the
+-- build under test, and `luarocks test` (busted --run=installed) runs with
+-- a tree's `luarocks path`, to test what the tree has installed.
+if not os.getenv("LUA_PATH") then
+  package.path = M.root .. "/lua/?.lua;" .. M.root .. "/lua/?/init.lua;" .. package.path
+end
 if not os.getenv("LUA_CPATH") then
   package.cpath = M.root .. "/build/" .. M.lua_version .. "/?.so;" .. package.cpath
 end
