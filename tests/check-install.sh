@@ -122,6 +122,25 @@ if command -v lua5.2 >/dev/null && [ -f "$prefix/lib/lua/5.4/acr/run.so" ]; then
   esac
 fi
 
+# Staged (DESTDIR), as a packager does: the files land under DESTDIR, the
+# command names the final PREFIX, and uninstall with the same DESTDIR
+# empties it again.
+if [ ${#installed[@]} -gt 0 ]; then
+  v=${installed[0]} stage=$prefix.stage
+  rm -rf "$stage"
+  if $MAKE LUA_VERSION="$v" install DESTDIR="$stage" PREFIX=/opt/acr-run >/dev/null; then
+    check "DESTDIR install has bin/acr-runs-$v" [ -x "$stage/opt/acr-run/bin/acr-runs-$v" ]
+    check "the staged command names the final prefix" \
+      grep -q '"/opt/acr-run/share/lua/' "$stage/opt/acr-run/bin/acr-runs-$v"
+    $MAKE LUA_VERSION="$v" uninstall DESTDIR="$stage" PREFIX=/opt/acr-run >/dev/null
+    left=$(find "$stage" -mindepth 1 -not -path "$stage/opt" | head -n 3)
+    check "DESTDIR uninstall left $stage empty (left: $left)" [ -z "$left" ]
+  else
+    bad "make install DESTDIR=$stage"
+  fi
+  rm -rf "$stage"
+fi
+
 for v in "${installed[@]}"; do
   $MAKE LUA_VERSION="$v" uninstall PREFIX="$prefix" DESTDIR= >/dev/null ||
     bad "make uninstall LUA_VERSION=$v"

@@ -24,14 +24,16 @@ dirs=$datadir/dirs
 # that did not exist before.
 mkdir_recorded() {
   d=$1 new=""
-  while [ ! -d "$destdir$d" ]; do
+  while [ "$d" != / ] && [ "$d" != . ] && [ ! -d "$destdir$d" ]; do
     new="$d
 $new"
     d=$(dirname "$d")
   done
   [ -n "$new" ] || return 0
   mkdir -p "$destdir$1"
-  # The data directory itself may be among the new ones: create it first.
+  # The data directory may be among the new ones: create it first.  (Those
+  # above PREFIX that only DESTDIR lacks are recorded too: uninstall with the
+  # same DESTDIR leaves it as empty as it was.)
   mkdir -p "$destdir$datadir"
   printf '%s' "$new" | sed '/^$/d' >>"$destdir$dirs"
 }
