@@ -316,10 +316,11 @@ describe("acr-runs", function()
     it("names the line of an error in a later document", function()
       local out, err, code = cli("", '{"runId": "a"}\n{"runId": "b"}\n{"runId": 7}\n')
       assert_error(out, err, code)
-      assert.truthy(err:find("^acr%-runs: <stdin>: line 3, column 11: "), err)
+      assert.equal("acr-runs: <stdin>: runId: expected a string, found a number " ..
+                   "at line 3, column 11\n", err)
       out, err, code = cli("", '{"runId": "a"}\n{"runId": "b"\n')
       assert_error(out, err, code)
-      assert.truthy(err:find("^acr%-runs: <stdin>: line 3, column 1: "), err)
+      assert.truthy(err:find("^acr%-runs: <stdin>: .* at line 3, column 1\n$"), err)
     end)
 
     it("reads the spec fixtures' shapes", function()
@@ -343,8 +344,9 @@ describe("acr-runs", function()
       local bad = tmp('{\n  "value": [\n    {"runId": "a",,}\n  ]\n}\n')
       local out, err, code = cli(q(SAMPLE) .. " " .. q(bad))
       assert_error(out, err, code)
-      assert.truthy(err:find("^acr%-runs: " .. bad:gsub("%p", "%%%0") ..
-                             ": line 3, column 19: "), err)
+      -- the library's display text of the error, as it is
+      assert.equal("acr-runs: " .. bad .. ": value[1]: expected '\"' (a member " ..
+                   "name) after ',', found ',' at line 3, column 19\n", err)
     end)
 
     it("refuses unknown enum values under --strict only", function()

@@ -182,19 +182,6 @@ local function read_input(file)
   return text, file
 end
 
--- "line L, column C: message": the decoder's message says where too
--- ("... at line 3, column 5"); the position is moved to the front, where
--- compilers and editors look for it.
-local function position(msg, err)
-  local line = type(err) == "table" and tonumber(err.line)
-  if line and line > 0 then
-    local rest = msg:gsub(",? at line %d+, column %d+", "", 1)
-    return string.format("line %d, column %d: %s", line,
-                         tonumber(err.column) or 0, rest)
-  end
-  return msg
-end
-
 -- The reason inside luaL_argerror's "bad argument #2 to 'sort' (...)".
 local function arg_reason(msg)
   msg = first_line(msg)
@@ -220,14 +207,13 @@ function M.prepare(o, acr)
   return filter
 end
 
--- Adds the runs of v (a Run or a RunList) to list; returns the list.
-local function join(list, v)
-  if getmetatable(v) ~= getmetatable(list) then
-    list:append(v)
-  else
+-- Adds the runs of v (a Run or a RunList) to list.
+local function join(acr, list, v)
+  if acr.type(v) == "RunList" then
     list:extend(v)
+  else
+    list:append(v)
   end
-  return list
 end
 
 --- The runs of every operand in o.files, joined in order into one RunList.
@@ -241,12 +227,15 @@ function M.load(o, acr)
     local text, name = read_input(file)
     local pos, ndocs = 1, 0
     while true do
-      local v, nxt, err = acr.decode_next(text, pos, dopts)
+      local v, nxt = acr.decode_next(text, pos, dopts)
       if v == nil then
-        if nxt ~= nil then fail(name .. ": " .. position(first_line(nxt), err)) end
+        -- nxt is then the message: the library's one display text of the
+        -- error ("path: reason at line L, column C", or an ARM error
+        -- body's "Code: message"), shown as it is.
+        if nxt ~= nil then fail(name .. ": " .. first_line(nxt)) end
         break
       end
-      join(list, v)
+      join(acr, list, v)
       ndocs, pos = ndocs + 1, nxt
     end
     if ndocs == 0 then fail(name .. ": no JSON document (the input is empty)") end
