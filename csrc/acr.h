@@ -777,6 +777,163 @@ ACR_API acr_status acr_runlist_sort(acr_runlist *l, const acr_field *f,
 ACR_API acr_runlist *acr_runlist_top(const acr_runlist *l, size_t n);
 
 /* ------------------------------------------------------------------------ */
+/* Run requests: the scheduleRun body (RunRequest and its four kinds)       */
+/* (csrc/acr_request.c; docs/spec/run-requests.md sections 1-4)              */
+/* ------------------------------------------------------------------------ */
+
+/* Enums of the request side, and the discriminator of the four kinds. */
+#define ACR_SOURCEREGISTRYLOGINMODE(X) X(NONE, "None") X(DEFAULT, "Default")
+/* One capital: "Vaultsecret", as the spec spells it. */
+#define ACR_SECRETOBJECTTYPE(X) X(OPAQUE, "Opaque") X(VAULTSECRET, "Vaultsecret")
+#define ACR_RUNREQUESTTYPE(X) \
+  X(DOCKERBUILD, "DockerBuildRequest") X(FILETASKRUN, "FileTaskRunRequest") \
+  X(TASKRUN, "TaskRunRequest") X(ENCODEDTASKRUN, "EncodedTaskRunRequest")
+#define ACR_X_SOURCEREGISTRYLOGINMODE(id, s) ACR_SOURCEREGISTRYLOGINMODE_##id,
+#define ACR_X_SECRETOBJECTTYPE(id, s) ACR_SECRETOBJECTTYPE_##id,
+#define ACR_X_RUNREQUESTTYPE(id, s) ACR_RUNREQUESTTYPE_##id,
+enum { ACR_SOURCEREGISTRYLOGINMODE(ACR_X_SOURCEREGISTRYLOGINMODE)
+       ACR_SOURCEREGISTRYLOGINMODE_COUNT };
+enum { ACR_SECRETOBJECTTYPE(ACR_X_SECRETOBJECTTYPE) ACR_SECRETOBJECTTYPE_COUNT };
+enum { ACR_RUNREQUESTTYPE(ACR_X_RUNREQUESTTYPE) ACR_RUNREQUESTTYPE_COUNT };
+ACR_API extern const acr_enum_def acr_enum_sourceregistryloginmode,
+    acr_enum_secretobjecttype, acr_enum_runrequesttype;
+
+/* Field flags of the request records (beside ACR_F_* above). */
+#define ACR_F_SECRET 0x08u /* a secret value: never in messages or tostring */
+#define ACR_F_MAPKEY 0x10u /* the key of a map entry (not written inside it) */
+#define ACR_F_MAP    0x20u /* a record list written as a JSON object keyed by
+                              its items' ACR_F_MAPKEY field */
+
+#define ACR_ARGUMENT_FIELDS(X, R, s) /* Argument; SetValue has the same */ \
+  X(R, s, NAME, name, STRING, ACR_F_REQUIRED, _) \
+  X(R, s, VALUE, value, STRING, ACR_F_REQUIRED, _) \
+  X(R, s, ISSECRET, isSecret, BOOL, 0, _)
+#define ACR_SECRETOBJECT_FIELDS(X, R, s) \
+  X(R, s, VALUE, value, STRING, ACR_F_SECRET, _) \
+  X(R, s, TYPE, type, ENUM, 0, secretobjecttype)
+/* CustomRegistryCredentials, with the login server it is the map value of. */
+#define ACR_CUSTOMREGISTRY_FIELDS(X, R, s) \
+  X(R, s, LOGINSERVER, loginServer, STRING, ACR_F_REQUIRED | ACR_F_MAPKEY, _) \
+  X(R, s, USERNAME, userName, RECORD, 0, secretobject) \
+  X(R, s, PASSWORD, password, RECORD, 0, secretobject) \
+  X(R, s, IDENTITY, identity, STRING, 0, _)
+#define ACR_SOURCEREGISTRY_FIELDS(X, R, s) /* SourceRegistryCredentials */ \
+  X(R, s, LOGINMODE, loginMode, ENUM, 0, sourceregistryloginmode)
+#define ACR_CREDENTIALS_FIELDS(X, R, s) \
+  X(R, s, SOURCEREGISTRY, sourceRegistry, RECORD, 0, sourceregistry) \
+  X(R, s, CUSTOMREGISTRIES, customRegistries, RECORD_LIST, ACR_F_MAP, \
+    customregistry)
+/* Every field of the four kinds; which a kind has, in which order, and
+ * which it requires is decided by acr_request_fields(). */
+#define ACR_RUNREQUEST_FIELDS(X, R, s) \
+  X(R, s, TYPE, type, ENUM, ACR_F_REQUIRED, runrequesttype) \
+  X(R, s, ISARCHIVEENABLED, isArchiveEnabled, BOOL, 0, _) \
+  X(R, s, IMAGENAMES, imageNames, STRING_LIST, 0, _) \
+  X(R, s, ISPUSHENABLED, isPushEnabled, BOOL, 0, _) \
+  X(R, s, NOCACHE, noCache, BOOL, 0, _) \
+  X(R, s, DOCKERFILEPATH, dockerFilePath, STRING, 0, _) \
+  X(R, s, TARGET, target, STRING, 0, _) \
+  X(R, s, ARGUMENTS, arguments, RECORD_LIST, 0, argument) \
+  X(R, s, TASKFILEPATH, taskFilePath, STRING, 0, _) \
+  X(R, s, VALUESFILEPATH, valuesFilePath, STRING, 0, _) \
+  X(R, s, TASKNAME, taskName, STRING, 0, _) \
+  X(R, s, ENCODEDTASKCONTENT, encodedTaskContent, STRING, 0, _) \
+  X(R, s, ENCODEDVALUESCONTENT, encodedValuesContent, STRING, 0, _) \
+  X(R, s, VALUES, values, RECORD_LIST, 0, setvalue) \
+  X(R, s, TIMEOUT, timeout, INT32, 0, _) \
+  X(R, s, PLATFORM, platform, RECORD, 0, platform) \
+  X(R, s, AGENTCONFIGURATION, agentConfiguration, RECORD, 0, agent) \
+  X(R, s, SOURCELOCATION, sourceLocation, STRING, 0, _) \
+  X(R, s, CREDENTIALS, credentials, RECORD, 0, credentials)
+
+#define ACR_REQUEST_RECORDS(X) \
+  X(ARGUMENT, argument, argument, "Argument", ACR_ARGUMENT_FIELDS) \
+  X(SETVALUE, setvalue, setvalue, "SetValue", ACR_ARGUMENT_FIELDS) \
+  X(SECRETOBJECT, secretobject, secretobject, "SecretObject", \
+    ACR_SECRETOBJECT_FIELDS) \
+  X(CUSTOMREGISTRY, customregistry, customregistry, \
+    "CustomRegistryCredentials", ACR_CUSTOMREGISTRY_FIELDS) \
+  X(SOURCEREGISTRY, sourceregistry, sourceregistry, \
+    "SourceRegistryCredentials", ACR_SOURCEREGISTRY_FIELDS) \
+  X(CREDENTIALS, credentials, credentials, "Credentials", \
+    ACR_CREDENTIALS_FIELDS) \
+  X(RUNREQUEST, runrequest, runrequest, "RunRequest", ACR_RUNREQUEST_FIELDS)
+ACR_REQUEST_RECORDS(ACR_X_RECORD)
+
+ACR_API extern const acr_type acr_type_argument, acr_type_setvalue,
+    acr_type_secretobject, acr_type_customregistry, acr_type_sourceregistry,
+    acr_type_credentials, acr_type_runrequest;
+
+#define ACR_REQUEST_TIMEOUT_MIN 300
+#define ACR_REQUEST_TIMEOUT_MAX 28800
+
+/* A run request: one kind (ACR_RUNREQUESTTYPE_*), its fields in an arena
+ * (a run used only for its memory: rec's strings, records and lists live
+ * in arena).  Values are set with the acr_rec_set_* functions on
+ * (q->arena, q->rec or a nested record) after acr_request_check_set, or
+ * read freely.  Replaced values stay in the arena until the request is
+ * freed. */
+typedef struct acr_request {
+  acr_run *arena;
+  acr_runrequest *rec;
+  int kind;
+} acr_request;
+
+/* New request of the given kind with only "type" set; NULL when out of
+ * memory or kind is not one of ACR_RUNREQUESTTYPE_*. */
+ACR_API acr_request *acr_request_new(const acr_allocator *a, int kind);
+ACR_API void acr_request_free(acr_request *q); /* NULL is ignored */
+/* The fields a kind has, in the spec's (= encode) order: field i (0-based,
+ * i < acr_request_nfields) of acr_type_runrequest, or NULL past the end or
+ * for a bad kind. */
+ACR_API size_t acr_request_nfields(int kind);
+ACR_API const acr_field *acr_request_field_at(int kind, size_t i);
+/* Field of the request's kind named exactly name, or NULL. */
+ACR_API const acr_field *acr_request_field(int kind, const char *name,
+                                           size_t n);
+/* Whether the kind requires field f of acr_type_runrequest. */
+ACR_API int acr_request_required(int kind, const acr_field *f);
+/* Checks what the field tables cannot say before a value is set: the
+ * range of timeout (ACR_ESCHEMA "300..28800") for an int32 v of field f of
+ * record type t.  err->path is left to the caller. */
+ACR_API acr_status acr_request_check_int(const acr_type *t,
+                                         const acr_field *f, int32_t v,
+                                         acr_error *err);
+/* Default of a boolean or integer field of type t when unset (isPushEnabled
+ * true, noCache false, isArchiveEnabled false, isSecret false, timeout
+ * 3600): 1 with *out set, or 0 when the field has no default. */
+ACR_API int acr_request_default(const acr_type *t, const acr_field *f,
+                                int32_t *out);
+/* Whether the value at field f of record rec (of type t) is a secret: a
+ * SecretObject's value, or the value of an Argument/SetValue with
+ * isSecret true. */
+ACR_API int acr_request_is_secret(const acr_type *t, const void *rec,
+                                  const acr_field *f);
+/* Every required field present (the kind's own, platform.os, argument
+ * name and value, a map entry's key), at any depth: ACR_OK, or ACR_ESCHEMA
+ * with err->path ("arguments[2].value") and "required field is missing". */
+ACR_API acr_status acr_request_validate(const acr_request *q,
+                                        acr_error *err);
+/* The JSON body: fields in the kind's spec order, customRegistries as an
+ * object keyed by login server.  opts: indent only (profile ignored). */
+ACR_API acr_status acr_json_encode_request(const acr_request *q,
+                                           const acr_encode_opts *opts,
+                                           acr_buf *out);
+/* Whether text is a JSON object whose top-level "type" is one of the four
+ * kinds (a cheap look before acr_json_decode_request). */
+ACR_API int acr_json_is_request(const char *text, size_t len);
+/* Decode a RunRequest.  Text that is not JSON: ACR_ESYNTAX with line and
+ * column.  Wrong for the model: ACR_ESCHEMA with the path (no position):
+ * an unknown kind or field (kept nowhere: requests are what a client
+ * sends), a wrong type, a bad enum value, timeout out of range, a missing
+ * required field.  opts->max_depth is honoured; strict is implied. */
+ACR_API acr_status acr_json_decode_request(const char *text, size_t len,
+                                           const acr_decode_opts *opts,
+                                           const acr_allocator *a,
+                                           acr_request **out,
+                                           acr_error *err);
+
+/* ------------------------------------------------------------------------ */
 /* Lua glue (csrc/lacr_*.c; needs Lua headers in the host)                  */
 /* ------------------------------------------------------------------------ */
 

@@ -43,6 +43,8 @@ ACR_HIDDEN void acr_path_init(acr_path *p);
 ACR_HIDDEN size_t acr_path_key(acr_path *p, const char *name, size_t n);
 ACR_HIDDEN size_t acr_path_index(acr_path *p, size_t i); /* 1-based [i] */
 #define acr_path_pop(p, old) ((p)->len = (old), (p)->buf[(old)] = '\0')
+/* ["key"] of a map entry (at most 64 bytes of the key); acr_request.c. */
+ACR_HIDDEN size_t acr_path_mapkey(acr_path *p, const char *k, size_t n);
 
 /* Comma-separated canonical values of an enum: "Windows, Linux". */
 ACR_HIDDEN size_t acr_enum_list(const acr_enum_def *def, char *buf,

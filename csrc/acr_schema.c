@@ -37,11 +37,13 @@
   const acr_type acr_type_##t = {label, (uint16_t)sizeof(acr_##s),          \
                                  ACR_##R##_NFIELDS, acr_type_##t##_fields};
 ACR_RECORDS(X_TYPE)
+ACR_REQUEST_RECORDS(X_TYPE) /* acr_request.c */
 
 /* Presence is one bit a field in a uint32_t. */
 #define X_FITS(R, s, t, label, FIELDS) \
   typedef char acr_fits_##t[ACR_##R##_NFIELDS <= 32 ? 1 : -1];
 ACR_RECORDS(X_FITS)
+ACR_REQUEST_RECORDS(X_FITS)
 
 const acr_field *acr_type_field(const acr_type *t, const char *name,
                                 size_t n) {

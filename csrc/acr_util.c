@@ -129,6 +129,13 @@ ACR_ENUM_DEF(acr_enum_architecture, "Architecture", ACR_ARCHITECTURE,
 ACR_ENUM_DEF(acr_enum_variant, "Variant", ACR_VARIANT, ACR_VARIANT_COUNT)
 ACR_ENUM_DEF(acr_enum_createdbytype, "CreatedByType", ACR_CREATEDBYTYPE,
              ACR_CREATEDBYTYPE_COUNT)
+/* the request side (acr_request.c) */
+ACR_ENUM_DEF(acr_enum_sourceregistryloginmode, "SourceRegistryLoginMode",
+             ACR_SOURCEREGISTRYLOGINMODE, ACR_SOURCEREGISTRYLOGINMODE_COUNT)
+ACR_ENUM_DEF(acr_enum_secretobjecttype, "SecretObjectType",
+             ACR_SECRETOBJECTTYPE, ACR_SECRETOBJECTTYPE_COUNT)
+ACR_ENUM_DEF(acr_enum_runrequesttype, "RunRequestType", ACR_RUNREQUESTTYPE,
+             ACR_RUNREQUESTTYPE_COUNT)
 
 long acr_hex4(const char *p) {
   long v = 0;

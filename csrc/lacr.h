@@ -10,6 +10,8 @@
  *        |
  *   lacr_json.c      acr.decode, acr.encode
  *        |
+ *   lacr_request.c   RunRequest and its views (uses util only)
+ *        |
  *   lacr_list.c      RunList                (uses filter, run, conv)
  *        |
  *   lacr_filter.c    Filter                 (uses run)
@@ -49,6 +51,8 @@
 #define LACR_FILTER   "acr.run.Filter"
 #define LACR_BOX      "acr.run.Box"       /* temporary C memory, freed by GC */
 #define LACR_PINS     "acr.run.Pins"      /* pin guard (lacr_pin.c) */
+#define LACR_REQUEST  "acr.run.RunRequest"
+#define LACR_REQVIEW  "acr.run.RequestView" /* nested record/list/map of one */
 
 /* Run userdata: one reference to the run. */
 typedef struct lacr_Run {
@@ -357,5 +361,13 @@ lacr_Pins *lacr_pin_list(lua_State *L, int idx, int meta);
 
 /* ---- lacr_json.c: acr.decode, acr.encode -------------------------------- */
 void lacr_open_json(lua_State *L); /* module table at -1 */
+
+/* ---- lacr_request.c ------------------------------------------------------ */
+void lacr_open_request(lua_State *L); /* module table at -1: acr.request */
+/* acr.decode of a text acr_json_is_request accepted: pushes the RunRequest
+ * (returns 1) or nil, message, err (returns 3). */
+int lacr_request_decode(lua_State *L, const char *text, size_t len,
+                        const acr_decode_opts *opts);
+int lacr_testrequest(lua_State *L, int idx);
 
 #endif

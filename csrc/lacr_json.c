@@ -72,6 +72,8 @@ static int l_decode(lua_State *L) {
                               luaL_typename(L, 1)));
   text = lua_tolstring(L, 1, &len);
   get_decode_opts(L, 2, &o);
+  /* a RunRequest (its "type" is one of the four kinds): lacr_request.c */
+  if (acr_json_is_request(text, len)) return lacr_request_decode(L, text, len, &o);
   rslot = lacr_newrun_slot(L);   /* 3 */
   lslot = lacr_newlist_slot(L);  /* 4 */
   lacr_allocator(L, &a);

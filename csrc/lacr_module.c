@@ -35,13 +35,15 @@ static void push_enums(lua_State *L) {
 /* ---- acr.type ------------------------------------------------------------ */
 
 /* acr.type(v) -> "Run", "Record", "FieldList", "DateTime", "RunList",
- * "Filter", or nil for anything else (closed values keep their type). */
+ * "Filter", "RunRequest", "RequestView", or nil for anything else (closed
+ * values keep their type). */
 static int l_type(lua_State *L) {
   static const struct {
     const char *mt, *name;
   } types[] = {{LACR_RUN, "Run"},           {LACR_RECORD, "Record"},
                {LACR_FLIST, "FieldList"},   {LACR_DATETIME, "DateTime"},
-               {LACR_RUNLIST, "RunList"},   {LACR_FILTER, "Filter"}};
+               {LACR_RUNLIST, "RunList"},   {LACR_FILTER, "Filter"},
+               {LACR_REQUEST, "RunRequest"}, {LACR_REQVIEW, "RequestView"}};
   size_t i;
   lua_settop(L, 1);
   if (lua_type(L, 1) == LUA_TUSERDATA)
@@ -152,5 +154,6 @@ int luaopen_acr_run(lua_State *L) {
   lacr_open_list(L);
   lacr_open_filter(L);
   lacr_open_json(L);
+  lacr_open_request(L);
   return 1;
 }

@@ -35,6 +35,7 @@ build = {
         "csrc/acr_json_read.c",
         "csrc/acr_json_write.c",
         "csrc/acr_model.c",
+        "csrc/acr_request.c",
         "csrc/acr_runlist.c",
         "csrc/acr_schema.c",
         "csrc/acr_util.c",
@@ -48,6 +49,7 @@ build = {
         "csrc/lacr_module.c",
         "csrc/lacr_path.c",
         "csrc/lacr_pin.c",
+        "csrc/lacr_request.c",
         "csrc/lacr_run.c",
         "csrc/lacr_util.c",
         "csrc/lacr_view.c",
@@ -60,7 +62,6 @@ build = {
     ["acr.client"] = "lua/acr/client.lua",
     ["acr.client.http"] = "lua/acr/client/http.lua",
     ["acr.client.json"] = "lua/acr/client/json.lua",
-    ["acr.client.request"] = "lua/acr/client/request.lua",
   },
   install = {
     bin = {

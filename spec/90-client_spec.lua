@@ -15,7 +15,6 @@ end
 local acr = require("acr.run")
 local client = require("acr.client")
 local json = require("acr.client.json")
-local request = require("acr.client.request")
 local replay = require("spec.support.replay")
 
 local SUB, RG, REG = "4385cf00-2d3a-425a-832f-f4285b1c9dce", "myResourceGroup", "myRegistry"
@@ -409,11 +408,17 @@ describe("acr.client", function()
       end)
     end
 
-    it("schedule_run writes the spec's key order", function()
-      local body = request.build{ dockerFilePath = "Dockerfile", type = "DockerBuildRequest",
+    it("schedule_run sends a RunRequest value as its encode() gives it", function()
+      local req = acr.request{ dockerFilePath = "Dockerfile", type = "DockerBuildRequest",
         platform = { os = "linux" }, imageNames = { "a:1" }, timeout = 600 }
-      assert.equal('{"type":"DockerBuildRequest","imageNames":["a:1"],"dockerFilePath":"Dockerfile",'
-        .. '"timeout":600,"platform":{"os":"Linux"}}', body)
+      local srv = serve({
+        { request = { method = "POST", path = B .. "/scheduleRun", query = Q,
+            body = '{"type":"DockerBuildRequest","imageNames":["a:1"],"dockerFilePath":"Dockerfile",'
+              .. '"timeout":600,"platform":{"os":"Linux"}}' },
+          response = { status = 200, body = run_body("q0", "Queued") } },
+      })
+      assert.equal("q0", assert(new_client(srv):schedule_run(req)).runId)
+      assert_replayed(srv)
     end)
 
     it("schedule_run raises for a bad request, never quoting a secret", function()
@@ -426,11 +431,11 @@ describe("acr.client", function()
       assert.matches("^type: expected one of DockerBuildRequest", message({ type = "Nope" }))
       assert.equal("dockerFilePath: required field is missing",
         message({ type = "DockerBuildRequest", platform = { os = "Linux" } }))
-      assert.equal("timeout: 299 is out of range (300 to 28800)",
+      assert.equal("timeout: 299 is out of range 300..28800",
         message({ type = "FileTaskRunRequest", taskFilePath = "t", platform = { os = "Linux" }, timeout = 299 }))
-      assert.matches("unknown field 'timeout' in TaskRunRequest",
+      assert.matches("unknown field 'timeout' %(TaskRunRequest has no such field%)",
         message({ type = "TaskRunRequest", taskName = "t", timeout = 300 }))
-      assert.matches("^platform.os: invalid value for OS",
+      assert.matches("^platform.os: invalid value \"BeOS\" for OS",
         message({ type = "EncodedTaskRunRequest", encodedTaskContent = "x", platform = { os = "BeOS" } }))
       local e = message({ type = "FileTaskRunRequest", taskFilePath = "a", platform = { os = "Linux" },
         credentials = { customRegistries = {
@@ -440,6 +445,7 @@ describe("acr.client", function()
       e = message({ type = "TaskRunRequest", taskName = "t",
                     values = { { name = "n", value = "hunter2", isSecret = "yes" } } })
       assert.equal("values[1].isSecret: expected a boolean, got string", e)
+      assert.has_error(function() c:schedule_run(42) end)
     end)
 
     it("schedule_run answered 202 follows Location to the queued run", function()

@@ -20,7 +20,6 @@
 
 local acr = require("acr.run")
 local json = require("acr.client.json")
-local request_body = require("acr.client.request")
 
 local M = {}
 
@@ -536,17 +535,17 @@ function Client:log_url(run_id)
   return doc.logLink
 end
 
--- request: a RunRequest value (anything with an encode method, such as
--- acr.request's) or a plain table checked by acr.client.request.
+-- request: a RunRequest (acr.request / acr.decode) or a table, which
+-- acr.request checks (raising, naming the field, for anything invalid).
+local REQUEST_MT = getmetatable(acr.request{ type = "TaskRunRequest", taskName = "t" })
+
 function Client:schedule_run(req)
-  local body
   if type(req) == "table" then
-    body = request_body.build(req)
-  elseif type(req) == "userdata" and type(req.encode) == "function" then
-    body = req:encode()
-  else
+    req = acr.request(req)
+  elseif getmetatable(req) ~= REQUEST_MT then
     error("bad argument #1 (RunRequest or table expected, got " .. type(req) .. ")", 2)
   end
+  local body = req:encode()
   local url = self:_url("/scheduleRun")
   local st, h, b = self:_send("POST", url, body, { once = true })
   if not st then return nil, h, b end
