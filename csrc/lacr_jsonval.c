@@ -10,8 +10,8 @@
  * unknown value in).
  */
 #include "lacr.h"
+#include "acr_json_lex.h"
 
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,191 +313,104 @@ int lacr_push_encoded(lua_State *L, acr_buf *b, const acr_run *run,
 
 /* ---- JSON text -> Lua value ---------------------------------------------- */
 
-/* The text given to lacr_push_json has been validated by the core, so the
- * reader below trusts its grammar; it only guards depth (the C stack and,
- * on 5.1, the Lua stack). */
-
-typedef struct jcur {
-  const char *p, *e;
-  int depth;
-  int array_mt; /* stack index of lua-cjson's array_mt, or 0 */
-} jcur;
-
-static void jws(jcur *c) {
-  while (c->p < c->e &&
-         (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-    c->p++;
-}
-
-static void jutf8(luaL_Buffer *b, unsigned long cp) {
-  char u[4];
-  luaL_addlstring(b, u, acr_utf8_put(u, cp));
-}
-
-/* c->p is at the opening quote. */
-static void jstring(lua_State *L, jcur *c) {
-  const char *start = ++c->p, *q = start;
-  luaL_Buffer b;
-  while (q < c->e && *q != '"' && *q != '\\') q++;
-  if (q >= c->e || *q == '"') { /* no escapes: the common case */
-    lua_pushlstring(L, start, (size_t)(q - start));
-    c->p = q < c->e ? q + 1 : q;
+/* Push a string or key body (escapes undone when esc). */
+static void push_body(lua_State *L, const acr_jlex *x) {
+  const unsigned char *q = (const unsigned char *)x->text;
+  char small[256], *out = small;
+  size_t n;
+  if (!x->esc) {
+    lua_pushlstring(L, x->text, x->len);
     return;
   }
-  luaL_buffinit(L, &b);
-  luaL_addlstring(&b, start, (size_t)(q - start));
-  c->p = q;
-  while (c->p < c->e && *c->p != '"') {
-    if (*c->p != '\\') {
-      q = c->p;
-      while (q < c->e && *q != '"' && *q != '\\') q++;
-      luaL_addlstring(&b, c->p, (size_t)(q - c->p));
-      c->p = q;
-      continue;
-    }
-    if (c->e - c->p < 2) break;
-    switch (c->p[1]) {
-    case 'b': luaL_addchar(&b, '\b'); c->p += 2; break;
-    case 'f': luaL_addchar(&b, '\f'); c->p += 2; break;
-    case 'n': luaL_addchar(&b, '\n'); c->p += 2; break;
-    case 'r': luaL_addchar(&b, '\r'); c->p += 2; break;
-    case 't': luaL_addchar(&b, '\t'); c->p += 2; break;
-    case 'u': {
-      unsigned long cp;
-      if (c->e - c->p < 6) {
-        c->p = c->e;
-        break;
-      }
-      cp = acr_hex4(c->p + 2);
-      c->p += 6;
-      if (cp >= 0xD800 && cp < 0xDC00 && c->e - c->p >= 6 &&
-          c->p[0] == '\\' && c->p[1] == 'u') {
-        unsigned long lo = acr_hex4(c->p + 2);
-        if (lo >= 0xDC00 && lo < 0xE000) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          c->p += 6;
-        }
-      }
-      jutf8(&b, cp);
-      break;
-    }
-    default: /* " \ / */
-      luaL_addchar(&b, c->p[1]);
-      c->p += 2;
-      break;
-    }
-  }
-  if (c->p < c->e) c->p++;
-  luaL_pushresult(&b);
+  if (x->len > sizeof small) out = (char *)lua_newuserdata(L, x->len);
+  n = acr_junescape(q, q + x->len, out);
+  lua_pushlstring(L, out, n);
+  if (out != small) lua_remove(L, -2);
 }
 
-/* Numbers: integers that fit as integers (5.3+), others as floats read
- * without regard to the C locale. */
-static void jnumber(lua_State *L, jcur *c) {
-  const char *start = c->p;
+/* Push a number token as cjson.decode gives it: an integer when integral
+ * and exact (5.3+), else a double read without regard to the C locale
+ * (the '.' becomes the point snprintf writes, which strtod reads). */
+static void push_number(lua_State *L, const char *s, size_t n) {
+  char buf[128], point[8];
+  size_t i;
   int integral = 1;
-  size_t n;
-  while (c->p < c->e && strchr("+-0123456789.eE", *c->p)) {
-    if (*c->p == '.' || *c->p == 'e' || *c->p == 'E') integral = 0;
-    c->p++;
-  }
-  n = (size_t)(c->p - start);
+  for (i = 0; i < n; i++)
+    if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') integral = 0;
 #if LUA_VERSION_NUM >= 503
   if (integral && n <= 18) {
     lua_Integer v = 0;
-    size_t i = (*start == '-') ? 1 : 0;
-    for (; i < n; i++) v = v * 10 + (start[i] - '0');
-    lua_pushinteger(L, *start == '-' ? -v : v);
+    i = (*s == '-') ? 1 : 0;
+    for (; i < n; i++) v = v * 10 + (s[i] - '0');
+    lua_pushinteger(L, *s == '-' ? -v : v);
     return;
   }
-#else
-  (void)integral;
 #endif
-  {
-    char buf[128];
-    if (n < sizeof buf) {
-      char point = localeconv()->decimal_point[0];
-      size_t i;
-      memcpy(buf, start, n);
-      buf[n] = '\0';
-      for (i = 0; i < n; i++)
-        if (buf[i] == '.') buf[i] = point;
-      lua_pushnumber(L, (lua_Number)strtod(buf, NULL));
-    } else {
-      /* absurdly long: let Lua convert it */
-      lua_pushlstring(L, start, n);
-      lua_pushnumber(L, lua_tonumber(L, -1));
-      lua_remove(L, -2);
-    }
+  if (n >= sizeof buf) { /* absurdly long: the digits are what matter */
+    n = sizeof buf - 1;
   }
+  snprintf(point, sizeof point, "%.1f", 0.5);
+  memcpy(buf, s, n);
+  buf[n] = '\0';
+  for (i = 0; i < n; i++)
+    if (buf[i] == '.') buf[i] = point[1];
+  lua_pushnumber(L, (lua_Number)strtod(buf, NULL));
 }
 
-static void jvalue(lua_State *L, jcur *c);
-
-static void jcontainer(lua_State *L, jcur *c) {
-  int obj = (*c->p == '{');
-  int i = 0;
-  if (++c->depth > ACR_MAX_DEPTH)
-    luaL_error(L, "JSON value nested too deeply to convert (limit %d)",
-               ACR_MAX_DEPTH);
-  luaL_checkstack(L, 4, "JSON value nested too deeply");
-  c->p++;
-  lua_newtable(L);
-  if (!obj && c->array_mt) {
-    lua_pushvalue(L, c->array_mt);
-    lua_setmetatable(L, -2);
-  }
-  for (;;) {
-    jws(c);
-    if (c->p >= c->e) break;
-    if (*c->p == (obj ? '}' : ']')) {
-      c->p++;
-      break;
-    }
-    if (*c->p == ',') {
-      c->p++;
-      continue;
-    }
-    if (obj) {
-      jstring(L, c);
-      jws(c);
-      if (c->p < c->e && *c->p == ':') c->p++;
-      jvalue(L, c);
-      lua_rawset(L, -3);
-    } else {
-      jvalue(L, c);
-      lua_rawseti(L, -2, ++i);
-    }
-  }
-  c->depth--;
+/* Store the value at -1 into the container below it (the key below the
+ * value for an object); counts[depth] numbers array elements. */
+static void store(lua_State *L, const acr_jlex *x, lua_Integer *count) {
+  if (x->depth == 0) return; /* the whole value: stays pushed */
+  if (count[x->depth] >= 0) lua_rawseti(L, -2, (int)++count[x->depth]);
+  else lua_rawset(L, -3);
 }
 
-static void jvalue(lua_State *L, jcur *c) {
-  jws(c);
-  if (c->p >= c->e) {
-    lua_pushnil(L);
-    return;
-  }
-  switch (*c->p) {
-  case '{': case '[': jcontainer(L, c); break;
-  case '"': jstring(L, c); break;
-  case 't': lua_pushboolean(L, 1); c->p += 4; break;
-  case 'f': lua_pushboolean(L, 0); c->p += 5; break;
-  case 'n': lua_pushlightuserdata(L, NULL); c->p += 4; break; /* cjson.null */
-  default: jnumber(L, c); break;
-  }
-  if (c->p > c->e) c->p = c->e;
-}
-
-/* amt: stack index of cjson.array_mt or 0, looked up by the caller before
- * it took pointers into a run (s may point into one: the caller pins it). */
 void lacr_push_json(lua_State *L, const char *s, size_t n, int amt) {
-  jcur c;
-  c.p = s;
-  c.e = s + n;
-  c.depth = 0;
-  c.array_mt = amt;
-  luaL_checkstack(L, 8, NULL);
-  jvalue(L, &c);
+  acr_jlex x;
+  /* per open container: -1 for an object, else the elements so far */
+  lua_Integer count[ACR_MAX_DEPTH + 2];
+  acr_jlex_init(&x, s, n, 0, 0);
+  for (;;) {
+    switch (acr_jlex_next(&x)) {
+    case ACR_JT_OBJECT:
+    case ACR_JT_ARRAY:
+      luaL_checkstack(L, 4, "JSON value nested too deeply");
+      lua_newtable(L);
+      if (x.tok == ACR_JT_ARRAY && amt) {
+        lua_pushvalue(L, amt);
+        lua_setmetatable(L, -2);
+      }
+      count[x.depth] = x.tok == ACR_JT_OBJECT ? -1 : 0;
+      break;
+    case ACR_JT_OBJECT_END:
+    case ACR_JT_ARRAY_END:
+      store(L, &x, count);
+      break;
+    case ACR_JT_KEY:
+      push_body(L, &x);
+      break;
+    case ACR_JT_STRING:
+      push_body(L, &x);
+      store(L, &x, count);
+      break;
+    case ACR_JT_NUMBER:
+      push_number(L, x.text, x.len);
+      store(L, &x, count);
+      break;
+    case ACR_JT_TRUE:
+    case ACR_JT_FALSE:
+      lua_pushboolean(L, x.tok == ACR_JT_TRUE);
+      store(L, &x, count);
+      break;
+    case ACR_JT_NULL:
+      lua_pushlightuserdata(L, NULL); /* cjson.null */
+      store(L, &x, count);
+      break;
+    case ACR_JT_END:
+      return;
+    default: /* the core validated the text: only a limit can fail here */
+      luaL_error(L, "JSON value cannot be converted: %s", x.msg);
+      return;
+    }
+  }
 }
-

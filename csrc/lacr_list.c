@@ -315,6 +315,9 @@ static int l_index(lua_State *L) {
     }
     lua_pushvalue(L, 2);
     lua_rawget(L, lua_upvalueindex(1));
+    if (lua_isnil(L, -1) && lacr_streq(L, 2, "format"))
+      return luaL_error(L, "list:format comes with the acr.format module: "
+                           "require(\"acr.format\") first");
     return 1;
   }
   lua_pushnil(L);
@@ -945,21 +948,6 @@ static int l_summary(lua_State *L) {
   return 1;
 }
 
-/* list:format(kind, opts) -> require("acr.format").format(list, kind,
- * opts) */
-static int l_format(lua_State *L) {
-  int n = lua_gettop(L);
-  checklist(L, 1);
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "acr.format");
-  lua_call(L, 1, 1);
-  lua_getfield(L, -1, "format");
-  lua_remove(L, -2);
-  lua_insert(L, 1);
-  lua_call(L, n, LUA_MULTRET);
-  return lua_gettop(L);
-}
-
 /* ---- host API ------------------------------------------------------------ */
 
 void acr_lua_push_runlist(lua_State *L, const acr_runlist *src) {
@@ -997,8 +985,7 @@ static const luaL_Reg methods[] = {
     {"encode", l_encode},     {"filter", l_filter},
     {"sort", l_sort},         {"top", l_top},
     {"count_by", l_count_by}, {"summary", l_summary},
-    {"format", l_format},     {"memsize", l_memsize},
-    {"column", l_column},
+    {"memsize", l_memsize},   {"column", l_column},
     {NULL, NULL}};
 
 static const luaL_Reg metamethods[] = {
@@ -1031,6 +1018,18 @@ void lacr_open_list(lua_State *L) {
     lua_pushcfunction(L, r->func);
     lua_setfield(L, -2, r->name);
   }
+  /* acr.methods.RunList: Lua modules built on this one add methods there
+   * (acr.format adds list:format); C never calls up into Lua. */
+  lua_getfield(L, -3, "methods");
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -5, "methods");
+  }
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, "RunList");
+  lua_pop(L, 1);
   lua_pushcclosure(L, l_index, 1);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);

@@ -8,6 +8,7 @@
 -- Every assert below is a fact the tests rely on: the tests run this file.
 
 local acr = require("acr.run")
+require("acr.format") -- adds list:format: Lua modules build on the C one
 
 -- 1. Decode a run as the service sends it: this is the runResult of the
 --    spec example TaskRuns_Get (2019-06-01-preview), with its service-style

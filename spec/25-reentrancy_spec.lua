@@ -345,6 +345,8 @@ describe("re-entrancy: RunList operations", function()
   end)
 
   it("acr.list and format while finalisers change the runs", function()
+    local format = require("acr.format") -- adds list:format (Lua over C)
+    assert.equal(format.format, acr.methods.RunList.format)
     local run = sample()
     repeat_under_finalisers(run, 10, function()
       local l = acr.list { run, { runId = "t" } }

@@ -885,3 +885,38 @@ describe("acr.decode_next", function()
     assert.is_nil((acr.decode_next('{}\239\187\191{}', 3)))
   end)
 end)
+
+describe("kept unknown values as Lua values (the core's lexer)", function()
+  it("gives strings, escapes, numbers, literals and nesting as cjson.decode does", function()
+    local run = assert(acr.decode([==[{"runId": "a", "x": {"s": "a\"b\\c\u00e9\ud83d\ude00\n",
+      "i": -12, "f": 1.5, "e": 2e3, "big": 123456789012345678901234567890,
+      "t": true, "n": null, "a": [1, [2, []], {}], "k\u0000y": 1}}]==]))
+    local x = run:to_table().x
+    assert.equal('a"b\\c\195\169\240\159\152\128\n', x.s)
+    assert.equal(-12, x.i)
+    assert.equal(1.5, x.f)
+    assert.equal(2000, x.e)
+    assert.is_true(x.big > 1e29)
+    assert.is_true(x.t)
+    assert.equal("userdata", type(x.n)) -- null: cjson.null, a NULL light userdata
+    assert.same({ 1, { 2, {} }, {} }, (function(a)
+      return { a[1], { a[2][1], {} }, {} } end)(x.a))
+    assert.equal(1, x["k\0y"])
+  end)
+
+  it("turns Lua tables up to the library's depth limit into unknown values, deeper is an error", function()
+    local function nest(n)
+      local t = {}
+      local cur = t
+      for _ = 2, n do cur.a = {} cur = cur.a end
+      return t
+    end
+    local ok = acr.from_table { runId = "r", deep = nest(acr.MAX_DEPTH - 8) }
+    local back = assert(acr.decode(acr.list { ok }:encode()))
+    assert.equal(1, #back)
+    assert.has_error(function() acr.from_table { runId = "r", deep = nest(acr.MAX_DEPTH) } end)
+    local cyc = {}
+    cyc.self = cyc
+    assert.has_error(function() acr.from_table { runId = "r", c = cyc } end)
+  end)
+end)

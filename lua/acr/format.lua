@@ -1,6 +1,7 @@
 --- acr.format: text presentations of a RunList for people and for tools.
 --
--- `list:format(kind, opts)` (C side) calls `format(list, kind, opts)` here.
+-- Requiring this module adds `list:format(kind, opts)` to every RunList
+-- (acr.methods.RunList.format = format): Lua on top of the C module.
 -- Everything in this file reads runs through the public Lua API of
 -- `acr.run` (`#list`, `list[i]`, `run.<field>`, `run:trigger()`,
 -- `run:duration([now])`, `dt:utc()`, `list:summary()`), so it works on the
@@ -522,5 +523,8 @@ function M.format(list, kind, opts)
   end
   return render(list, opts or {})
 end
+
+-- list:format(kind, opts): installed on the C module's RunList methods.
+acr.methods.RunList.format = M.format
 
 return M
