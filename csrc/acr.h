@@ -62,7 +62,8 @@ typedef enum acr_status {
   ACR_ESCHEMA,  /* well-formed but wrong for the model: type, enum, range */
   ACR_ELIMIT,   /* depth or size limit exceeded */
   ACR_EMEMORY,  /* the allocator returned NULL */
-  ACR_EMISUSE   /* bad arguments from the caller (read-only field, ...) */
+  ACR_EMISUSE,  /* bad arguments from the caller (read-only field, ...) */
+  ACR_ESERVICE  /* the JSON is the service's error body, not data */
 } acr_status;
 
 #define ACR_PATH_MAX 256
@@ -77,14 +78,25 @@ typedef struct acr_error {
   char path[ACR_PATH_MAX];
   long line, column, offset;
   char message[ACR_MSG_MAX];
+  /* ACR_ESERVICE (an ARM error body {"error": {"code", "message", "target",
+   * "details", "additionalInfo"}}): message is error.message, code and
+   * target its texts ("" when absent; cut to fit); details and
+   * additional_info point to the JSON text of error.details and
+   * error.additionalInfo inside the text given to acr_json_decode (valid
+   * while that text is; NULL when absent).  Unused for other kinds. */
+  char code[128];
+  char target[ACR_PATH_MAX];
+  const char *details, *additional_info;
+  size_t details_len, additional_info_len;
 } acr_error;
 
-/* "syntax", "schema", "limit", "memory", "misuse" ("ok" for ACR_OK). */
+/* "syntax", "schema", "limit", "memory", "misuse", "service" ("ok" for
+ * ACR_OK). */
 ACR_API const char *acr_status_name(acr_status s);
 /* The display text of err, the one way errors are shown (the Lua message,
  * the command): "<path>: <message> at line L, column C", where the path
  * part is left out when err->path is empty and the position when
- * err->line is 0.  Written into buf (size bytes, always NUL-terminated when
+ * err->line is 0; for ACR_ESERVICE "<code>: <message>" (the service's).  Written into buf (size bytes, always NUL-terminated when
  * size > 0, cut if it does not fit); returns the full length, as snprintf
  * does.  err->message itself holds the reason only. */
 ACR_API size_t acr_error_format(const acr_error *err, char *buf, size_t size);
@@ -435,6 +447,12 @@ typedef enum acr_shape {
   ACR_SHAPE_ENVELOPE, /* {"id":..,"properties":{..}} */
   ACR_SHAPE_FLAT      /* Azure CLI: envelope and properties side by side */
 } acr_shape;
+/* A run read from a task run (Microsoft.ContainerRegistry/registries/
+ * taskRuns) also keeps the task run around its runResult in taskrun: per
+ * level, outermost first, two acr_str: the task run's minified JSON text
+ * before the runResult value and after it (so name, location, identity,
+ * provisioningState, runRequest, forceUpdateTag... come back as they
+ * were); NULL for other runs.  shape is then the runResult's own shape. */
 
 /* A run: reference counted; all its strings, records and lists live in an
  * arena that belongs to it. */
@@ -445,6 +463,7 @@ struct acr_epoch;
 struct acr_run {
   acr_runrec rec;                /* read freely; change through the API */
   acr_list *env_unknown;         /* unknown envelope-level fields */
+  acr_list *taskrun;             /* the task run around it, or NULL */
   uint8_t shape;                 /* acr_shape */
   uint8_t has_properties;        /* "properties" was present (maybe {}) */
   int refcount;
@@ -674,9 +693,24 @@ typedef enum acr_profile {
   ACR_PROFILE_UPDATE   /* RunUpdateParameters: only isArchiveEnabled */
 } acr_profile;
 
+/* The shape a run is written in (profile FULL; REQUEST writes bare
+ * properties, UPDATE its own body). */
+typedef enum acr_encode_shape {
+  ACR_ENCODE_AS_READ = 0, /* the shape the run was read in (a task run as
+                             the task run; a new run: envelope when it has
+                             envelope fields, else bare) */
+  ACR_ENCODE_BARE,        /* bare RunProperties (envelope fields dropped) */
+  ACR_ENCODE_ENVELOPE,    /* the ARM envelope */
+  ACR_ENCODE_CLI,         /* the Azure CLI's: envelope and properties side
+                             by side, envelope-level extras (resourceGroup) */
+  ACR_ENCODE_TASKRUN      /* the whole task run it was read from
+                             (ACR_EMISUSE for other runs) */
+} acr_encode_shape;
+
 typedef struct acr_encode_opts {
   acr_profile profile;
   const char *indent; /* NULL: compact; else pretty with this indent */
+  acr_encode_shape shape; /* runs of a list too; 0: as read */
 } acr_encode_opts;
 
 /* Append the JSON of a run / list to out.  ACR_EMEMORY on failure (out
@@ -707,6 +741,14 @@ ACR_API acr_status acr_json_write_int(acr_buf *out, int64_t v);
 #define ACR_NUMBER_TEXT_MAX 40
 ACR_API size_t acr_json_format_double(double d, char *buf);
 ACR_API acr_status acr_json_write_double(acr_buf *out, double d);
+/* The shape acr_json_encode_run writes r in by default (ACR_ENCODE_AS_READ
+ * resolved): ACR_ENCODE_TASKRUN, _CLI, _ENVELOPE or _BARE.  For writers of
+ * other forms of a run (the binding's to_table) to agree with it. */
+ACR_API acr_encode_shape acr_run_written_shape(const acr_run *r);
+/* The task run r was read from, without its run: the JSON of every level
+ * with "runResult": null (r->taskrun; see acr_run).  ACR_EMISUSE when r
+ * is not from a task run; ACR_EMEMORY. */
+ACR_API acr_status acr_run_taskrun_json(const acr_run *r, acr_buf *out);
 /* Check that text is exactly one JSON value (RFC 8259, UTF-8 validated);
  * on success append its minified form to out (if out != NULL). */
 ACR_API acr_status acr_json_validate(const char *text, size_t len,

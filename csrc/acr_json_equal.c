@@ -152,33 +152,32 @@ static int number_equal(const acr_jlex *x, const acr_jlex *y) {
          a.exp == b.exp && memcmp(a.digits, b.digits, a.nd) == 0;
 }
 
-static int value_equal(acr_jlex *x, acr_jlex *y, int depth);
+static int value_equal(acr_jlex *x, acr_jlex *y, int depth, int nulls);
 
 /* x and y at '{'.  Each member of x is looked up in y's object by a
  * second lexer over it (members are few: unknown fields are small). */
-static int object_equal(acr_jlex *x, acr_jlex *y, int depth) {
+static int object_equal(acr_jlex *x, acr_jlex *y, int depth, int nulls) {
   const char *bobj = y->text;
   size_t blen = (size_t)((const char *)y->e - bobj), na = 0, nb = 0;
   acr_jtok t;
   /* y's members counted, y moved past its object */
   while ((t = acr_jlex_next(y)) == ACR_JT_KEY) {
-    nb++;
-    acr_jlex_next(y);
+    if (acr_jlex_next(y) != ACR_JT_NULL || !nulls) nb++;
     if (acr_jlex_skip(y) != ACR_OK) return 0;
   }
   if (t != ACR_JT_OBJECT_END) return 0;
   while ((t = acr_jlex_next(x)) == ACR_JT_KEY) {
     acr_jlex z, k = *x; /* k: the key token */
     int found = 0;
+    if (acr_jlex_next(x) == ACR_JT_NULL && nulls) continue; /* absent */
     na++;
-    acr_jlex_next(x); /* the value */
     acr_jlex_init(&z, bobj, blen, ACR_MAX_DEPTH, ACR_JLEX_VALUE);
     acr_jlex_next(&z); /* '{' */
     while (acr_jlex_next(&z) == ACR_JT_KEY) {
       int same = string_equal(&k, &z);
       acr_jlex_next(&z);
-      if (same) {
-        if (!value_equal(x, &z, depth + 1)) return 0;
+      if (same && !(nulls && z.tok == ACR_JT_NULL)) {
+        if (!value_equal(x, &z, depth + 1, nulls)) return 0;
         found = 1;
         break;
       }
@@ -191,7 +190,7 @@ static int object_equal(acr_jlex *x, acr_jlex *y, int depth) {
 
 /* x and y at the first token of a value each; on a true return, each is
  * at the last token of its value. */
-static int value_equal(acr_jlex *x, acr_jlex *y, int depth) {
+static int value_equal(acr_jlex *x, acr_jlex *y, int depth, int nulls) {
   acr_jtok tx = x->tok, ty = y->tok;
   if (depth > ACR_MAX_DEPTH || tx == ACR_JT_ERROR || ty == ACR_JT_ERROR ||
       tx != ty)
@@ -199,24 +198,29 @@ static int value_equal(acr_jlex *x, acr_jlex *y, int depth) {
   switch (tx) {
   case ACR_JT_NUMBER: return number_equal(x, y);
   case ACR_JT_STRING: return string_equal(x, y);
-  case ACR_JT_OBJECT: return object_equal(x, y, depth);
+  case ACR_JT_OBJECT: return object_equal(x, y, depth, nulls);
   case ACR_JT_ARRAY:
     for (;;) {
       acr_jtok a = acr_jlex_next(x), b = acr_jlex_next(y);
       if (a == ACR_JT_ARRAY_END || b == ACR_JT_ARRAY_END) return a == b;
-      if (!value_equal(x, y, depth + 1)) return 0;
+      if (!value_equal(x, y, depth + 1, nulls)) return 0;
     }
   case ACR_JT_TRUE: case ACR_JT_FALSE: case ACR_JT_NULL: return 1;
   default: return 0;
   }
 }
 
-int acr_json_equal(const char *a, size_t an, const char *b, size_t bn) {
+int acr_json_equal_ex(const char *a, size_t an, const char *b, size_t bn,
+                      int nulls_absent) {
   acr_jlex x, y;
   if (an == bn && memcmp(a, b, an) == 0) return 1;
   acr_jlex_init(&x, a, an, ACR_MAX_DEPTH, ACR_JLEX_VALUE);
   acr_jlex_init(&y, b, bn, ACR_MAX_DEPTH, ACR_JLEX_VALUE);
   acr_jlex_next(&x);
   acr_jlex_next(&y);
-  return value_equal(&x, &y, 0);
+  return value_equal(&x, &y, 0, nulls_absent);
+}
+
+int acr_json_equal(const char *a, size_t an, const char *b, size_t bn) {
+  return acr_json_equal_ex(a, an, b, bn, 0);
 }

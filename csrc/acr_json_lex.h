@@ -177,6 +177,16 @@ typedef struct acr_jlex {
  * means) ACR_MAX_DEPTH; flags: ACR_JLEX_*. */
 ACR_HIDDEN void acr_jlex_init(acr_jlex *x, const char *text, size_t len,
                               size_t max_depth, unsigned flags);
+/* Lexing from text that starts after a complete value inside nobjects
+ * open objects (at most ACR_MAX_DEPTH): the rest of a text whose start was
+ * read elsewhere.  The next token is ',', a member name after it, or a
+ * close; the lexer stops (ACR_JT_END) when the last object closes. */
+ACR_HIDDEN void acr_jlex_resume(acr_jlex *x, const char *text, size_t len,
+                                size_t nobjects);
+/* Appends the current token to out as minified JSON: the ',' that came
+ * before it, strings and keys quoted (escapes kept), ':' after a key.
+ * ACR_OK or ACR_EMEMORY. */
+ACR_HIDDEN acr_status acr_jlex_append(const acr_jlex *x, acr_buf *out);
 /* The next token (also stored in x->tok). */
 ACR_HIDDEN acr_jtok acr_jlex_next(acr_jlex *x);
 /* After a token that starts a value (x->tok), skips to its end: for '{' or
@@ -185,5 +195,11 @@ ACR_HIDDEN acr_status acr_jlex_skip(acr_jlex *x);
 /* Line and column (1-based) of byte offset off in text. */
 ACR_HIDDEN void acr_jlex_locate(const char *text, size_t len, size_t off,
                                 long *line, long *column);
+
+/* acr_json_equal, where with nulls_absent a member whose value is null
+ * counts as absent (null means absent for the model): the round-trip rule
+ * "decode then encode gives the same value, nulls aside". */
+ACR_HIDDEN int acr_json_equal_ex(const char *a, size_t an, const char *b,
+                                 size_t bn, int nulls_absent);
 
 #endif

@@ -85,6 +85,8 @@ typedef struct jr {
   int tasknest;
   jerrstate es;  /* the fatal error: syntax, limit, memory */
   jerrstate pend; /* the first schema error, while reading goes on */
+  const uchar *svc_start, *svc_end; /* the root is an ARM error body: its
+                                       "error" object */
   acr_buf tmp;   /* minified unknown values */
   acr_buf key;   /* unescaped keys */
   acr_buf sbuf;  /* unescaped enum / date-time text */
@@ -99,6 +101,15 @@ typedef struct runctx {
   int doc_top;      /* the object is the document root */
   int saw_env;      /* an envelope field with a non-null value */
   int saw_props;    /* a "properties" object */
+  int nknown;       /* members that make it a run: fields, "properties",
+                       "runResult" */
+  int nunknown;     /* other members of the object itself */
+  const uchar *first_unknown; /* the name of the first, for a message */
+  size_t first_unknown_len;
+  const uchar *err_key, *err_start, *err_end; /* "error": {...} at the root */
+  const uchar *rg_key; /* strict: "resourceGroup", the Azure CLI's field */
+  const uchar *rr_start, *rr_end; /* the (last) runResult value */
+  int rr_in_props;  /* it sits in "properties" */
 } runctx;
 
 /* ------------------------------------------------------------------------ */
@@ -292,16 +303,8 @@ static int scan_any(jr *J, const uchar **pp, acr_buf *out, const jframe *fr) {
       if (x.st == ACR_ELIMIT) return too_deep(J, fr, p + x.err_off);
       return jfail(J, fr, p + x.err_off, x.st, "%s", x.msg);
     }
-    if (out == NULL) continue;
-    if (x.comma) st = acr_buf_addc(out, ',');
-    if (t == ACR_JT_KEY || t == ACR_JT_STRING) {
-      if (st == ACR_OK) st = acr_buf_addc(out, '"');
-      if (st == ACR_OK) st = acr_buf_add(out, x.text, x.len);
-      if (st == ACR_OK) st = acr_buf_add(out, "\":", t == ACR_JT_KEY ? 2 : 1);
-    } else if (st == ACR_OK) {
-      st = acr_buf_add(out, x.text, x.len);
-    }
-    if (st != ACR_OK) return jnomem(J, fr, p);
+    if (out != NULL && (st = acr_jlex_append(&x, out)) != ACR_OK)
+      return jnomem(J, fr, p);
   }
   *pp = x.p;
   return ACR_OK;
@@ -736,6 +739,36 @@ static int key_is(const char *k, size_t n, const char *lit, size_t ln) {
   return n == ln && memcmp(k, lit, n) == 0;
 }
 
+/* An unknown member of a Run object (mode M_TOP) is counted: a Run object
+ * with members but none of a run is not a run.  "error": {...} at the
+ * root may be an ARM error body: its place is kept. */
+static void note_unknown(runctx *rc, const char *key, size_t klen,
+                         const uchar *kp, const uchar *v) {
+  if (rc->doc_top && *v == '{' && key_is(key, klen, "error", 5)) {
+    rc->err_key = kp;
+    rc->err_start = v;
+    return;
+  }
+  if (rc->nunknown++ == 0) {
+    rc->first_unknown = kp + 1;
+    rc->first_unknown_len = klen;
+  }
+}
+
+/* Strict mode keeps two unknown members of a Run object and decides at
+ * its end: "error" at the root (an ARM error body, or else an error) and
+ * "resourceGroup" (allowed in the Azure CLI shape only). */
+static int unknown_allowed(runctx *rc, int mode, const char *key, size_t klen,
+                           const uchar *kp, const uchar *v) {
+  if (mode != M_TOP) return 0;
+  if (rc->doc_top && *v == '{' && key_is(key, klen, "error", 5)) return 1;
+  if (key_is(key, klen, "resourceGroup", 13)) {
+    rc->rg_key = kp;
+    return 1;
+  }
+  return 0;
+}
+
 /* Reads the object at *pp into rec (type t) of run.  mode: M_PLAIN for
  * nested records, M_TOP for a Run object, M_PROPS for its "properties";
  * rc is the Run object's state (NULL for M_PLAIN). */
@@ -814,7 +847,9 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
           rc->saw_env = 1;
       }
       seen |= bit;
+      if (mode == M_TOP) rc->nknown++;
     } else if (mode == M_TOP && key_is(key, klen, "properties", 10)) {
+      rc->nknown++;
       if (*p != '{' && *p != 'n')
         st = jtype(J, &mf, p, "an object");
       else if (J->strict && (seen & SEEN_PROPERTIES))
@@ -848,10 +883,14 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
         acr_run *res = NULL;
         seen |= SEEN_RUNRESULT;
         rc->saw_result = 1;
+        if (mode == M_TOP) rc->nknown++;
+        rc->rr_start = p;
+        rc->rr_in_props = mode == M_PROPS;
         J->pend.st = ACR_OK;
         J->tasknest++;
         st = parse_run(J, &p, &mf, 0, &res, NULL);
         J->tasknest--;
+        rc->rr_end = p;
         if (J->pend.st != ACR_OK && rc->hard.st == ACR_OK) rc->hard = J->pend;
         J->pend = own;
         if (st != ACR_OK) return st;
@@ -861,7 +900,7 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
     } else if (mode == M_TOP && rc->doc_top && *p == '[' &&
                key_is(key, klen, "value", 5)) {
       return J_SWITCH_LIST;
-    } else if (J->strict) {
+    } else if (J->strict && !unknown_allowed(rc, mode, key, klen, kp, p)) {
       const acr_field *g = acr_type_suggest(t, key, klen);
       char mt[128];
       st = jfail(J, &mf, kp, ACR_ESCHEMA, "unknown field \"%s\" in %s%s%s%s",
@@ -870,9 +909,12 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
                  g ? " (did you mean \"" : "", g ? g->name : "",
                  g ? "\"?)" : "");
     } else {
+      const uchar *v = p;
+      if (mode == M_TOP) note_unknown(rc, key, klen, kp, p);
       /* unknown field: kept as minified JSON text, in order */
       J->tmp.len = 0;
       if ((st = scan_any(J, &p, &J->tmp, &mf)) != ACR_OK) return st;
+      if (rc && rc->err_start == v) rc->err_end = p;
       /* a key with escapes lives in J->key, which scan_any leaves alone */
       if (acr_rec_add_unknown(run, rec, mode == M_TOP, key, klen, J->tmp.p,
                               J->tmp.len, NULL) != ACR_OK)
@@ -1070,6 +1112,105 @@ done:
   return ACR_OK;
 }
 
+/* Appends to out, minified, the JSON text [a, b): a piece of a task run
+ * already read, either its start (nobj 0: from its '{' to a value that is
+ * left out) or its end (after that value, inside nobj objects). */
+static acr_status minify_part(const uchar *a, const uchar *b, size_t nobj,
+                              acr_buf *out) {
+  acr_jlex x;
+  acr_jtok t;
+  if (nobj) acr_jlex_resume(&x, (const char *)a, (size_t)(b - a), nobj);
+  else acr_jlex_init(&x, (const char *)a, (size_t)(b - a), 0, ACR_JLEX_VALUE);
+  while ((t = acr_jlex_next(&x)) != ACR_JT_END && t != ACR_JT_ERROR)
+    if (acr_jlex_append(&x, out) != ACR_OK) return ACR_EMEMORY;
+  return ACR_OK;
+}
+
+/* The task run [start, end) around rc->result is kept with it: its text
+ * before and after the runResult, minified, in front of the levels the
+ * result already has (a runResult that is itself a task run). */
+static acr_status taskrun_keep(jr *J, const runctx *rc, const uchar *start,
+                               const uchar *end) {
+  acr_run *res = rc->result;
+  const acr_list *old = res->taskrun;
+  acr_list *l;
+  acr_str *pre, *post;
+  uint32_t i, n = 2 + (old ? old->n : 0);
+  J->tmp.len = 0;
+  if (minify_part(start, rc->rr_start, 0, &J->tmp) != ACR_OK ||
+      (pre = acr_run_str(res, J->tmp.p ? J->tmp.p : "", J->tmp.len)) == NULL)
+    return ACR_EMEMORY;
+  J->tmp.len = 0;
+  if (minify_part(rc->rr_end, end, rc->rr_in_props ? 2 : 1, &J->tmp) !=
+          ACR_OK ||
+      (post = acr_run_str(res, J->tmp.p ? J->tmp.p : "", J->tmp.len)) == NULL)
+    return ACR_EMEMORY;
+  if ((l = acr_list_new(res, n)) == NULL ||
+      acr_list_push(res, &l, pre) != ACR_OK ||
+      acr_list_push(res, &l, post) != ACR_OK)
+    return ACR_EMEMORY;
+  for (i = 0; old && i < old->n; i++)
+    if (acr_list_push(res, &l, old->items[i]) != ACR_OK) return ACR_EMEMORY;
+  res->taskrun = l;
+  return ACR_OK;
+}
+
+/* Is the object [s, e) the "error" of an ARM error body (a string "code"
+ * or "message")?  With err, its parts are copied there: code, message and
+ * target (cut to fit, one line), details and additionalInfo as pointers
+ * to their JSON text. */
+static int service_body(const uchar *s, const uchar *e, acr_error *err) {
+  acr_jlex x;
+  int found = 0;
+  acr_jlex_init(&x, (const char *)s, (size_t)(e - s), 0, ACR_JLEX_VALUE);
+  if (acr_jlex_next(&x) != ACR_JT_OBJECT) return 0;
+  while (acr_jlex_next(&x) == ACR_JT_KEY) {
+    const char *k = x.text;
+    size_t kl = x.len, cap = 0;
+    char *dst = NULL;
+    const char **span = NULL;
+    size_t *spanlen = NULL;
+    acr_jtok t = acr_jlex_next(&x);
+    const char *vstart = (const char *)x.s + x.off;
+    if (key_is(k, kl, "code", 4) || key_is(k, kl, "message", 7)) {
+      found |= t == ACR_JT_STRING;
+      if (err) {
+        dst = kl == 4 ? err->code : err->message;
+        cap = kl == 4 ? sizeof err->code : sizeof err->message;
+      }
+    } else if (key_is(k, kl, "target", 6)) {
+      if (err) {
+        dst = err->target;
+        cap = sizeof err->target;
+      }
+    } else if (err && key_is(k, kl, "details", 7)) {
+      span = &err->details;
+      spanlen = &err->details_len;
+    } else if (err && key_is(k, kl, "additionalInfo", 14)) {
+      span = &err->additional_info;
+      spanlen = &err->additional_info_len;
+    }
+    if (dst && t == ACR_JT_STRING) {
+      size_t raw = x.len < cap - 1 ? x.len : cap - 1, m, i;
+      m = acr_junescape((const uchar *)x.text, (const uchar *)x.text + raw,
+                        dst);
+      while (m > 0 && ((uchar)dst[m - 1] & 0xC0) == 0x80 &&
+             raw < x.len) /* cut on a character boundary */
+        m--;
+      if (m > 0 && raw < x.len && (uchar)dst[m - 1] >= 0xC0) m--;
+      dst[m] = '\0';
+      for (i = 0; i < m; i++) /* one line */
+        if ((uchar)dst[i] < 0x20) dst[i] = ' ';
+    }
+    if (acr_jlex_skip(&x) != ACR_OK) return 0;
+    if (span && t != ACR_JT_NULL) {
+      *span = vstart;
+      *spanlen = (size_t)((const char *)x.p - vstart);
+    }
+  }
+  return found;
+}
+
 /* Reads the Run object at *pp.  On success *rout is the run (for a task
  * run: its runResult), or, only when doc_top, *lout a list (the object was
  * a RunListResult: its "value" array, met at the root, sends the reading
@@ -1116,14 +1257,59 @@ static int parse_run(jr *J, const uchar **pp, const jframe *fr, int doc_top,
     return st;
   }
   /* a TaskRun answers for its runResult only */
-  if (rc.saw_result) J->pend = rc.hard;
+  if (rc.saw_result) {
+    J->pend = rc.hard;
+  } else if (rc.nknown == 0 && (rc.nunknown > 0 || rc.err_start)) {
+    char mt[128];
+    if (doc_top && rc.nunknown == 0 && J->pend.st == ACR_OK &&
+        service_body(rc.err_start, rc.err_end, NULL)) {
+      /* an ARM error body: acr_json_decode reports it */
+      acr_run_release(rc.run);
+      J->svc_start = rc.err_start;
+      J->svc_end = rc.err_end;
+      J->pend = outer;
+      *pp = p;
+      return ACR_OK;
+    }
+    if (rc.nunknown == 0) {
+      rc.first_unknown = rc.err_key + 1;
+      rc.first_unknown_len = 5;
+    }
+    jfail(J, fr, start, ACR_ESCHEMA,
+          "not a run: none of its members (\"%s\"...) is a field of a run, "
+          "an ARM envelope, a run list or a task run",
+          msgtext((const char *)rc.first_unknown, rc.first_unknown_len, mt,
+                  sizeof mt));
+  } else if (J->strict) {
+    jframe kf;
+    kf.up = fr;
+    kf.index = 0;
+    kf.esc = 0;
+    if (rc.err_key) {
+      kf.key = rc.err_key + 1;
+      kf.keylen = 5;
+      jfail(J, &kf, rc.err_key, ACR_ESCHEMA,
+            "unknown field \"error\" in Run");
+    }
+    if (rc.rg_key && !(rc.saw_env && !rc.saw_props)) {
+      kf.key = rc.rg_key + 1;
+      kf.keylen = 13;
+      jfail(J, &kf, rc.rg_key, ACR_ESCHEMA,
+            "unknown field \"resourceGroup\" in Run (the Azure CLI's field: "
+            "allowed where envelope and properties are side by side)");
+    }
+  }
   bad = J->pend.st != ACR_OK;
   if (outer.st != ACR_OK) J->pend = outer; /* the first error is reported */
   *pp = p;
   if (bad || rc.saw_result) {
     acr_run_release(rc.run);
+    if (!bad && (st = taskrun_keep(J, &rc, start, p)) != ACR_OK) {
+      acr_run_release(rc.result);
+      return jnomem(J, fr, start);
+    }
     if (bad) acr_run_release(rc.result);
-    else *rout = rc.result; /* already compacted */
+    else *rout = rc.result;
     return ACR_OK;
   }
   if (rc.saw_props) {
@@ -1238,6 +1424,21 @@ static acr_status decode_at(const char *text, size_t len, size_t start,
   /* A syntax error (or nesting beyond the limit) anywhere wins over a
    * schema error: reading went on past the schema error to the end. */
   if (st == ACR_OK) st = J.pend.st;
+  if (st == ACR_OK && J.svc_start != NULL) { /* an ARM error body */
+    if (err) {
+      acr_err_clear(err);
+      err->kind = ACR_ESERVICE;
+      memcpy(err->path, "error", 6);
+      err->offset = (long)(J.svc_start - J.s);
+      acr_jlex_locate(text, len, (size_t)err->offset, &err->line,
+                      &err->column);
+      service_body(J.svc_start, J.svc_end, err);
+      if (!err->message[0])
+        memcpy(err->message, "the service answered with an error", 35);
+    }
+    jr_free(&J);
+    return ACR_ESERVICE;
+  }
   if (st != ACR_OK) {
     acr_run_release(run);
     if (list) acr_runlist_free(list);

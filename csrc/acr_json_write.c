@@ -182,6 +182,7 @@ typedef struct jw {
   const char *indent;
   size_t indlen;
   acr_profile profile;
+  acr_encode_shape shape;
   int level;
 } jw;
 
@@ -458,8 +459,92 @@ static int is_envelope(const acr_run *r) {
          (r->env_unknown != NULL && r->env_unknown->n > 0);
 }
 
+/* The shape of r without its task run.  A run with unknown fields but no
+ * field of a run is written as an envelope: bare, it would not be read
+ * back as a run. */
+static acr_encode_shape own_shape(const acr_run *r) {
+  if (r->shape == ACR_SHAPE_FLAT) return ACR_ENCODE_CLI;
+  if (is_envelope(r) || (r->rec.h.present == 0 && r->rec.h.unknown != NULL &&
+                         r->rec.h.unknown->n > 0))
+    return ACR_ENCODE_ENVELOPE;
+  return ACR_ENCODE_BARE;
+}
+
+acr_encode_shape acr_run_written_shape(const acr_run *r) {
+  if (r->taskrun != NULL && r->taskrun->n >= 2) return ACR_ENCODE_TASKRUN;
+  return own_shape(r);
+}
+
+/* The shape r is written in (profile FULL). */
+static acr_encode_shape shape_of(const jw *W, const acr_run *r) {
+  if (W->shape != ACR_ENCODE_AS_READ) return W->shape;
+  return acr_run_written_shape(r);
+}
+
+static acr_status write_run_as(jw *W, const acr_run *r,
+                               acr_encode_shape shape);
+
+/* The task run r came from, r in its own shape at the runResult: the
+ * levels' texts are minified JSON, so pretty output is written compact
+ * first and re-indented as a whole. */
+static acr_status write_taskrun(jw *W, const acr_run *r) {
+  const acr_list *t = r->taskrun;
+  acr_encode_shape inner = own_shape(r);
+  uint32_t i;
+  if (t == NULL || t->n < 2) return ACR_EMISUSE;
+  if (W->indent) {
+    jw C = *W;
+    acr_buf tmp;
+    acr_status st;
+    acr_buf_init(&tmp, &W->out->alloc);
+    C.out = &tmp;
+    C.indent = NULL;
+    C.indlen = 0;
+    C.level = 0;
+    st = write_taskrun(&C, r);
+    if (st == ACR_OK) st = write_json_text(W, tmp.p, tmp.len);
+    acr_buf_free(&tmp);
+    return st;
+  }
+  for (i = 0; i + 1 < t->n; i += 2) {
+    const acr_str *pre = (const acr_str *)t->items[i];
+    TRY(put(W->out, pre->s, pre->len));
+  }
+  TRY(write_run_as(W, r, inner));
+  for (i = t->n; i >= 2; i -= 2) {
+    const acr_str *post = (const acr_str *)t->items[i - 1];
+    TRY(put(W->out, post->s, post->len));
+  }
+  return ACR_OK;
+}
+
+acr_status acr_run_taskrun_json(const acr_run *r, acr_buf *out) {
+  const acr_list *t = r->taskrun;
+  uint32_t i;
+  if (t == NULL || t->n < 2) return ACR_EMISUSE;
+  for (i = 0; i + 1 < t->n; i += 2) {
+    const acr_str *pre = (const acr_str *)t->items[i];
+    TRY(put(out, pre->s, pre->len));
+  }
+  TRY(PUTLIT(out, "null"));
+  for (i = t->n; i >= 2; i -= 2) {
+    const acr_str *post = (const acr_str *)t->items[i - 1];
+    TRY(put(out, post->s, post->len));
+  }
+  return ACR_OK;
+}
+
 static acr_status write_run(jw *W, const acr_run *r) {
+  if (W->profile == ACR_PROFILE_FULL)
+    return write_run_as(W, r, shape_of(W, r));
+  return write_run_as(W, r, ACR_ENCODE_BARE);
+}
+
+static acr_status write_run_as(jw *W, const acr_run *r,
+                               acr_encode_shape shape) {
   int first = 1;
+  if (W->profile == ACR_PROFILE_FULL && shape == ACR_ENCODE_TASKRUN)
+    return write_taskrun(W, r);
   TRY(open_c(W, '{'));
   if (W->profile == ACR_PROFILE_UPDATE) {
     if (r->rec.h.present & (1u << ACR_RUN_ISARCHIVEENABLED)) {
@@ -467,7 +552,7 @@ static acr_status write_run(jw *W, const acr_run *r) {
       TRY(r->rec.isArchiveEnabled ? PUTLIT(W->out, "true")
                                   : PUTLIT(W->out, "false"));
     }
-  } else if (W->profile == ACR_PROFILE_FULL && is_envelope(r)) {
+  } else if (W->profile == ACR_PROFILE_FULL && shape == ACR_ENCODE_ENVELOPE) {
     int pfirst = 1;
     TRY(write_fields(W, &acr_type_run, &r->rec, 1, &first));
     TRY(member(W, &first, "properties", 10));
@@ -475,6 +560,12 @@ static acr_status write_run(jw *W, const acr_run *r) {
     TRY(write_fields(W, &acr_type_run, &r->rec, 0, &pfirst));
     TRY(write_unknown(W, r->rec.h.unknown, &pfirst));
     TRY(close_c(W, '}', pfirst));
+    TRY(write_unknown(W, r->env_unknown, &first));
+  } else if (W->profile == ACR_PROFILE_FULL && shape == ACR_ENCODE_CLI) {
+    /* the Azure CLI's: envelope and properties side by side */
+    TRY(write_fields(W, &acr_type_run, &r->rec, 1, &first));
+    TRY(write_fields(W, &acr_type_run, &r->rec, 0, &first));
+    TRY(write_unknown(W, r->rec.h.unknown, &first));
     TRY(write_unknown(W, r->env_unknown, &first));
   } else {
     TRY(write_fields(W, &acr_type_run, &r->rec, 0, &first));
@@ -488,6 +579,7 @@ static void jw_init(jw *W, const acr_encode_opts *opts, acr_buf *out) {
   W->profile = opts ? opts->profile : ACR_PROFILE_FULL;
   W->indent = opts ? opts->indent : NULL;
   W->indlen = W->indent ? strlen(W->indent) : 0;
+  W->shape = opts ? opts->shape : ACR_ENCODE_AS_READ;
   W->level = 0;
 }
 

@@ -242,13 +242,17 @@ void *acr_record_copy(acr_run *r, const acr_type *t, const void *rec) {
 /* Deep-copies src's graph into dst, whose arena is empty: one exact chunk. */
 static int copy_run_graph(acr_run *dst, const acr_run *src) {
   size_t need = children_size(&acr_type_run, &src->rec) +
-                unknown_size(src->env_unknown);
+                unknown_size(src->env_unknown) + unknown_size(src->taskrun);
   dst->rec = src->rec;
   dst->env_unknown = src->env_unknown;
+  dst->taskrun = src->taskrun;
   if (need > 0 && chunk_new(dst, need) == NULL) return 0;
   if (!copy_children(dst, &acr_type_run, &dst->rec)) return 0;
   if (dst->env_unknown &&
       (dst->env_unknown = list_copy_strs(dst, dst->env_unknown)) == NULL)
+    return 0;
+  if (dst->taskrun &&
+      (dst->taskrun = list_copy_strs(dst, dst->taskrun)) == NULL)
     return 0;
   dst->arena_base = dst->arena_bytes;
   return 1;
@@ -278,6 +282,7 @@ acr_status acr_run_compact(acr_run *r) {
   acr_run_touch(r); /* columns may hold pointers into the old blocks */
   r->rec = tmp.rec;
   r->env_unknown = tmp.env_unknown;
+  r->taskrun = tmp.taskrun;
   r->chunks = tmp.chunks;
   r->arena_bytes = tmp.arena_bytes;
   r->arena_base = tmp.arena_base;

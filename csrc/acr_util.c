@@ -26,6 +26,7 @@ const char *acr_status_name(acr_status s) {
   case ACR_ELIMIT: return "limit";
   case ACR_EMEMORY: return "memory";
   case ACR_EMISUSE: return "misuse";
+  case ACR_ESERVICE: return "service";
   }
   return "unknown";
 }
@@ -48,6 +49,11 @@ size_t acr_error_format(const acr_error *err, char *buf, size_t size) {
                         ? "not enough memory"
                         : err->message;
   char pos[64] = "";
+  if (err->kind == ACR_ESERVICE) {
+    int k = snprintf(buf, size, "%s%s%s", err->code, err->code[0] ? ": " : "",
+                     msg);
+    return k < 0 ? 0 : (size_t)k;
+  }
   if (err->line > 0)
     snprintf(pos, sizeof pos, " at line %ld, column %ld", err->line,
              err->column);
@@ -58,6 +64,9 @@ size_t acr_error_format(const acr_error *err, char *buf, size_t size) {
 
 void acr_err_clear(acr_error *err) {
   if (err == NULL) return;
+  err->code[0] = err->target[0] = '\0';
+  err->details = err->additional_info = NULL;
+  err->details_len = err->additional_info_len = 0;
   err->kind = ACR_OK;
   err->path[0] = '\0';
   err->line = err->column = err->offset = 0;

@@ -525,24 +525,40 @@ void lacr_push_plain_record(lua_State *L, const acr_type *t,
   push_unknowns(L, ((const acr_rechdr *)rec)->unknown, amt);
 }
 
-#define ENVELOPE_BITS                                                    \
-  ((1u << ACR_RUN_ID) | (1u << ACR_RUN_NAME) | (1u << ACR_RUN_TYPE) |     \
-   (1u << ACR_RUN_SYSTEMDATA))
-
-/* The JSON writer's rule (acr_json_write.c), so that to_table equals
- * cjson.decode(run:encode()): an envelope when an envelope field or an
- * envelope-level unknown key is set, or the run came in a non-bare shape. */
-static int is_envelope(const acr_run *r) {
-  return (r->rec.h.present & ENVELOPE_BITS) != 0 ||
-         r->shape != ACR_SHAPE_BARE ||
-         (r->env_unknown != NULL && r->env_unknown->n > 0);
-}
-
+/* In the shape the JSON writer uses (acr_run_written_shape), so that
+ * to_table equals cjson.decode(run:encode()). */
 void lacr_run_to_table(lua_State *L, const acr_run *r, int amt) {
   const acr_runrec *rec = &r->rec;
   uint8_t i;
+  acr_encode_shape shape = acr_run_written_shape(r);
   luaL_checkstack(L, 8, "to_table");
-  if (!is_envelope(r)) {
+  if (shape == ACR_ENCODE_TASKRUN) {
+    /* the whole task run, as the core writes it (its own parts are JSON
+     * text): its JSON in a Box, then as Lua values */
+    acr_buf *b = lacr_newbox(L);
+    acr_status st = acr_json_encode_run(r, NULL, b);
+    if (st != ACR_OK) {
+      acr_error e;
+      acr_err_clear(&e);
+      if (st == ACR_EMEMORY) acr_err_nomem(&e);
+      else acr_err(&e, st, "cannot convert: %s", acr_status_name(st));
+      lacr_raise(L, &e);
+    }
+    lacr_push_json(L, b->p, b->len, amt < 0 ? amt - 1 : amt);
+    lua_remove(L, -2);
+    lacr_box_free(b);
+  } else if (shape == ACR_ENCODE_CLI) {
+    /* the Azure CLI's: envelope and properties side by side */
+    lua_createtable(L, 0, acr_type_run.nfields);
+    for (i = 0; i < acr_type_run.nfields; i++) {
+      const acr_field *f = &acr_type_run.fields[i];
+      if (!HAS(rec, f)) continue;
+      lacr_push_plain(L, f, rec, amt);
+      lua_setfield(L, -2, f->name);
+    }
+    push_unknowns(L, rec->h.unknown, amt);
+    push_unknowns(L, r->env_unknown, amt);
+  } else if (shape == ACR_ENCODE_BARE) {
     lacr_push_plain_record(L, &acr_type_run, rec, amt);
   } else {
     lua_createtable(L, 0, 6);

@@ -243,16 +243,30 @@ acr_buf *lacr_to_json(lua_State *L, int idx, const acr_path *path) {
   return w.b;
 }
 
-static const char *const encode_options[] = {"pretty", "profile", NULL};
+static const char *const encode_options[] = {"pretty", "profile", "shape",
+                                             NULL};
 
 /* Options of encode; the indent string (if any) stays on the stack, so its
  * pointer is valid until the caller pops it. */
 void lacr_encode_opts(lua_State *L, int idx, acr_encode_opts *o) {
   o->profile = ACR_PROFILE_FULL;
   o->indent = NULL;
+  o->shape = ACR_ENCODE_AS_READ;
   if (idx == 0 || lua_isnoneornil(L, idx)) return;
   luaL_checktype(L, idx, LUA_TTABLE);
   lacr_check_option_names(L, idx, encode_options);
+  lua_getfield(L, idx, "shape");
+  if (!lua_isnil(L, -1)) {
+    if (lacr_streq(L, -1, "bare")) o->shape = ACR_ENCODE_BARE;
+    else if (lacr_streq(L, -1, "envelope")) o->shape = ACR_ENCODE_ENVELOPE;
+    else if (lacr_streq(L, -1, "cli")) o->shape = ACR_ENCODE_CLI;
+    else if (lacr_streq(L, -1, "taskrun")) o->shape = ACR_ENCODE_TASKRUN;
+    else
+      luaL_argerror(L, idx,
+                    "option 'shape' must be one of bare, envelope, cli, "
+                    "taskrun");
+  }
+  lua_pop(L, 1);
   lua_getfield(L, idx, "profile");
   if (!lua_isnil(L, -1)) {
     const char *p = lua_tostring(L, -1);
@@ -301,6 +315,9 @@ int lacr_push_encoded(lua_State *L, acr_buf *b, const acr_run *run,
     acr_error e;
     acr_err_clear(&e);
     if (st == ACR_EMEMORY) acr_err_nomem(&e);
+    else if (st == ACR_EMISUSE && run != NULL) /* shape taskrun */
+      acr_err(&e, st, "cannot encode: shape 'taskrun' for a run that was not "
+                      "read from a task run");
     else if (st == ACR_ESCHEMA) /* the core never writes invalid UTF-8 */
       acr_err(&e, st, "cannot encode: a string is not valid UTF-8");
     else acr_err(&e, st, "cannot encode: %s", acr_status_name(st));

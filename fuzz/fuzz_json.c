@@ -233,6 +233,7 @@ static void fj_round_trip(const fj_value *v, int strict,
 
   pretty.profile = ACR_PROFILE_FULL;
   pretty.indent = "\t";
+  pretty.shape = ACR_ENCODE_AS_READ;
   if (fj_encode(v, &pretty, &bp) != ACR_OK) FUZZ_FAIL("pretty encode failed");
   if (fj_decode(bp.p, bp.len, strict, a, &p, &err) != ACR_OK)
     FUZZ_FAIL("decode of the pretty encoding failed: %s", err.message);
@@ -242,6 +243,7 @@ static void fj_round_trip(const fj_value *v, int strict,
   for (k = ACR_PROFILE_REQUEST; k <= ACR_PROFILE_UPDATE; k++) {
     prof.profile = (acr_profile)k;
     prof.indent = NULL;
+    prof.shape = ACR_ENCODE_AS_READ;
     bp.len = 0;
     if (fj_encode(v, &prof, &bp) != ACR_OK) FUZZ_FAIL("profile %d failed", k);
     if (acr_json_validate(bp.p, bp.len, 0, NULL, &err) != ACR_OK)

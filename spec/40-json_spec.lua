@@ -42,8 +42,7 @@ local function normalize(v, key)
     return v
   end
   if type(v) ~= "table" then return v end
-  local inner = task_run_result(v)
-  if inner then return normalize(inner) end
+  -- a task run comes back whole (issue 11): nothing to take out of it
   local out = {}
   for k, x in pairs(v) do
     if x ~= NULL then out[k] = normalize(x, type(k) == "string" and k or nil) end

@@ -79,6 +79,7 @@ static char *enc_run(const acr_run *r, acr_profile prof, const char *indent) {
   char *s = NULL;
   o.profile = prof;
   o.indent = indent;
+  o.shape = ACR_ENCODE_AS_READ;
   acr_buf_init(&b, &A);
   if (acr_json_encode_run(r, &o, &b) == ACR_OK) {
     s = (char *)malloc(b.len + 1);
@@ -96,6 +97,7 @@ static char *enc_list(const acr_runlist *l, acr_profile prof,
   char *s = NULL;
   o.profile = prof;
   o.indent = indent;
+  o.shape = ACR_ENCODE_AS_READ;
   acr_buf_init(&b, &A);
   if (acr_json_encode_list(l, &o, &b) == ACR_OK) {
     s = (char *)malloc(b.len + 1);
@@ -626,13 +628,13 @@ static void test_errors(void) {
     CHECK(dec(deep + 21, n * 2, 0, &r, &l, &e) == ACR_ELIMIT);
     /* 511 arrays inside the run object: depth 512, allowed */
     q = deep;
-    q += sprintf(q, "{\"x\":");
+    q += sprintf(q, "{\"runId\":\"d\",\"x\":");
     for (i = 0; i < 511; i++) *q++ = '[';
     for (i = 0; i < 511; i++) *q++ = ']';
     *q++ = '}';
     CHECK(dec(deep, (size_t)(q - deep), 0, &r, &l, &e) == ACR_OK);
     acr_run_release(r);
-    deep[5] = '{'; /* {"x":{[[... -> object at 2, arrays up to 513 */
+    deep[18] = '{'; /* "x":{[[... -> object at 2, arrays up to 513 */
     CHECK(dec(deep, (size_t)(q - deep), 0, &r, &l, &e) == ACR_ESYNTAX ||
           e.kind == ACR_ELIMIT);
     free(deep);
@@ -727,10 +729,12 @@ static void test_shapes(void) {
   CHECK(decs("{\"nextLink\":\"n\",\"value\":[]}", 1, &r, &l, &e) == ACR_OK &&
         l && l->n == 0);
   acr_runlist_free(l);
-  /* "value" that is not an array: an unknown field of a run */
-  CHECK(decs("{\"value\":5}", 0, &r, &l, &e) == ACR_OK && r &&
-        unknown_get(r->rec.h.unknown, "value"));
+  /* "value" that is not an array: an unknown field of a run... */
+  CHECK(decs("{\"runId\":\"a\",\"value\":5}", 0, &r, &l, &e) == ACR_OK &&
+        r && unknown_get(r->rec.h.unknown, "value"));
   acr_run_release(r);
+  /* ...and alone, not a run at all (issue 11) */
+  CHECK(decs("{\"value\":5}", 0, &r, &l, &e) == ACR_ESCHEMA && !r && !l);
   /* bare array */
   CHECK(decs(" [ {\"runId\":\"a\"} , {\"runId\":\"b\",\"id\":\"/x\"} ] ", 0, &r,
              &l, &e) == ACR_OK && l && l->n == 2 && !l->nextLink);
@@ -778,10 +782,11 @@ static void test_shapes(void) {
     CHECK(r->rec.h.unknown == NULL &&
           strcmp(unknown_get(r->env_unknown, "resourceGroup"), "\"rg\"") == 0);
     CHECK(r->rec.status.code == ACR_RUNSTATUS_SUCCEEDED);
+    /* written back in the shape it came in (issue 11) */
     out = enc_run(r, ACR_PROFILE_FULL, NULL);
     CHECKF(out && strcmp(out, "{\"id\":\"/s/x\",\"name\":\"cf2\",\"type\":\"t\","
-                             "\"properties\":{\"runId\":\"cf2\",\"status\":"
-                             "\"succeeded\"},\"resourceGroup\":\"rg\"}") == 0,
+                             "\"runId\":\"cf2\",\"status\":\"succeeded\","
+                             "\"resourceGroup\":\"rg\"}") == 0,
            "%s", out);
     free(out);
     out = enc_run(r, ACR_PROFILE_REQUEST, NULL);
@@ -1175,6 +1180,7 @@ static void test_oom(void) {
         acr_status st;
         o.profile = ACR_PROFILE_FULL;
         o.indent = " ";
+        o.shape = ACR_ENCODE_AS_READ;
         acr_buf_init(&b, &A);
         ct_reset();
         CT.fail_at = n;
@@ -1421,6 +1427,175 @@ static void test_linear_nesting(void) {
   }
 }
 
+/* ---- issue 11: what the service sends comes back exactly --------------- */
+
+/* For every bundled real and example body: decode then encode gives the
+ * same JSON value (nulls aside, which mean absent), so date-time and enum
+ * texts (strings, compared exactly) come back byte for byte, and shapes
+ * (envelope, Azure CLI, task run) are kept.  Also pretty. */
+static void test_round_trip_exact(void) {
+  static const char *const dirs[] = {"spec-examples", "real-payloads"};
+  size_t d;
+  int checked = 0;
+  for (d = 0; d < 2; d++) {
+    char dir[1200];
+    int n, i;
+    char **names;
+    snprintf(dir, sizeof dir, "%s/%s", FIX, dirs[d]);
+    names = list_dir(dir, &n);
+    for (i = 0; i < n; i++) {
+      char path[1400];
+      size_t len;
+      char *src;
+      acr_run *r = NULL;
+      acr_runlist *l = NULL;
+      acr_error e;
+      snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+      src = test_read_file(path, &len);
+      if (src == NULL) continue;
+      if (dec(src, len, 0, &r, &l, &e) == ACR_OK) {
+        int k;
+        for (k = 0; k < 2; k++) {
+          acr_buf b;
+          acr_encode_opts o;
+          o.profile = ACR_PROFILE_FULL;
+          o.indent = k ? "  " : NULL;
+          o.shape = ACR_ENCODE_AS_READ;
+          acr_buf_init(&b, &A);
+          CHECK((r ? acr_json_encode_run(r, &o, &b)
+                   : acr_json_encode_list(l, &o, &b)) == ACR_OK);
+          CHECKF(acr_json_equal_ex(src, len, b.p, b.len, 1),
+                 "%s: not the same value back%s: %.*s", names[i],
+                 k ? " (pretty)" : "", (int)(b.len > 2000 ? 2000 : b.len),
+                 b.p);
+          acr_buf_free(&b);
+        }
+        checked++;
+      } else {
+        CHECKF(0, "%s: %s", names[i], e.message);
+      }
+      acr_run_release(r);
+      acr_runlist_free(l);
+      free(src);
+    }
+    free_names(names, n);
+  }
+  CHECKF(checked >= 60, "%d bodies", checked);
+  /* the rule itself: nulls aside, every other difference counts */
+  CHECK(acr_json_equal_ex("{\"a\":null,\"b\":1}", 16, "{\"b\":1}", 7, 1));
+  CHECK(!acr_json_equal_ex("{\"a\":null,\"b\":1}", 16, "{\"b\":1}", 7, 0));
+  CHECK(!acr_json_equal_ex("{\"os\":\"linux\"}", 14, "{\"os\":\"Linux\"}", 14,
+                           1));
+}
+
+/* ARM error bodies, documents that are not runs, task runs kept whole,
+ * shapes on request. */
+static void test_service_and_shapes(void) {
+  acr_run *r = NULL;
+  acr_runlist *l = NULL;
+  acr_error e;
+  char shown[ACR_PATH_MAX + ACR_MSG_MAX + 64];
+  static const char body[] =
+      "{\"error\":{\"code\":\"AuthorizationFailed\",\"message\":\"No "
+      "access\\nto it\",\"target\":\"reg\",\"details\":[{\"code\":\"D\"}],"
+      "\"additionalInfo\":[{\"type\":\"T\",\"info\":{}}]}}";
+  int strict;
+  for (strict = 0; strict < 2; strict++) {
+    CHECK(decs(body, strict, &r, &l, &e) == ACR_ESERVICE && !r && !l);
+    CHECK_STR(acr_status_name(e.kind), "service");
+    CHECK_STR(e.code, "AuthorizationFailed");
+    CHECK_STR(e.message, "No access to it");
+    CHECK_STR(e.target, "reg");
+    CHECK(e.details && e.details_len == 14 &&
+          memcmp(e.details, "[{\"code\":\"D\"}]", 14) == 0);
+    CHECK(e.additional_info && e.additional_info_len == 24);
+    acr_error_format(&e, shown, sizeof shown);
+    CHECK_STR(shown, "AuthorizationFailed: No access to it");
+  }
+  /* not a run, strict or not; {} is an empty run */
+  for (strict = 0; strict < 2; strict++) {
+    CHECK(decs("{\"foo\":1}", strict, &r, &l, &e) == ACR_ESCHEMA && !r);
+    CHECK(decs("[{\"value\":[]}]", strict, &r, &l, &e) == ACR_ESCHEMA &&
+          !l && strncmp(e.path, "[1]", 3) == 0);
+    CHECK(decs("{\"error\":{\"x\":1}}", strict, &r, &l, &e) == ACR_ESCHEMA);
+    CHECK(decs("{\"properties\":7}", strict, &r, &l, &e) == ACR_ESCHEMA &&
+          strcmp(e.path, "properties") == 0);
+    CHECK(decs("{}", strict, &r, &l, &e) == ACR_OK && r);
+    acr_run_release(r);
+  }
+  CHECK(decs("{\"runId\":\"a\",\"error\":{\"code\":\"X\"}}", 0, &r, &l, &e) ==
+            ACR_OK && r && unknown_get(r->rec.h.unknown, "error"));
+  acr_run_release(r);
+  CHECK(decs("{\"runId\":\"a\",\"error\":{\"code\":\"X\"}}", 1, &r, &l, &e) ==
+            ACR_ESCHEMA && strcmp(e.path, "error") == 0);
+  /* strict accepts the Azure CLI's resourceGroup in the CLI shape only */
+  CHECK(decs("{\"id\":\"/i\",\"runId\":\"a\",\"resourceGroup\":\"rg\"}", 1, &r,
+             &l, &e) == ACR_OK && r && r->shape == ACR_SHAPE_FLAT);
+  acr_run_release(r);
+  CHECK(decs("{\"runId\":\"a\",\"resourceGroup\":\"rg\"}", 1, &r, &l, &e) ==
+            ACR_ESCHEMA && strcmp(e.path, "resourceGroup") == 0);
+  /* a task run: everything kept, strict or not, nested too */
+  for (strict = 0; strict < 2; strict++) {
+    static const char tr[] =
+        "{\"name\":\"tr\",\"location\":\"westus\",\"identity\":{\"type\":\"S\"},"
+        "\"properties\":{\"provisioningState\":\"Succeeded\",\"runRequest\":"
+        "{\"type\":\"E\"},\"runResult\":{\"id\":\"/x\",\"properties\":"
+        "{\"runId\":\"cb1\"}},\"forceUpdateTag\":\"t\"}}";
+    char *out;
+    acr_buf b;
+    acr_encode_opts o;
+    CHECK(decs(tr, strict, &r, &l, &e) == ACR_OK && r && r->taskrun &&
+          r->taskrun->n == 2);
+    if (r == NULL) continue;
+    out = enc_run(r, ACR_PROFILE_FULL, NULL);
+    CHECKF(out && strcmp(out, tr) == 0, "%s", out);
+    free(out);
+    acr_buf_init(&b, &A);
+    CHECK(acr_run_taskrun_json(r, &b) == ACR_OK &&
+          acr_json_equal_ex(b.p, b.len,
+                            "{\"name\":\"tr\",\"location\":\"westus\","
+                            "\"identity\":{\"type\":\"S\"},\"properties\":{"
+                            "\"provisioningState\":\"Succeeded\","
+                            "\"runRequest\":{\"type\":\"E\"},"
+                            "\"forceUpdateTag\":\"t\"}}",
+                            159, 1));
+    o.profile = ACR_PROFILE_FULL;
+    o.indent = NULL;
+    o.shape = ACR_ENCODE_ENVELOPE;
+    b.len = 0;
+    {
+      static const char env[] = "{\"id\":\"/x\",\"properties\":{\"runId\":\"cb1\"}}";
+      CHECK(acr_json_encode_run(r, &o, &b) == ACR_OK &&
+            b.len == sizeof env - 1 && memcmp(b.p, env, b.len) == 0);
+    }
+    o.shape = ACR_ENCODE_BARE;
+    b.len = 0;
+    CHECK(acr_json_encode_run(r, &o, &b) == ACR_OK && b.len == 15);
+    acr_run_release(r);
+    /* shape taskrun for a run that is not one */
+    CHECK(decs("{\"runId\":\"a\"}", 0, &r, &l, &e) == ACR_OK && r);
+    o.shape = ACR_ENCODE_TASKRUN;
+    CHECK(acr_json_encode_run(r, &o, &b) == ACR_EMISUSE);
+    CHECK(acr_run_taskrun_json(r, &b) == ACR_EMISUSE);
+    o.shape = ACR_ENCODE_CLI;
+    b.len = 0;
+    CHECK(acr_json_encode_run(r, &o, &b) == ACR_OK && b.len == 13);
+    acr_run_release(r);
+    acr_buf_free(&b);
+  }
+  {
+    char *d = nested_taskruns(3, ",\"status\":\"Running\"", 1);
+    char *out;
+    CHECK(decs(d, 1, &r, &l, &e) == ACR_OK && r && r->taskrun &&
+          r->taskrun->n == 6);
+    out = r ? enc_run(r, ACR_PROFILE_FULL, NULL) : NULL;
+    CHECKF(out && strcmp(out, d) == 0, "%s", out);
+    free(out);
+    acr_run_release(r);
+    free(d);
+  }
+}
+
 int main(int argc, char **argv) {
   snprintf(FIX, sizeof FIX, "%s", argc > 1 ? argv[1] : TEST_FIXTURES);
   test_fixture_dir("spec-examples");
@@ -1438,5 +1613,7 @@ int main(int argc, char **argv) {
   test_lexer();
   test_error_format();
   test_writers();
+  test_round_trip_exact();
+  test_service_and_shapes();
   return test_report("test_json");
 }
