@@ -52,42 +52,61 @@ static int decode_fail(lua_State *L, const acr_error *err) {
   return 3;
 }
 
-/* acr.decode(text [, opts]) -> Run | RunList | nil, message, err.
- * Both result slots are on the stack before the core allocates anything, so
- * whatever it returns is owned by a userdata before anything can raise. */
-static int l_decode(lua_State *L) {
-  size_t len;
-  const char *text;
+/* Decodes text (from *pos on, one document, when pos is not NULL) with the
+ * options at optidx and pushes the Run or RunList (1 result), nil when
+ * only whitespace is left (1), or nil, message, err (3).  Both result
+ * slots are on the stack before the core allocates anything, so whatever
+ * it returns is owned by a userdata before anything can raise. */
+static int decode_push(lua_State *L, const char *text, size_t len,
+                       size_t *pos, int optidx) {
   acr_decode_opts o;
   acr_allocator a;
   acr_error err;
+  acr_status st;
   acr_run *run = NULL;
   acr_runlist *list = NULL;
   lacr_Run *rslot;
   lacr_RunList *lslot;
-  lua_settop(L, 2);
-  if (lua_type(L, 1) != LUA_TSTRING)
-    return luaL_argerror(
-        L, 1, lua_pushfstring(L, "string expected, got %s",
-                              luaL_typename(L, 1)));
-  text = lua_tolstring(L, 1, &len);
-  get_decode_opts(L, 2, &o);
+  int top;
+  get_decode_opts(L, optidx, &o);
   /* a RunRequest (its "type" is one of the four kinds): lacr_request.c */
-  if (acr_json_is_request(text, len)) return lacr_request_decode(L, text, len, &o);
-  rslot = lacr_newrun_slot(L);   /* 3 */
-  lslot = lacr_newlist_slot(L);  /* 4 */
+  if (pos == NULL && acr_json_is_request(text, len))
+    return lacr_request_decode(L, text, len, &o);
+  rslot = lacr_newrun_slot(L);
+  lslot = lacr_newlist_slot(L);
+  top = lua_gettop(L);
   lacr_allocator(L, &a);
   acr_err_clear(&err);
-  if (acr_json_decode(text, len, &o, &a, &run, &list, &err) != ACR_OK)
-    return decode_fail(L, &err);
+  st = pos ? acr_json_decode_next(text, len, pos, &o, &a, &run, &list, &err)
+           : acr_json_decode(text, len, &o, &a, &run, &list, &err);
+  if (st != ACR_OK) return decode_fail(L, &err);
   if (run) {
     rslot->run = run;
-    lua_pushvalue(L, 3);
-  } else {
+    lua_pushvalue(L, top - 1);
+  } else if (list) {
     lslot->list = list;
-    lua_pushvalue(L, 4);
+    lua_pushvalue(L, top);
+  } else {
+    lua_pushnil(L);
   }
   return 1;
+}
+
+static const char *check_text(lua_State *L, size_t *len) {
+  if (lua_type(L, 1) != LUA_TSTRING)
+    luaL_argerror(L, 1,
+                  lua_pushfstring(L, "string expected, got %s",
+                                  luaL_typename(L, 1)));
+  return lua_tolstring(L, 1, len);
+}
+
+/* acr.decode(text [, opts]) -> Run | RunList | nil, message, err. */
+static int l_decode(lua_State *L) {
+  size_t len;
+  const char *text;
+  lua_settop(L, 2);
+  text = check_text(L, &len);
+  return decode_push(L, text, len, NULL, 2);
 }
 
 /* acr.decode_next(text [, init [, opts]]) -> value, next | nil |
@@ -100,42 +119,16 @@ static int l_decode_next(lua_State *L) {
   size_t len, pos;
   const char *text;
   lua_Number init;
-  acr_decode_opts o;
-  acr_allocator a;
-  acr_error err;
-  acr_run *run = NULL;
-  acr_runlist *list = NULL;
-  lacr_Run *rslot;
-  lacr_RunList *lslot;
+  int n;
   lua_settop(L, 3);
-  if (lua_type(L, 1) != LUA_TSTRING)
-    return luaL_argerror(
-        L, 1, lua_pushfstring(L, "string expected, got %s",
-                              luaL_typename(L, 1)));
-  text = lua_tolstring(L, 1, &len);
+  text = check_text(L, &len);
   init = luaL_optnumber(L, 2, 1);
   if (!(init >= 1 && init <= (lua_Number)len + 1) ||
       init != (lua_Number)(size_t)init)
     return luaL_argerror(L, 2, "expected a position from 1 to #text + 1");
   pos = (size_t)init - 1;
-  get_decode_opts(L, 3, &o);
-  rslot = lacr_newrun_slot(L);   /* 4 */
-  lslot = lacr_newlist_slot(L);  /* 5 */
-  lacr_allocator(L, &a);
-  acr_err_clear(&err);
-  if (acr_json_decode_next(text, len, &pos, &o, &a, &run, &list, &err) !=
-      ACR_OK)
-    return decode_fail(L, &err);
-  if (run) {
-    rslot->run = run;
-    lua_pushvalue(L, 4);
-  } else if (list) {
-    lslot->list = list;
-    lua_pushvalue(L, 5);
-  } else {
-    lua_pushnil(L);
-    return 1;
-  }
+  n = decode_push(L, text, len, &pos, 3);
+  if (n != 1 || lua_isnil(L, -1)) return n; /* nil, or nil, message, err */
   lacr_pushint64(L, (int64_t)pos + 1);
   return 2;
 }
