@@ -349,6 +349,22 @@ describe("acr-runs", function()
                    "name) after ',', found ',' at line 3, column 19\n", err)
     end)
 
+    it("prints an ARM error body's code and message", function()
+      local body = '{"error": {"code": "AuthorizationFailed", "message": ' ..
+                   '"The client \'x\' has no access.", "target": null, ' ..
+                   '"details": [], "additionalInfo": []}}'
+      local out, err, code = cli("", body)
+      assert_error(out, err, code)
+      assert.equal("acr-runs: <stdin>: AuthorizationFailed: The client 'x' " ..
+                   "has no access.\n", err)
+      -- also as a later page of a file, after runs that did decode
+      local f = tmp('{"value": [{"runId": "a"}]}\n' .. body .. "\n")
+      out, err, code = cli("-o tsv " .. q(f))
+      assert_error(out, err, code)
+      assert.equal("acr-runs: " .. f .. ": AuthorizationFailed: The client 'x' " ..
+                   "has no access.\n", err)
+    end)
+
     it("refuses unknown enum values under --strict only", function()
       local f = tmp('{"runId": "x1", "status": "Finished"}')
       local out, err, code = cli(q(f))
