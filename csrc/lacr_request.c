@@ -614,6 +614,17 @@ static int req_encode(lua_State *L) {
   return 1;
 }
 
+/* Position of the map entry keyed k in l (l->n, or 0 for no list, when
+ * there is none). */
+static uint32_t map_find(const acr_list *l, const char *k, size_t kn) {
+  uint32_t i, n = l ? l->n : 0;
+  for (i = 0; i < n; i++) {
+    const acr_str *key = ((const acr_customregistry *)l->items[i])->loginServer;
+    if (key->len == kn && memcmp(key->s, k, kn) == 0) return i;
+  }
+  return n;
+}
+
 /* List views: entry i of the list target, or nil. */
 static int list_index(lua_State *L, lacr_Req *u, const rtarget *tg) {
   const acr_list *l = *(acr_list **)ACR_SLOT(tg->rec, tg->lf);
@@ -626,14 +637,11 @@ static int list_index(lua_State *L, lacr_Req *u, const rtarget *tg) {
       return 1;
     }
     k = lua_tolstring(L, 2, &kn);
-    for (i = 0; i < n; i++) {
-      const acr_str *key = ((const acr_customregistry *)l->items[i])->loginServer;
-      if (key->len == kn && memcmp(key->s, k, kn) == 0) {
-        lacr_Req base = *u;
-        base.depth--; /* the list step becomes an element step */
-        push_view(L, &base, u->step[u->depth - 1].field, i + 1);
-        return 1;
-      }
+    if ((i = map_find(l, k, kn)) < n) {
+      lacr_Req base = *u;
+      base.depth--; /* the list step becomes an element step */
+      push_view(L, &base, u->step[u->depth - 1].field, i + 1);
+      return 1;
     }
     lua_pushnil(L);
     return 1;
@@ -773,10 +781,7 @@ static int list_newindex(lua_State *L, lacr_Req *u, const rtarget *tg) {
     if (lua_type(L, 2) != LUA_TSTRING)
       errorat(L, c.path.buf, "the keys are login servers (strings), got a %s", tname(L, 2));
     k = lua_tolstring(L, 2, &kn);
-    for (i = 0; i < n; i++) {
-      const acr_str *key = ((const acr_customregistry *)l->items[i])->loginServer;
-      if (key->len == kn && memcmp(key->s, k, kn) == 0) at = i;
-    }
+    at = map_find(l, k, kn);
     if (lua_isnil(L, 3)) {
       if (at < n) acr_list_remove(nl, at);
     } else {
