@@ -63,7 +63,8 @@ typedef enum acr_status {
   ACR_ELIMIT,   /* depth or size limit exceeded */
   ACR_EMEMORY,  /* the allocator returned NULL */
   ACR_EMISUSE,  /* bad arguments from the caller (read-only field, ...) */
-  ACR_ESERVICE  /* the JSON is the service's error body, not data */
+  ACR_ESERVICE, /* the JSON is the service's error body, not data */
+  ACR_EWRITE    /* a write callback reported failure (acr_json_encode_list_to) */
 } acr_status;
 
 #define ACR_PATH_MAX 256
@@ -90,8 +91,8 @@ typedef struct acr_error {
   size_t details_len, additional_info_len;
 } acr_error;
 
-/* "syntax", "schema", "limit", "memory", "misuse", "service" ("ok" for
- * ACR_OK). */
+/* "syntax", "schema", "limit", "memory", "misuse", "service", "write"
+ * ("ok" for ACR_OK). */
 ACR_API const char *acr_status_name(acr_status s);
 /* The display text of err, the one way errors are shown (the Lua message,
  * the command): "<path>: <message> at line L, column C", where the path
@@ -723,6 +724,17 @@ ACR_API acr_status acr_json_encode_run(const acr_run *r,
 ACR_API acr_status acr_json_encode_list(const acr_runlist *l,
                                         const acr_encode_opts *opts,
                                         acr_buf *out);
+/* Streams the JSON of l (the same bytes acr_json_encode_list appends) to
+ * write(ud, p, n) in pieces of about 64 KB, using scratch (emptied first,
+ * kept by the caller for its memory) as the only buffer, so a document of
+ * any size needs one piece of memory.  write returns 0 on success; any
+ * other value stops the encoding with ACR_EWRITE (what was written stays
+ * written).  ACR_EMEMORY when scratch cannot grow. */
+typedef int (*acr_write_fn)(void *ud, const char *p, size_t n);
+ACR_API acr_status acr_json_encode_list_to(const acr_runlist *l,
+                                           const acr_encode_opts *opts,
+                                           acr_buf *scratch,
+                                           acr_write_fn write, void *ud);
 /* The JSON writers every writer uses (the run writer here, the binding's
  * writer of Lua values), so that strings and numbers are written one way.
  * acr_json_write_string: s as a JSON string literal ('"', '\\' and control

@@ -590,10 +590,42 @@ acr_status acr_json_encode_run(const acr_run *r, const acr_encode_opts *opts,
   return write_run(&W, r);
 }
 
+/* Hands what out holds to the sink and empties it. */
+static acr_status flush_to(acr_buf *out, acr_write_fn write, void *ud) {
+  if (out->len > 0 && write(ud, out->p, out->len) != 0) return ACR_EWRITE;
+  out->len = 0;
+  return ACR_OK;
+}
+
+#define STREAM_PIECE ((size_t)64 * 1024)
+
+/* The RunListResult of l; with a sink (write not NULL), what is written is
+ * handed to it between runs once a piece is full. */
+static acr_status write_list(jw *W, const acr_runlist *l, acr_write_fn write,
+                             void *ud) {
+  int first = 1, vfirst = 1;
+  size_t i;
+  TRY(open_c(W, '{'));
+  TRY(member(W, &first, "value", 5));
+  TRY(open_c(W, '['));
+  for (i = 0; i < l->n; i++) {
+    TRY(element(W, &vfirst));
+    TRY(write_run(W, l->runs[i]));
+    if (write != NULL && W->out->len >= STREAM_PIECE)
+      TRY(flush_to(W->out, write, ud));
+  }
+  TRY(close_c(W, ']', vfirst));
+  if (l->nextLink) {
+    TRY(member(W, &first, "nextLink", 8));
+    TRY(acr_json_write_string(W->out, l->nextLink->s, l->nextLink->len));
+  }
+  TRY(write_unknown(W, l->unknown, &first));
+  return close_c(W, '}', first);
+}
+
 acr_status acr_json_encode_list(const acr_runlist *l,
                                 const acr_encode_opts *opts, acr_buf *out) {
   jw W;
-  int first = 1, vfirst = 1;
   size_t i;
   size_t estimate = 64;
   jw_init(&W, opts, out);
@@ -603,20 +635,20 @@ acr_status acr_json_encode_list(const acr_runlist *l,
    * here, the writes below report it if memory really runs out. */
   for (i = 0; i < l->n; i++) estimate += l->runs[i]->arena_bytes;
   (void)acr_buf_reserve(out, estimate);
-  TRY(open_c(&W, '{'));
-  TRY(member(&W, &first, "value", 5));
-  TRY(open_c(&W, '['));
-  for (i = 0; i < l->n; i++) {
-    TRY(element(&W, &vfirst));
-    TRY(write_run(&W, l->runs[i]));
-  }
-  TRY(close_c(&W, ']', vfirst));
-  if (l->nextLink) {
-    TRY(member(&W, &first, "nextLink", 8));
-    TRY(acr_json_write_string(out, l->nextLink->s, l->nextLink->len));
-  }
-  TRY(write_unknown(&W, l->unknown, &first));
-  return close_c(&W, '}', first);
+  return write_list(&W, l, NULL, NULL);
+}
+
+acr_status acr_json_encode_list_to(const acr_runlist *l,
+                                   const acr_encode_opts *opts,
+                                   acr_buf *out, acr_write_fn write,
+                                   void *ud) {
+  jw W;
+  if (l == NULL || out == NULL || write == NULL) return ACR_EMISUSE;
+  out->len = 0;
+  jw_init(&W, opts, out);
+  (void)acr_buf_reserve(out, STREAM_PIECE + STREAM_PIECE / 4); /* a hint */
+  TRY(write_list(&W, l, write, ud));
+  return flush_to(out, write, ud);
 }
 
 acr_status acr_json_write_field(acr_buf *out, const acr_field *f,

@@ -27,6 +27,7 @@ const char *acr_status_name(acr_status s) {
   case ACR_EMEMORY: return "memory";
   case ACR_EMISUSE: return "misuse";
   case ACR_ESERVICE: return "service";
+  case ACR_EWRITE: return "write";
   }
   return "unknown";
 }

@@ -12,6 +12,7 @@
 #include "acr_query.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -495,6 +496,61 @@ static int l_encode(lua_State *L) {
   lacr_encode_opts(L, 2, &o); /* may run Lua: before the list is read */
   b = lacr_newbox(L);
   return lacr_push_encoded(L, b, NULL, checklist(L, 1), &o);
+}
+
+#ifndef LUA_FILEHANDLE /* 5.1 and LuaJIT name it in lualib.h */
+#include <lualib.h>
+#endif
+
+/* The FILE * of the Lua file handle at idx, or NULL when it is closed
+ * (5.2+ keep the pointer of a closed file but clear closef; 5.1 and
+ * LuaJIT clear the pointer, the first member of their handle). */
+static FILE *tofile(lua_State *L, int idx) {
+#if LUA_VERSION_NUM >= 502
+  luaL_Stream *p = (luaL_Stream *)luaL_checkudata(L, idx, LUA_FILEHANDLE);
+  return p->closef == NULL ? NULL : p->f;
+#else
+  return *(FILE **)luaL_checkudata(L, idx, LUA_FILEHANDLE);
+#endif
+}
+
+/* The sink of list:encode_to: C stdio only, so no Lua code runs while the
+ * writer walks the runs. */
+static int file_write(void *ud, const char *p, size_t n) {
+  return fwrite(p, 1, n, (FILE *)ud) == n ? 0 : 1;
+}
+
+/* list:encode_to(file [, opts]) -> true: writes the JSON of list:encode(opts)
+ * to an open Lua file handle in pieces of about 64 KB, never holding the
+ * whole document.  nil, message, details when the file refuses a write;
+ * raises for a closed file or bad options. */
+static int l_encode_to(lua_State *L) {
+  acr_encode_opts o;
+  acr_buf *b;
+  acr_status st;
+  FILE *fp;
+  lua_settop(L, 3);
+  checklist(L, 1);
+  tofile(L, 2);
+  lacr_encode_opts(L, 3, &o); /* may run Lua: before the list is read */
+  b = lacr_newbox(L);
+  if ((fp = tofile(L, 2)) == NULL)
+    return luaL_argerror(L, 2, "attempt to use a closed file");
+  st = acr_json_encode_list_to(checklist(L, 1), &o, b, file_write, fp);
+  lacr_box_free(b);
+  if (st == ACR_OK) {
+    lua_pushboolean(L, 1);
+    return 1;
+  } else {
+    acr_error e;
+    acr_err_clear(&e);
+    if (st == ACR_EMEMORY) return lacr_nomem(L);
+    if (st == ACR_EWRITE)
+      acr_err(&e, st, "cannot write to the file");
+    else
+      acr_err(&e, st, "cannot encode: %s", acr_status_name(st));
+    return lacr_fail(L, &e);
+  }
 }
 
 static int l_tostring(lua_State *L) {
@@ -982,7 +1038,8 @@ acr_runlist *acr_lua_to_runlist(lua_State *L, int idx) {
 static const luaL_Reg methods[] = {
     {"iter", l_iter},         {"append", l_append},
     {"extend", l_extend},     {"to_table", l_to_table},
-    {"encode", l_encode},     {"filter", l_filter},
+    {"encode", l_encode},     {"encode_to", l_encode_to},
+    {"filter", l_filter},
     {"sort", l_sort},         {"top", l_top},
     {"count_by", l_count_by}, {"summary", l_summary},
     {"memsize", l_memsize},   {"column", l_column},

@@ -638,3 +638,54 @@ describe("list:column", function()
     end
   end)
 end)
+
+describe("list:encode_to", function()
+  local function slurp(path)
+    local fh = assert(io.open(path, "rb"))
+    local t = fh:read("*a")
+    fh:close()
+    return t
+  end
+
+  it("writes to a file what list:encode gives, in pieces", function()
+    local runs = {}
+    for i = 1, 800 do -- over 64 KB: several pieces
+      runs[i] = { runId = "run-" .. i, status = "Failed", task = "t\"" .. i,
+                  createTime = "2019-05-01T10:00:00.5+02:00",
+                  outputImages = { { repository = "web", tag = "v" .. i } } }
+    end
+    local list = acr.list({ value = runs, nextLink = "https://next" })
+    local path = os.tmpname()
+    for _, opts in ipairs({ false, { pretty = true }, { profile = "request" } }) do
+      local fh = assert(io.open(path, "wb"))
+      assert.is_true(list:encode_to(fh, opts or nil))
+      fh:close()
+      assert.equal(list:encode(opts or nil), slurp(path))
+    end
+    local fh = assert(io.open(path, "wb"))
+    assert.is_true(acr.list():encode_to(fh))
+    fh:close()
+    assert.equal(acr.list():encode(), slurp(path))
+    os.remove(path)
+  end)
+
+  it("returns nil, message, details when the file refuses, raises on misuse", function()
+    local list = acr.list({ { runId = "a" } })
+    local path = os.tmpname()
+    local ro = assert(io.open(path, "rb")) -- opened for reading only
+    local ok, msg, details = list:encode_to(ro)
+    ro:close()
+    assert.is_nil(ok)
+    assert.equal("string", type(msg))
+    assert.equal("write", details.kind)
+    local fh = assert(io.open(path, "wb"))
+    fh:close()
+    assert.has_error(function() list:encode_to(fh) end) -- closed
+    assert.has_error(function() list:encode_to("out.json") end)
+    assert.has_error(function() list:encode_to() end)
+    fh = assert(io.open(path, "wb"))
+    assert.has_error(function() list:encode_to(fh, { profile = "bogus" }) end)
+    fh:close()
+    os.remove(path)
+  end)
+end)

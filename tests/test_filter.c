@@ -701,6 +701,70 @@ static void test_columns(void) {
   acr_run_release(x);
 }
 
+/* ---- streamed encoding ---------------------------------------------------- */
+
+typedef struct sink {
+  acr_buf got;
+  size_t pieces, fail_at;
+} sink;
+
+static int sink_write(void *ud, const char *p, size_t n) {
+  sink *k = (sink *)ud;
+  if (++k->pieces == k->fail_at) return 1;
+  return acr_buf_add(&k->got, p, n) == ACR_OK ? 0 : 1;
+}
+
+static void test_encode_to(void) {
+  enum { N = 700 }; /* about 150 KB of JSON: three pieces */
+  acr_runlist *l = acr_runlist_new(&A);
+  acr_buf whole, scratch;
+  acr_encode_opts pretty = {ACR_PROFILE_FULL, "  "};
+  sink k;
+  char id[32];
+  size_t i;
+  for (i = 0; i < N; i++) {
+    acr_run *r;
+    snprintf(id, sizeof id, "run-%u", (unsigned)i);
+    r = mk("runId", id, "status", "Failed", "task", "build \"quoted\"",
+           "createTime", "2019-05-01T10:00:00.123+02:00", "image",
+           "base/alpine|v1|sha256:0123456789abcdef0123456789abcdef0123",
+           NULL);
+    acr_runlist_push(l, r);
+    acr_run_release(r);
+  }
+  CHECK(acr_runlist_set_nextlink(l, "https://next?a=1", 16) == ACR_OK);
+  acr_buf_init(&whole, &A);
+  acr_buf_init(&scratch, &A);
+  memset(&k, 0, sizeof k);
+  acr_buf_init(&k.got, &A);
+  CHECK(acr_json_encode_list(l, NULL, &whole) == ACR_OK);
+  CHECK(acr_json_encode_list_to(l, NULL, &scratch, sink_write, &k) == ACR_OK);
+  CHECK(k.pieces >= 2 && k.got.len == whole.len &&
+        memcmp(k.got.p, whole.p, whole.len) == 0);
+  CHECK(scratch.cap < whole.len); /* never the whole document at once */
+  /* pretty output streams the same bytes too */
+  whole.len = 0;
+  k.got.len = 0;
+  k.pieces = 0;
+  CHECK(acr_json_encode_list(l, &pretty, &whole) == ACR_OK);
+  CHECK(acr_json_encode_list_to(l, &pretty, &scratch, sink_write, &k) ==
+        ACR_OK);
+  CHECK(k.got.len == whole.len && memcmp(k.got.p, whole.p, whole.len) == 0);
+  /* a refusing sink stops the encoding */
+  k.got.len = 0;
+  k.pieces = 0;
+  k.fail_at = 2;
+  CHECK(acr_json_encode_list_to(l, NULL, &scratch, sink_write, &k) ==
+        ACR_EWRITE);
+  CHECK(k.pieces == 2);
+  CHECK(strcmp(acr_status_name(ACR_EWRITE), "write") == 0);
+  CHECK(acr_json_encode_list_to(l, NULL, &scratch, NULL, &k) == ACR_EMISUSE);
+  acr_buf_free(&k.got);
+  acr_buf_free(&scratch);
+  acr_buf_free(&whole);
+  acr_runlist_free(l);
+}
+
 static void test_lists(void) {
   acr_run *r[6];
   acr_runlist *l, *d;
@@ -1265,6 +1329,7 @@ int main(void) {
   test_tostring();
   test_lists();
   test_columns();
+  test_encode_to();
   test_summary();
   test_sort_big();
   test_long_chain();
