@@ -12,7 +12,9 @@
  *        |
  *   lacr_request.c   RunRequest and its views (uses util only)
  *        |
- *   lacr_list.c      RunList                (uses filter, run, conv)
+ *   lacr_list.c      RunList: acr.list, indexing, conversion, methods
+ *        |
+ *   lacr_query.c     RunList basics and queries   (uses filter, run, conv)
  *        |
  *   lacr_filter.c    Filter                 (uses run)
  *        |
@@ -51,6 +53,8 @@
 #define LACR_FILTER   "acr.run.Filter"
 #define LACR_BOX      "acr.run.Box"       /* temporary C memory, freed by GC */
 #define LACR_PINS     "acr.run.Pins"      /* pin guard (lacr_pin.c) */
+#define LACR_GROUPS   "acr.run.Groups"    /* count_by results (lacr_query.c) */
+#define LACR_SUMMARY  "acr.run.Summary"   /* summary results */
 #define LACR_REQUEST  "acr.run.RunRequest"
 #define LACR_REQVIEW  "acr.run.RequestView" /* nested record/list/map of one */
 
@@ -349,15 +353,37 @@ lacr_Filter *lacr_testfilter(lua_State *L, int idx);
 const acr_filter *lacr_checkfilter(lua_State *L, int idx);
 void lacr_open_filter(lua_State *L); /* module table at -1 */
 
-/* ---- lacr_list.c: the RunList ------------------------------------------- */
-void lacr_open_list(lua_State *L); /* module table at -1 */
+/* ---- lacr_query.c: the RunList's basics and queries --------------------- */
 lacr_RunList *lacr_newlist_slot(lua_State *L); /* empty RunList userdata */
 lacr_RunList *lacr_testlist(lua_State *L, int idx);
 lacr_RunList *lacr_checklist(lua_State *L, int idx);
+acr_runlist *lacr_list_of(lua_State *L, int idx); /* checklist's list */
+int lacr_list_nomem(lua_State *L);
+/* A new RunList userdata (pushed) with its list allocated. */
+acr_runlist *lacr_newlist(lua_State *L);
+/* The run for the value at idx: a Run (shared) or a plain table read as
+ * acr.from_table does (its Run pushed, anchoring it); raises naming arg. */
+acr_run *lacr_torun(lua_State *L, int idx, int arg);
+void lacr_list_push(lua_State *L, acr_runlist *l, acr_run *r);
+/* Push element i (1-based) of the RunList at index 1 as a Run, or nil:
+ * the userdata is made first, the run read after. */
+void lacr_list_push_element(lua_State *L, size_t i);
 /* A guard (pushed) pinning every run of the RunList at idx, in order, then
  * (when meta) its meta run (nextLink, unknown keys): made before the list
  * is read, so the runs are those of the list after the allocation. */
 lacr_Pins *lacr_pin_list(lua_State *L, int idx, int meta);
+int lacr_list_filter(lua_State *L); /* RunList query methods */
+int lacr_list_column(lua_State *L);
+int lacr_list_sort(lua_State *L);
+int lacr_list_top(lua_State *L);
+int lacr_list_count_by(lua_State *L);
+int lacr_list_summary(lua_State *L);
+int lacr_list_memsize(lua_State *L);
+int lacr_groups_gc(lua_State *L);
+int lacr_summary_gc(lua_State *L);
+
+/* ---- lacr_list.c: the RunList ------------------------------------------- */
+void lacr_open_list(lua_State *L); /* module table at -1 */
 
 /* ---- lacr_json.c: acr.decode, acr.encode -------------------------------- */
 void lacr_open_json(lua_State *L); /* module table at -1 */

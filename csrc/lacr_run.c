@@ -235,7 +235,7 @@ int lacr_run_is_terminal(lua_State *L) {
 /* run:memsize(): bytes the run holds outside the Lua heap (its header and
  * arena), which collectgarbage("count") does not see. */
 int lacr_run_memsize(lua_State *L) {
-  lua_pushnumber(L, (lua_Number)acr_run_memsize(lacr_check_run_ctx(L, 1)));
+  lacr_pushint64(L, (int64_t)acr_run_memsize(lacr_check_run_ctx(L, 1)));
   return 1;
 }
 

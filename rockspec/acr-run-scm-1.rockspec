@@ -51,6 +51,7 @@ build = {
         "csrc/lacr_module.c",
         "csrc/lacr_path.c",
         "csrc/lacr_pin.c",
+        "csrc/lacr_query.c",
         "csrc/lacr_request.c",
         "csrc/lacr_run.c",
         "csrc/lacr_util.c",

@@ -617,3 +617,17 @@ describe("acr.type", function()
     assert.equal("Run", acr.type(run))
   end)
 end)
+
+describe("memsize", function()
+  it("is an integer number of bytes on every Lua (run and list)", function()
+    local run = acr.new { runId = "a", task = string.rep("t", 1000) }
+    local l = acr.list { run, run }
+    for _, n in ipairs { run:memsize(), l:memsize() } do
+      assert.equal("number", type(n))
+      assert.equal(n, math.floor(n))
+      if math.type then assert.equal("integer", math.type(n)) end
+    end
+    assert.is_true(run:memsize() >= 1000)
+    assert.is_true(l:memsize() >= run:memsize())
+  end)
+end)

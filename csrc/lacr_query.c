@@ -1,0 +1,512 @@
+/*
+ * lacr_query.c -- the RunList userdata's basics (make, test, check, push a
+ * run, push an element) and its queries: filter, column, sort, top,
+ * count_by, summary, memsize.
+ *
+ * Queries given a compiled filter or a filter string run in C over the
+ * acr_run * array (or the list's columns) and create no Lua object per
+ * run.  Every new list is put in a userdata before it is filled, so an
+ * error raised half-way (out of memory, an error in a Lua filter
+ * function) leaves nothing to leak.
+ */
+#include "lacr.h"
+#include "acr_query.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- userdata ----------------------------------------------------------- */
+
+static int is_udata(lua_State *L, int idx, const char *tname) {
+  int r;
+  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+    return 0;
+  luaL_getmetatable(L, tname);
+  r = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return r;
+}
+
+lacr_RunList *lacr_newlist_slot(lua_State *L) {
+  lacr_RunList *u = (lacr_RunList *)lua_newuserdata(L, sizeof *u);
+  u->list = NULL;
+  luaL_getmetatable(L, LACR_RUNLIST);
+  lua_setmetatable(L, -2);
+  return u;
+}
+
+lacr_RunList *lacr_testlist(lua_State *L, int idx) {
+  return is_udata(L, idx, LACR_RUNLIST) ? (lacr_RunList *)lua_touserdata(L, idx)
+                                        : NULL;
+}
+
+lacr_RunList *lacr_checklist(lua_State *L, int idx) {
+  lacr_RunList *u = lacr_testlist(L, idx);
+  if (!u)
+    luaL_argerror(L, idx,
+                  lua_pushfstring(L, "RunList expected, got %s",
+                                  luaL_typename(L, idx)));
+  else if (!u->list)
+    luaL_argerror(L, idx, "RunList is closed");
+  return u;
+}
+
+acr_runlist *lacr_list_of(lua_State *L, int idx) {
+  return lacr_checklist(L, idx)->list;
+}
+
+int lacr_list_nomem(lua_State *L) {
+  acr_error e;
+  acr_err_clear(&e);
+  acr_err_nomem(&e);
+  return lacr_raise(L, &e);
+}
+
+/* A new empty RunList userdata (pushed) with its list allocated. */
+acr_runlist *lacr_newlist(lua_State *L) {
+  acr_allocator a;
+  lacr_RunList *u = lacr_newlist_slot(L);
+  lacr_allocator(L, &a);
+  u->list = acr_runlist_new(&a);
+  if (!u->list) lacr_list_nomem(L);
+  return u->list;
+}
+
+/* The run for the value at idx: a Run (shared, not copied) or a plain
+ * table converted as acr.from_table does (its Run is pushed and anchors it
+ * until the caller resets the stack). */
+acr_run *lacr_torun(lua_State *L, int idx, int arg) {
+  if (lacr_testrun(L, idx)) return lacr_checkrun(L, idx)->run;
+  if (lua_type(L, idx) == LUA_TTABLE)
+    return lacr_run_from_table(L, idx, LACR_MODE_FROM);
+  luaL_argerror(L, arg,
+                lua_pushfstring(L, "Run or table expected, got %s",
+                                luaL_typename(L, idx)));
+  return NULL;
+}
+
+void lacr_list_push(lua_State *L, acr_runlist *l, acr_run *r) {
+  if (acr_runlist_push(l, r) != ACR_OK) lacr_list_nomem(L);
+}
+
+/* Push list[i] of the RunList at index 1 as a Run: the userdata is made
+ * first, the run read after (making it may run Lua code that changes the
+ * list); nil when i is out of range by then. */
+void lacr_list_push_element(lua_State *L, size_t i) {
+  lacr_Run *u = lacr_newrun_slot(L);
+  acr_runlist *l = lacr_list_of(L, 1);
+  if (i < 1 || i > l->n) {
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    return;
+  }
+  u->run = l->runs[i - 1];
+  acr_run_retain(u->run);
+}
+
+lacr_Pins *lacr_pin_list(lua_State *L, int idx, int meta) {
+  lacr_Pins *p;
+  acr_runlist *l;
+  size_t i;
+  idx = lua_absindex(L, idx);
+  p = lacr_pins_new(L, lacr_list_of(L, idx)->n + 1);
+  l = lacr_list_of(L, idx); /* the allocation may have run Lua code */
+  for (i = 0; i < l->n && p->n + 1 < p->cap; i++) lacr_pins_add(p, l->runs[i]);
+  if (meta && l->meta) lacr_pins_add(p, l->meta);
+  return p;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+/* list:filter(f) -> new RunList of the matching runs, in order.  f is a
+ * Filter or a filter string (matched in C), or a Lua function of a run
+ * (called once per run with a Run value; truthy keeps it). */
+int lacr_list_filter(lua_State *L) {
+  acr_runlist *src = lacr_list_of(L, 1);
+  lua_settop(L, 2);
+  if (lua_type(L, 2) == LUA_TFUNCTION) {
+    /* The list is read afresh at each step and the function gets a Run
+     * with its own reference: it may change the list and the runs (runs
+     * it appends are visited too). */
+    acr_runlist *dst = lacr_newlist(L); /* 3 */
+    size_t i;
+    for (i = 1; i <= lacr_list_of(L, 1)->n; i++) {
+      lacr_Run *ru;
+      lacr_list_push_element(L, i); /* 4: a Run holding its own reference */
+      lua_pushvalue(L, 2);
+      lua_pushvalue(L, 4);
+      lua_call(L, 1, 1);
+      ru = lacr_testrun(L, 4);
+      if (lua_toboolean(L, -1) && ru && ru->run) lacr_list_push(L, dst, ru->run);
+      lua_settop(L, 3);
+    }
+    return 1;
+  } else {
+    lacr_RunList *u = lacr_newlist_slot(L); /* 3 */
+    const acr_filter *f = lacr_checkfilter(L, 2);
+    src = lacr_list_of(L, 1); /* after every allocation */
+    u->list = acr_runlist_filter(src, f);
+    if (!u->list) return lacr_list_nomem(L);
+    lua_settop(L, 3);
+    return 1;
+  }
+}
+
+static int is_scalar(const acr_field *f) {
+  return f->kind == ACR_K_STRING || f->kind == ACR_K_ENUM ||
+         f->kind == ACR_K_DATETIME || f->kind == ACR_K_BOOL ||
+         f->kind == ACR_K_INT32;
+}
+
+/* Push the names of the scalar fields of Run, comma separated. */
+static void push_scalar_names(lua_State *L) {
+  luaL_Buffer b;
+  int i, first = 1;
+  luaL_buffinit(L, &b);
+  for (i = 0; i < acr_type_run.nfields; i++) {
+    const acr_field *f = &acr_type_run.fields[i];
+    if (!is_scalar(f)) continue;
+    if (!first) luaL_addstring(&b, ", ");
+    luaL_addstring(&b, f->name);
+    first = 0;
+  }
+  luaL_pushresult(&b);
+}
+
+/* The scalar field of Run named by the string at arg (its JSON name, a
+ * case-insensitive match, or the RunFilter name taskName); raises with a
+ * suggestion for an unknown name, and with the list of scalar fields for a
+ * record or list field. */
+static const acr_field *check_scalar_field(lua_State *L, int arg) {
+  size_t n;
+  const char *name = luaL_checklstring(L, arg, &n);
+  const acr_field *f = acr_query_field(name, n);
+  if (f) return f;
+  f = acr_type_field(&acr_type_run, name, n);
+  if (!f) {
+    const acr_field *s = acr_type_suggest(&acr_type_run, name, n);
+    if (s && is_scalar(s))
+      luaL_argerror(L, arg,
+                    lua_pushfstring(L, "unknown field '%s' (did you mean "
+                                       "'%s'?)", name, s->name));
+    push_scalar_names(L);
+    luaL_argerror(L, arg,
+                  lua_pushfstring(L, "unknown field '%s' (scalar fields: %s)",
+                                  name, lua_tostring(L, -1)));
+  }
+  push_scalar_names(L);
+  luaL_argerror(L, arg,
+                lua_pushfstring(L, "field '%s' is not a scalar field "
+                                   "(scalar fields: %s)",
+                                name, lua_tostring(L, -1)));
+  return NULL;
+}
+
+/* One value of list:column, copied out of a run: no pointer into a run is
+ * held while Lua allocates (a finaliser may change or compact the run). */
+typedef struct colcell {
+  uint8_t has;
+  uint32_t len;   /* string / raw enum text: bytes at off in the text area */
+  size_t off;
+  int32_t code;   /* enum code (>= 0: canonical text), int32, bool */
+  acr_datetime dt;
+} colcell;
+
+/* Fills cells[0..n) from the runs of l and the texts into text (room
+ * bytes); returns the bytes the texts need (more than room: not all
+ * copied). */
+static size_t column_copy(const acr_runlist *l, const acr_field *f,
+                          colcell *cells, char *text, size_t room) {
+  size_t i, used = 0;
+  for (i = 0; i < l->n; i++) {
+    const acr_runrec *rec = &l->runs[i]->rec;
+    const void *slot = (const char *)rec + f->offset;
+#if defined(__GNUC__)
+    /* runs are separate blocks: fetch ahead, or the copy waits on misses */
+    if (i + 8 < l->n) {
+      __builtin_prefetch(&l->runs[i + 8]->rec.h.present);
+      __builtin_prefetch((const char *)&l->runs[i + 8]->rec + f->offset);
+    }
+#endif
+    const acr_str *s = NULL;
+    colcell c;
+    memset(&c, 0, sizeof c);
+    c.has = (uint8_t)((rec->h.present >> f->index) & 1u);
+    if (c.has) switch (f->kind) {
+      case ACR_K_STRING: s = *(acr_str *const *)slot; c.has = s != NULL; break;
+      case ACR_K_ENUM:
+        c.code = ((const acr_enumval *)slot)->code;
+        if (c.code < 0) s = ((const acr_enumval *)slot)->raw;
+        c.has = c.code >= 0 || s != NULL;
+        break;
+      case ACR_K_DATETIME: c.dt = *(const acr_datetime *)slot; break;
+      case ACR_K_BOOL: c.code = *(const uint8_t *)slot != 0; break;
+      default: c.code = *(const int32_t *)slot; break;
+      }
+    if (s != NULL) {
+      c.len = s->len;
+      c.off = used;
+      if (text != NULL && used + s->len <= room)
+        memcpy(text + used, s->s, s->len);
+      used += s->len;
+    }
+    if (cells) cells[i] = c;
+  }
+  return used;
+}
+
+/* list:column(field) -> values, n: a plain array of the values of one
+ * scalar field (named as for sort), in list order, as reads give them
+ * (strings, enum texts, DateTimes, booleans, integers); absent values are
+ * nil holes, so n (= #list) is returned beside it. */
+int lacr_list_column(lua_State *L) {
+  const acr_field *f;
+  const acr_runlist *l;
+  colcell *cells;
+  const char *text;
+  size_t n, need, room, i;
+  int base = 0;
+  lua_settop(L, 2);
+  f = check_scalar_field(L, 2);
+  /* One pass over the runs when the texts fit the first guess (no text
+   * but unknown enum values for the other kinds); a second, sized
+   * exactly, when they do not. */
+  room = f->kind == ACR_K_STRING ? lacr_list_of(L, 1)->n * 24 : 64;
+  for (;;) {
+    l = lacr_list_of(L, 1);
+    n = l->n;
+    if (n > (((size_t)-1) - room - 1) / sizeof *cells)
+      return luaL_error(L, "list too long for a column");
+    cells = (colcell *)lua_newuserdata(L, n * sizeof *cells + room + 1);
+    /* the allocation may have run finalisers that changed the runs */
+    l = lacr_list_of(L, 1);
+    if (l->n == n) {
+      need = column_copy(l, f, cells, (char *)(cells + n), room);
+      if (need <= room) break;
+      room = need;
+    }
+    lua_settop(L, 2);
+  }
+  text = (const char *)(cells + n);
+  lua_createtable(L, n > INT_MAX ? INT_MAX : (int)n, 0); /* 4 */
+  if (f->kind == ACR_K_ENUM) {
+    /* the canonical texts once, copied per run from the stack */
+    int k, count = f->enumdef->count;
+    luaL_checkstack(L, count, "column");
+    base = lua_gettop(L) + 1;
+    for (k = 0; k < count; k++)
+      lua_pushlstring(L, f->enumdef->values[k], f->enumdef->lengths[k]);
+  }
+  for (i = 0; i < n; i++) {
+    const colcell *c = &cells[i];
+    if (!c->has) continue;
+    switch (f->kind) {
+    case ACR_K_STRING: lua_pushlstring(L, text + c->off, c->len); break;
+    case ACR_K_ENUM:
+      if (c->code >= 0)
+        lua_pushvalue(L, base + c->code);
+      else
+        lua_pushlstring(L, text + c->off, c->len);
+      break;
+    case ACR_K_DATETIME: lacr_pushdatetime(L, &c->dt); break;
+    case ACR_K_BOOL: lua_pushboolean(L, c->code); break;
+    default: lua_pushinteger(L, (lua_Integer)c->code); break;
+    }
+    lua_rawseti(L, 4, (int)(i + 1));
+  }
+  lua_pushvalue(L, 4);
+  lua_pushinteger(L, (lua_Integer)n);
+  return 2;
+}
+
+/* list:sort(key [, "asc" | "desc"]) -> list: stable, in place; date-times
+ * by instant, absent values last. */
+int lacr_list_sort(lua_State *L) {
+  acr_runlist *l;
+  const acr_field *f = check_scalar_field(L, 2);
+  int desc;
+  acr_status st;
+  lacr_list_of(L, 1);
+  luaL_optstring(L, 3, "asc");
+  if (lua_isnoneornil(L, 3) || lacr_streq(L, 3, "asc")) desc = 0;
+  else if (lacr_streq(L, 3, "desc")) desc = 1;
+  else return luaL_argerror(L, 3, "expected 'asc' or 'desc'");
+  l = lacr_list_of(L, 1);
+  st = acr_runlist_sort(l, f, desc);
+  if (st == ACR_EMEMORY) return lacr_list_nomem(L);
+  if (st != ACR_OK) return luaL_argerror(L, 2, "cannot sort by this field");
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* list:top(n) -> new RunList of the n most recently created runs, newest
+ * first (what $top returns). */
+int lacr_list_top(lua_State *L) {
+  lua_Number d = luaL_checknumber(L, 2);
+  lacr_RunList *u;
+  lacr_list_of(L, 1);
+  if (!(d >= 0 && d <= 9007199254740992.0) || d != (lua_Number)(size_t)d)
+    return luaL_argerror(L, 2, "expected a non-negative integer");
+  lua_settop(L, 2);
+  u = lacr_newlist_slot(L);
+  u->list = acr_runlist_top(lacr_list_of(L, 1), (size_t)d);
+  if (!u->list) return lacr_list_nomem(L);
+  return 1;
+}
+
+/* Aggregate results live in userdata whose __gc frees them, so building
+ * the Lua table (which may raise out of memory) cannot leak them. */
+
+int lacr_groups_gc(lua_State *L) {
+  acr_groups_free((acr_groups *)lua_touserdata(L, 1));
+  return 0;
+}
+
+int lacr_summary_gc(lua_State *L) {
+  acr_summary_free((acr_summary *)lua_touserdata(L, 1));
+  return 0;
+}
+
+/* Push the key of a group: a boolean for bool fields, else its text. */
+static void push_group_key(lua_State *L, const acr_field *f,
+                           const acr_group *g) {
+  if (f->kind == ACR_K_BOOL) lua_pushboolean(L, g->text[0] == 't');
+  else lua_pushlstring(L, g->text, g->len);
+}
+
+/* Copy the groups' texts (which point into the runs) into the box b, made
+ * before, with no Lua call: pushing them may run Lua code that changes the
+ * runs (lacr_pin.c). */
+static void copy_group_texts(lua_State *L, acr_groups *g, acr_buf *b) {
+  size_t i, at = b->len;
+  for (i = 0; i < g->n; i++)
+    if (acr_buf_add(b, g->items[i].text, g->items[i].len) != ACR_OK)
+      lacr_list_nomem(L);
+  for (i = 0; i < g->n; i++) {
+    g->items[i].text = b->p + at;
+    at += g->items[i].len;
+  }
+}
+
+static size_t status_text_len(const acr_groups *g) {
+  size_t i, n = 0;
+  for (i = 0; i < g->n; i++) n += g->items[i].len;
+  return n;
+}
+
+static void push_groups(lua_State *L, const acr_field *f,
+                        const acr_groups *g) {
+  size_t i;
+  lua_createtable(L, 0, (int)g->n);
+  for (i = 0; i < g->n; i++) {
+    push_group_key(L, f, &g->items[i]);
+    lua_pushinteger(L, (lua_Integer)g->items[i].count);
+    lua_rawset(L, -3);
+  }
+}
+
+/* list:count_by(field) -> {value = count}: field is a scalar field as for
+ * sort.  Values are grouped as filters compare them (enums
+ * case-insensitively under their canonical spelling, date-times by instant
+ * under the first spelling seen); bool fields give keys true and false,
+ * others their text.  Runs without the field are not counted. */
+int lacr_list_count_by(lua_State *L) {
+  const acr_field *f;
+  acr_allocator a;
+  acr_groups *g;
+  acr_status st;
+  acr_buf *b;
+  lacr_list_of(L, 1);
+  f = check_scalar_field(L, 2);
+  lua_settop(L, 2);
+  lacr_allocator(L, &a);
+  g = (acr_groups *)lua_newuserdata(L, sizeof *g); /* 3 */
+  acr_groups_init(g, &a);
+  luaL_getmetatable(L, LACR_GROUPS);
+  lua_setmetatable(L, -2);
+  b = lacr_newbox(L); /* 4 */
+  st = acr_runlist_count_by(lacr_list_of(L, 1), f, g);
+  if (st == ACR_EMEMORY) return lacr_list_nomem(L);
+  if (st != ACR_OK) return luaL_argerror(L, 2, "cannot count by this field");
+  copy_group_texts(L, g, b);
+  push_groups(L, f, g);
+  acr_groups_free(g);
+  lacr_box_free(b);
+  return 1;
+}
+
+/* list:summary() -> {total = n, by_status = {Status = n}, by_task = {name =
+ * {runs = n, failed = n, finished = n, p50 = s, p95 = s}}}.  failed counts
+ * Failed, Error and Timeout; p50/p95 are nearest-rank percentiles of
+ * finishTime - startTime in seconds over the finished runs (nil when there
+ * are none).  Runs without a status are only in total; runs without a task
+ * are under the name "". */
+/* list:memsize() -> bytes the list and its runs hold outside the Lua heap
+ * (collectgarbage("count") does not see them).  Runs shared with other
+ * lists are counted in each. */
+int lacr_list_memsize(lua_State *L) {
+  lacr_pushint64(L, (int64_t)acr_runlist_memsize(lacr_list_of(L, 1)));
+  return 1;
+}
+
+int lacr_list_summary(lua_State *L) {
+  acr_allocator a;
+  acr_summary *s;
+  acr_buf *b;
+  size_t i, at = 0;
+  lacr_list_of(L, 1);
+  lua_settop(L, 1);
+  lacr_allocator(L, &a);
+  s = (acr_summary *)lua_newuserdata(L, sizeof *s); /* 2 */
+  acr_summary_init(s, &a);
+  luaL_getmetatable(L, LACR_SUMMARY);
+  lua_setmetatable(L, -2);
+  b = lacr_newbox(L); /* 3 */
+  if (acr_runlist_summary(lacr_list_of(L, 1), s) != ACR_OK) return lacr_list_nomem(L);
+  /* Texts point into the runs: copied out before anything is pushed (the
+   * task names first: copying the status texts last leaves b's block
+   * where it is). */
+  for (i = 0; i < s->ntasks; i++)
+    if (s->tasks[i].task &&
+        acr_buf_add(b, s->tasks[i].task, s->tasks[i].len) != ACR_OK)
+      return lacr_list_nomem(L);
+  if (acr_buf_reserve(b, status_text_len(&s->by_status)) != ACR_OK)
+    return lacr_list_nomem(L);
+  for (i = 0; i < s->ntasks; i++)
+    if (s->tasks[i].task) {
+      s->tasks[i].task = b->p + at;
+      at += s->tasks[i].len;
+    }
+  copy_group_texts(L, &s->by_status, b);
+  lua_createtable(L, 0, 3);
+  lua_pushinteger(L, (lua_Integer)s->total);
+  lua_setfield(L, -2, "total");
+  push_groups(L, &acr_type_run.fields[ACR_RUN_STATUS], &s->by_status);
+  lua_setfield(L, -2, "by_status");
+  lua_createtable(L, 0, (int)s->ntasks);
+  for (i = 0; i < s->ntasks; i++) {
+    const acr_task_stats *t = &s->tasks[i];
+    if (t->task) lua_pushlstring(L, t->task, t->len);
+    else lua_pushliteral(L, "");
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, (lua_Integer)t->runs);
+    lua_setfield(L, -2, "runs");
+    lua_pushinteger(L, (lua_Integer)t->failed);
+    lua_setfield(L, -2, "failed");
+    lua_pushinteger(L, (lua_Integer)t->finished);
+    lua_setfield(L, -2, "finished");
+    if (t->finished) {
+      lua_pushnumber(L, (lua_Number)t->p50);
+      lua_setfield(L, -2, "p50");
+      lua_pushnumber(L, (lua_Number)t->p95);
+      lua_setfield(L, -2, "p95");
+    }
+    lua_rawset(L, -3);
+  }
+  lua_setfield(L, -2, "by_task");
+  acr_summary_free(s);
+  lacr_box_free(b);
+  return 1;
+}
+
