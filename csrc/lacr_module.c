@@ -7,6 +7,8 @@
  */
 #include "lacr.h"
 
+#include <stddef.h>
+
 #include <string.h>
 
 /* ---- acr.enums --------------------------------------------------------- */
@@ -98,6 +100,49 @@ static const luaL_Reg funcs[] = {{"new", lacr_new},
                                  {"type", l_type},
                                  {NULL, NULL}};
 
+/* ---- layout for the LuaJIT FFI reader (lua/acr/ffi.lua) ---------------- */
+
+/* mod._layout: the offsets the FFI fast path reads through, taken from the
+ * compiler here so that lua/acr/ffi.lua never assumes a layout (it checks
+ * its own declarations against these and stays off on any mismatch).
+ * Documented in docs/embedding.md; read-only use only. */
+static void push_layout(lua_State *L) {
+  uint8_t i;
+  lua_createtable(L, 0, 12);
+#define LAYOUT(name, v) (lua_pushinteger(L, (lua_Integer)(v)), \
+                         lua_setfield(L, -2, name))
+  LAYOUT("ud_run", offsetof(lacr_Run, run));
+  LAYOUT("ud_list", offsetof(lacr_RunList, list));
+  LAYOUT("run_rec", offsetof(acr_run, rec));
+  LAYOUT("rec_present", offsetof(acr_rechdr, present));
+  LAYOUT("list_n", offsetof(acr_runlist, n));
+  LAYOUT("str_len", offsetof(acr_str, len));
+  LAYOUT("str_s", offsetof(acr_str, s));
+  LAYOUT("enum_code", offsetof(acr_enumval, code));
+  LAYOUT("enum_raw", offsetof(acr_enumval, raw));
+  LAYOUT("pointer", sizeof(void *));
+  LAYOUT("size_t", sizeof(size_t));
+#undef LAYOUT
+  /* name -> {offset, kind (acr_kind), presence bit, enum name or nil} */
+  lua_createtable(L, 0, acr_type_run.nfields);
+  for (i = 0; i < acr_type_run.nfields; i++) {
+    const acr_field *f = &acr_type_run.fields[i];
+    lua_createtable(L, 4, 0);
+    lua_pushinteger(L, (lua_Integer)f->offset);
+    lua_rawseti(L, -2, 1);
+    lua_pushinteger(L, (lua_Integer)f->kind);
+    lua_rawseti(L, -2, 2);
+    lua_pushinteger(L, (lua_Integer)f->index);
+    lua_rawseti(L, -2, 3);
+    if (f->enumdef != NULL) {
+      lua_pushstring(L, f->enumdef->name);
+      lua_rawseti(L, -2, 4);
+    }
+    lua_setfield(L, -2, f->name);
+  }
+  lua_setfield(L, -2, "run_fields");
+}
+
 /* ---- the module -------------------------------------------------------- */
 
 /* Protect a metatable: getmetatable(v) gives its name, so Lua code cannot
@@ -121,6 +166,8 @@ int luaopen_acr_run(lua_State *L) {
   lua_setfield(L, mod, "_VERSION");
   push_enums(L);
   lua_setfield(L, mod, "enums");
+  push_layout(L);
+  lua_setfield(L, mod, "_layout");
 
   lacr_ctx_new(L);
   ctx = lua_gettop(L);

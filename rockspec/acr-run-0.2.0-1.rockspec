@@ -58,6 +58,7 @@ build = {
       incdirs = { "csrc" },
     },
     ["acr.format"] = "lua/acr/format.lua",
+    ["acr.ffi"] = "lua/acr/ffi.lua",
     ["acr.cli"] = "lua/acr/cli.lua",
     ["acr.cli_live"] = "lua/acr/cli_live.lua",
     ["acr.client"] = "lua/acr/client.lua",
