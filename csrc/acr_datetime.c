@@ -578,18 +578,28 @@ static void shift_text(int64_t secs, int32_t nsec, char *buf, size_t size)
   uint64_t whole;
   int32_t frac;
   int digits = 9;
-  /* whole seconds toward zero and a fraction of the same sign */
-  secs += ns / NS_PER_SEC;
-  ns %= NS_PER_SEC;
-  if (secs > 0 && ns < 0) {
-    secs--;
-    ns += NS_PER_SEC;
-  } else if (secs < 0 && ns > 0) {
-    secs++;
-    ns -= NS_PER_SEC;
+  if ((ns >= NS_PER_SEC && secs > INT64_MAX - 2) ||
+      (ns <= -NS_PER_SEC && secs < INT64_MIN + 2)) {
+    /* the carry would overflow secs: add it to the magnitude (secs and
+     * ns have the same sign here) */
+    neg = secs < 0;
+    whole = neg ? (uint64_t)0 - (uint64_t)secs : (uint64_t)secs;
+    whole += (uint64_t)((neg ? -ns : ns) / NS_PER_SEC);
+    ns %= NS_PER_SEC;
+  } else {
+    /* whole seconds toward zero and a fraction of the same sign */
+    secs += ns / NS_PER_SEC;
+    ns %= NS_PER_SEC;
+    if (secs > 0 && ns < 0) {
+      secs--;
+      ns += NS_PER_SEC;
+    } else if (secs < 0 && ns > 0) {
+      secs++;
+      ns -= NS_PER_SEC;
+    }
+    neg = secs < 0 || ns < 0;
+    whole = secs < 0 ? (uint64_t)0 - (uint64_t)secs : (uint64_t)secs;
   }
-  neg = secs < 0 || ns < 0;
-  whole = secs < 0 ? (uint64_t)0 - (uint64_t)secs : (uint64_t)secs;
   frac = (int32_t)(ns < 0 ? -ns : ns);
   if (frac == 0) {
     snprintf(buf, size, "%s%llu", neg ? "-" : "", (unsigned long long)whole);
