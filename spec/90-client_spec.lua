@@ -15,6 +15,7 @@ end
 local acr = require("acr.run")
 local client = require("acr.client")
 local json = require("acr.client.json")
+local json_encode = require("spec.support.json_encode")
 local replay = require("spec.support.replay")
 
 local SUB, RG, REG = "4385cf00-2d3a-425a-832f-f4285b1c9dce", "myResourceGroup", "myRegistry"
@@ -297,7 +298,7 @@ describe("acr.client", function()
       local srv = serve({
         { request = { method = "PATCH", path = B .. "/runs/" .. id, query = Q,
             headers = { ["Content-Type"] = "application/json", Authorization = "Bearer " .. TOKEN },
-            body = '{"isArchiveEnabled":true}', json = json.encode(fx.parameters.runUpdateParameters) },
+            body = '{"isArchiveEnabled":true}', json = json_encode(fx.parameters.runUpdateParameters) },
           response = { status = 200,
             body = helpers.read_file(helpers.fixture("spec-examples", "2019-04-01_Runs_Update_200.json")) } },
       })
@@ -379,7 +380,7 @@ describe("acr.client", function()
       local id = fx.parameters.runId
       local srv = serve({
         { request = { method = "POST", path = B .. "/runs/" .. id .. "/listLogSasUrl", query = Q },
-          response = { status = 200, body = json.encode(fx.responses["200"].body) } },
+          response = { status = 200, body = json_encode(fx.responses["200"].body) } },
       })
       assert.equal(fx.responses["200"].body.logLink, new_client(srv):log_url(id))
       assert_replayed(srv)
@@ -397,8 +398,8 @@ describe("acr.client", function()
               path = "/subscriptions/" .. p.subscriptionId .. "/resourceGroups/" .. p.resourceGroupName
                 .. "/providers/Microsoft.ContainerRegistry/registries/" .. p.registryName .. "/scheduleRun",
               query = Q, headers = { ["Content-Type"] = "application/json" },
-              json = json.encode(p.runRequest) },
-            response = { status = 200, body = json.encode(fx.responses["200"].body) } },
+              json = json_encode(p.runRequest) },
+            response = { status = 200, body = json_encode(fx.responses["200"].body) } },
         })
         local c = client{ subscription = p.subscriptionId, resource_group = p.resourceGroupName,
                           registry = p.registryName, token = TOKEN, endpoint = srv.url }
@@ -860,7 +861,7 @@ describe("acr.client", function()
       assert.equal(-25, v.a[2])
       assert.equal(json.null, v.a[5])
       assert.equal("é😀\n", v.a[6])
-      assert.equal('{"a":[1,-25,true,false,null,"é😀\\n"],"b":{}}', json.encode(v))
+      assert.equal('{"a":[1,-25,true,false,null,"é😀\\n"],"b":{}}', json_encode(v))
       for _, bad in ipairs({ "", "{", '{"a":1,}', "01", '"\\q"', "[1] 2", '"\\ud800"', "nul" }) do
         assert.is_nil(json.decode(bad))
       end

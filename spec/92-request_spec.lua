@@ -4,6 +4,7 @@
 local helpers = require("spec.helpers")
 local acr = require("acr.run")
 local json = require("acr.client.json")
+local json_encode = require("spec.support.json_encode")
 
 local KINDS = {
   "Registries_ScheduleRun", "Registries_ScheduleRun_EncodedTaskRun",
@@ -48,7 +49,7 @@ describe("RunRequest", function()
     for _, name in ipairs(KINDS) do
       it(name .. " round-trips through acr.decode and encode", function()
         local original = example(name)
-        local text = json.encode(original)
+        local text = json_encode(original)
         local req, msg = acr.decode(text)
         assert(req, msg)
         assert.equal("RunRequest " .. original.type, tostring(req))

@@ -1,15 +1,12 @@
--- acr.client.json: the small JSON reader and writer the client needs for
--- the bodies that are not runs (ARM error bodies, long-running operation
--- status, RunGetLogResult) and for request bodies built from tables.
--- Runs and run lists are always read and written by the C module.
+-- acr.client.json: the small JSON reader the client needs for the bodies
+-- that are not runs (ARM error bodies, long-running operation status,
+-- RunGetLogResult).  Runs, run lists and run requests are always read and
+-- written by the C module.
 --
 -- decode(text) -> value | nil, message.  Objects become tables, arrays
 -- tables with n set (so an empty array is told from an empty object by
 -- json.is_array), null becomes json.null.  Linear in the text; nesting is
 -- limited to 200 levels.
--- encode(value) -> string.  Tables with json.is_array true (or a
--- non-empty sequence) are arrays; object keys come in the order given by
--- the table's __order metafield when present, else sorted.
 
 local M = {}
 
@@ -156,73 +153,6 @@ function M.decode(text)
   if ok then return v end
   if type(v) == "table" and v.json then return nil, v.json end
   error(v, 0)
-end
-
-local function quote(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    if c == '"' then return '\\"' end
-    if c == "\\" then return "\\\\" end
-    if c == "\n" then return "\\n" end
-    if c == "\t" then return "\\t" end
-    if c == "\r" then return "\\r" end
-    return string.format("\\u%04x", c:byte())
-  end) .. '"'
-end
-
-local function number(n)
-  if n ~= n or n == math.huge or n == -math.huge then
-    error("cannot encode " .. tostring(n) .. " in JSON", 0)
-  end
-  if n == math.floor(n) and math.abs(n) < 2 ^ 53 then
-    return string.format("%d", n)
-  end
-  return (string.format("%.17g", n):gsub(",", "."))
-end
-
-local function encode(v, out, depth)
-  if depth > MAX_DEPTH then error("nesting too deep to encode", 0) end
-  local t = type(v)
-  if v == M.null then out[#out + 1] = "null"
-  elseif t == "string" then out[#out + 1] = quote(v)
-  elseif t == "number" then out[#out + 1] = number(v)
-  elseif t == "boolean" then out[#out + 1] = tostring(v)
-  elseif t == "table" then
-    local mt = getmetatable(v)
-    if M.is_array(v) or (v[1] ~= nil and not (mt and mt.__order)) then
-      out[#out + 1] = "["
-      for i = 1, #v do
-        if i > 1 then out[#out + 1] = "," end
-        encode(v[i], out, depth + 1)
-      end
-      out[#out + 1] = "]"
-    else
-      local keys = {}
-      if mt and mt.__order then
-        for _, k in ipairs(mt.__order) do
-          if v[k] ~= nil then keys[#keys + 1] = k end
-        end
-      else
-        for k in pairs(v) do keys[#keys + 1] = tostring(k) end
-        table.sort(keys)
-      end
-      out[#out + 1] = "{"
-      for i, k in ipairs(keys) do
-        if i > 1 then out[#out + 1] = "," end
-        out[#out + 1] = quote(k)
-        out[#out + 1] = ":"
-        encode(v[k], out, depth + 1)
-      end
-      out[#out + 1] = "}"
-    end
-  else
-    error("cannot encode a " .. t .. " in JSON", 0)
-  end
-end
-
-function M.encode(v)
-  local out = {}
-  encode(v, out, 1)
-  return table.concat(out)
 end
 
 return M
