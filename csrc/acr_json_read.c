@@ -1479,6 +1479,8 @@ acr_status acr_json_decode_next(const char *text, size_t len, size_t *pos,
   /* Only whitespace (or a lone byte-order mark) left: the end, no error. */
   start = *pos < len ? *pos : len;
   p = (const uchar *)(text ? text : "") + start;
+  /* text may be NULL only with len 0, which cppcheck cannot know. */
+  /* cppcheck-suppress pointerOutOfBoundsCond */
   e = (const uchar *)(text ? text : "") + len;
   if (start == 0 && len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
     p += 3;
