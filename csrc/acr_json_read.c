@@ -17,8 +17,14 @@
  *     errors then do not count.  This holds wherever a Run is expected
  *     (also the items of a list, so a TaskRuns list decodes to a list of
  *     their runs).
- * Meeting "value": [ at the root, the object is read again from its '{'
- * as a RunListResult (the keys before it, usually none, are read twice).
+ * Meeting "value": [ at the root as the first member (as the service
+ * writes lists), the reading goes on from there as a RunListResult's;
+ * after other members (rare: what they mean depends on what the object
+ * is), the object is read again from its '{' as a RunListResult, once.
+ * An object with members but none of a run, an envelope, a run list or a
+ * task run is not a run (a schema error), except {"error": {...}} at the
+ * root, the ARM error body, which acr_json_decode reports as
+ * ACR_ESERVICE.
  *
  * Values: null is absent for every known field; {} and [] are present and
  * empty.  Duplicate keys: the last wins (an unknown one keeps its first
@@ -110,6 +116,7 @@ typedef struct runctx {
   const uchar *rg_key; /* strict: "resourceGroup", the Azure CLI's field */
   const uchar *rr_start, *rr_end; /* the (last) runResult value */
   int rr_in_props;  /* it sits in "properties" */
+  const uchar *value_key; /* "value": [ at the root: a RunListResult */
 } runctx;
 
 /* ------------------------------------------------------------------------ */
@@ -899,6 +906,7 @@ static int parse_obj(jr *J, const uchar **pp, const jframe *fr, runctx *rc,
       }
     } else if (mode == M_TOP && rc->doc_top && *p == '[' &&
                key_is(key, klen, "value", 5)) {
+      rc->value_key = kp;
       return J_SWITCH_LIST;
     } else if (J->strict && !unknown_allowed(rc, mode, key, klen, kp, p)) {
       const acr_field *g = acr_type_suggest(t, key, klen);
@@ -1004,19 +1012,26 @@ static void list_clear_runs(acr_runlist *l) {
 /* A RunListResult object: "value" (runs), "nextLink", unknown keys kept in
  * l->unknown (in l->meta's arena). */
 static int parse_list_obj(jr *J, const uchar **pp, const jframe *fr,
-                          acr_runlist *l) {
+                          acr_runlist *l, const uchar *resume) {
   const uchar *p = *pp, *e = J->e;
   jframe mf;
   unsigned seen = 0;
   int first = 1, st, esc;
   size_t vdepth;
-  if (++J->depth > J->maxdepth) return too_deep(J, fr, p);
   mf.up = fr;
   mf.index = 0;
-  p = skip_ws(p + 1, e);
-  if (p < e && *p == '}') {
-    p++;
-    goto done;
+  if (resume != NULL) {
+    /* the object was being read as a Run, which counted its depth; it
+     * turned out a RunListResult at its first member, "value" */
+    p = resume;
+    first = 0;
+  } else {
+    if (++J->depth > J->maxdepth) return too_deep(J, fr, p);
+    p = skip_ws(p + 1, e);
+    if (p < e && *p == '}') {
+      p++;
+      goto done;
+    }
   }
   for (;;) {
     const uchar *kp = p, *q;
@@ -1213,8 +1228,8 @@ static int service_body(const uchar *s, const uchar *e, acr_error *err) {
 
 /* Reads the Run object at *pp.  On success *rout is the run (for a task
  * run: its runResult), or, only when doc_top, *lout a list (the object was
- * a RunListResult: its "value" array, met at the root, sends the reading
- * back to the '{' once).  A schema error in the object leaves *rout NULL
+ * a RunListResult: met first, its "value" array turns the reading into a
+ * list's; after other members it sends the reading back to the '{' once).  A schema error in the object leaves *rout NULL
  * (the error is in J->pend) and ACR_OK returned: the object is read whole
  * either way.  Only fatal errors are returned, with nothing allocated. */
 static int parse_run(jr *J, const uchar **pp, const jframe *fr, int doc_top,
@@ -1232,14 +1247,21 @@ static int parse_run(jr *J, const uchar **pp, const jframe *fr, int doc_top,
   st = parse_obj(J, &p, fr, &rc, rc.run, &rc.run->rec, &acr_type_run,
                  M_TOP);
   if (st == J_SWITCH_LIST) {
+    /* "value" first (as lists come): the reading goes on from there as a
+     * RunListResult; after other members, it starts again from the '{'
+     * (what they are depends on what the object is) */
     acr_runlist *l;
+    const uchar *resume = NULL;
+    if (rc.nknown == 0 && rc.nunknown == 0 && rc.err_start == NULL &&
+        J->pend.st == ACR_OK)
+      resume = rc.value_key;
     acr_run_release(rc.run);
     acr_run_release(rc.result);
     J->pend = outer;
-    J->depth = depth0;
-    p = start;
+    if (resume == NULL) J->depth = depth0;
+    p = resume ? resume : start;
     if ((l = acr_runlist_new(J->a)) == NULL) return jnomem(J, fr, p);
-    if ((st = parse_list_obj(J, &p, fr, l)) != ACR_OK ||
+    if ((st = parse_list_obj(J, &p, fr, l, resume)) != ACR_OK ||
         J->pend.st != ACR_OK) {
       acr_runlist_free(l);
       l = NULL;

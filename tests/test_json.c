@@ -1528,6 +1528,18 @@ static void test_service_and_shapes(void) {
   acr_run_release(r);
   CHECK(decs("{\"runId\":\"a\",\"error\":{\"code\":\"X\"}}", 1, &r, &l, &e) ==
             ACR_ESCHEMA && strcmp(e.path, "error") == 0);
+  /* a RunListResult, "value" first (read on from there) or not */
+  CHECK(decs("{\"value\":[{\"runId\":\"a\"}],\"nextLink\":\"n\",\"x\":1}", 0,
+             &r, &l, &e) == ACR_OK && l && l->n == 1 && l->nextLink &&
+        unknown_get(l->unknown, "x"));
+  acr_runlist_free(l);
+  CHECK(decs("{\"x\":1,\"nextLink\":\"n\",\"value\":[{\"runId\":\"a\"}]}", 0,
+             &r, &l, &e) == ACR_OK && l && l->n == 1 && l->nextLink &&
+        unknown_get(l->unknown, "x"));
+  acr_runlist_free(l);
+  CHECK(decs("{\"value\":[],\"value\":[]}", 1, &r, &l, &e) == ACR_ESCHEMA &&
+        !l && e.line == 1 && e.column == 13);
+  l = NULL;
   /* strict accepts the Azure CLI's resourceGroup in the CLI shape only */
   CHECK(decs("{\"id\":\"/i\",\"runId\":\"a\",\"resourceGroup\":\"rg\"}", 1, &r,
              &l, &e) == ACR_OK && r && r->shape == ACR_SHAPE_FLAT);
