@@ -55,7 +55,7 @@ void lacr_push_errtable(lua_State *L, const acr_error *e) {
     }
     if (e->additional_info) {
       lacr_push_json(L, e->additional_info, e->additional_info_len, 0);
-      lua_setfield(L, -2, "additionalInfo");
+      lua_setfield(L, -2, "additional_info");
     }
   }
   /* offset is 0-based: 0 is a real position when the error is about text */
