@@ -97,9 +97,10 @@ ACR_API const char *acr_status_name(acr_status s);
 /* The display text of err, the one way errors are shown (the Lua message,
  * the command): "<path>: <message> at line L, column C", where the path
  * part is left out when err->path is empty and the position when
- * err->line is 0; for ACR_ESERVICE "<code>: <message>" (the service's).  Written into buf (size bytes, always NUL-terminated when
- * size > 0, cut if it does not fit); returns the full length, as snprintf
- * does.  err->message itself holds the reason only. */
+ * err->line is 0; for ACR_ESERVICE "<code>: <message>" (the service's).
+ * Written into buf (size bytes, always NUL-terminated when size > 0, cut
+ * if it does not fit); returns the full length, as snprintf does.
+ * err->message itself holds the reason only. */
 ACR_API size_t acr_error_format(const acr_error *err, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
