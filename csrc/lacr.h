@@ -100,8 +100,8 @@ void lacr_allocator(lua_State *L, acr_allocator *a);
 /* Raise a Lua error with e->message (memory errors: "not enough memory"). */
 int lacr_raise(lua_State *L, const acr_error *e);
 int lacr_nomem(lua_State *L);
-/* Push {kind=, path=, line=, column=, offset=, code=} (position keys only
- * when non-zero). */
+/* Push {kind=, path=, line=, column=, offset=} (position keys only when
+ * non-zero); acr.decode adds a service error's parts (lacr_json.c). */
 void lacr_push_errtable(lua_State *L, const acr_error *e);
 /* Push nil, message, errtable; returns 3 (for "return nil, msg, err"). */
 int lacr_fail(lua_State *L, const acr_error *e);
@@ -230,6 +230,9 @@ void lacr_push_json(lua_State *L, const char *s, size_t n, int amt);
  * Lua-value -> JSON writer used for unknown fields); raises naming path for
  * what JSON cannot hold (functions, NaN, cycles). */
 acr_buf *lacr_to_json(lua_State *L, int idx, const acr_path *path);
+/* opts.shape of the options table at idx ("bare", "envelope", "cli",
+ * "taskrun"; absent: ACR_ENCODE_AS_READ); raises for another value. */
+acr_encode_shape lacr_shape_opt(lua_State *L, int idx);
 /* Read the encode options table at idx (0 or nil: none) into *o; an indent
  * string stays on the stack.  Raises on bad options (may run Lua). */
 void lacr_encode_opts(lua_State *L, int idx, acr_encode_opts *o);
@@ -275,7 +278,8 @@ void lacr_push_plain(lua_State *L, const acr_field *f, const void *rec,
                      int amt);
 void lacr_push_plain_record(lua_State *L, const acr_type *t, const void *rec,
                             int amt);
-void lacr_run_to_table(lua_State *L, const acr_run *r, int amt);
+void lacr_run_to_table(lua_State *L, const acr_run *r, int amt,
+                       acr_encode_shape shape); /* AS_READ: as encode */
 /* name = JSON text of unknown fields into the table at -1. */
 void lacr_push_unknown_texts(lua_State *L, const acr_list *u);
 
@@ -342,6 +346,7 @@ int lacr_run_duration(lua_State *L);
 int lacr_run_trigger(lua_State *L);
 int lacr_run_encode(lua_State *L);
 int lacr_run_diff(lua_State *L);
+int lacr_run_taskrun(lua_State *L);
 int lacr_new(lua_State *L);         /* acr.new, acr.from_table */
 int lacr_from_table(lua_State *L);
 

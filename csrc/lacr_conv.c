@@ -527,20 +527,29 @@ void lacr_push_plain_record(lua_State *L, const acr_type *t,
 
 /* In the shape the JSON writer uses (acr_run_written_shape), so that
  * to_table equals cjson.decode(run:encode()). */
-void lacr_run_to_table(lua_State *L, const acr_run *r, int amt) {
+void lacr_run_to_table(lua_State *L, const acr_run *r, int amt,
+                       acr_encode_shape shape) {
   const acr_runrec *rec = &r->rec;
   uint8_t i;
-  acr_encode_shape shape = acr_run_written_shape(r);
+  if (shape == ACR_ENCODE_AS_READ) shape = acr_run_written_shape(r);
   luaL_checkstack(L, 8, "to_table");
   if (shape == ACR_ENCODE_TASKRUN) {
     /* the whole task run, as the core writes it (its own parts are JSON
      * text): its JSON in a Box, then as Lua values */
     acr_buf *b = lacr_newbox(L);
-    acr_status st = acr_json_encode_run(r, NULL, b);
+    acr_encode_opts o;
+    acr_status st;
+    memset(&o, 0, sizeof o);
+    o.profile = ACR_PROFILE_FULL;
+    o.shape = ACR_ENCODE_TASKRUN;
+    st = acr_json_encode_run(r, &o, b);
     if (st != ACR_OK) {
       acr_error e;
       acr_err_clear(&e);
       if (st == ACR_EMEMORY) acr_err_nomem(&e);
+      else if (st == ACR_EMISUSE)
+        acr_err(&e, st, "shape 'taskrun' for a run that was not read from "
+                        "a task run");
       else acr_err(&e, st, "cannot convert: %s", acr_status_name(st));
       lacr_raise(L, &e);
     }
@@ -558,8 +567,15 @@ void lacr_run_to_table(lua_State *L, const acr_run *r, int amt) {
     }
     push_unknowns(L, rec->h.unknown, amt);
     push_unknowns(L, r->env_unknown, amt);
-  } else if (shape == ACR_ENCODE_BARE) {
-    lacr_push_plain_record(L, &acr_type_run, rec, amt);
+  } else if (shape == ACR_ENCODE_BARE) { /* properties only */
+    lua_createtable(L, 0, acr_type_run.nfields);
+    for (i = 0; i < acr_type_run.nfields; i++) {
+      const acr_field *f = &acr_type_run.fields[i];
+      if ((f->flags & ACR_F_ENVELOPE) || !HAS(rec, f)) continue;
+      lacr_push_plain(L, f, rec, amt);
+      lua_setfield(L, -2, f->name);
+    }
+    push_unknowns(L, rec->h.unknown, amt);
   } else {
     lua_createtable(L, 0, 6);
     for (i = 0; i < acr_type_run.nfields; i++) {

@@ -49,6 +49,24 @@ static int decode_fail(lua_State *L, const acr_error *err) {
   lua_pushnil(L);
   lua_pushstring(L, shown);
   lacr_push_errtable(L, err);
+  if (err->kind == ACR_ESERVICE) { /* an ARM error body: its parts as data */
+    lua_pushstring(L, err->code);
+    lua_setfield(L, -2, "code");
+    lua_pushstring(L, err->message);
+    lua_setfield(L, -2, "message");
+    if (err->target[0]) {
+      lua_pushstring(L, err->target);
+      lua_setfield(L, -2, "target");
+    }
+    if (err->details) { /* JSON text inside the decoded text: plain tables */
+      lacr_push_json(L, err->details, err->details_len, 0);
+      lua_setfield(L, -2, "details");
+    }
+    if (err->additional_info) {
+      lacr_push_json(L, err->additional_info, err->additional_info_len, 0);
+      lua_setfield(L, -2, "additional_info");
+    }
+  }
   return 3;
 }
 

@@ -248,6 +248,23 @@ static const char *const encode_options[] = {"pretty", "profile", "shape",
 
 /* Options of encode; the indent string (if any) stays on the stack, so its
  * pointer is valid until the caller pops it. */
+acr_encode_shape lacr_shape_opt(lua_State *L, int idx) {
+  acr_encode_shape shape = ACR_ENCODE_AS_READ;
+  lua_getfield(L, idx, "shape");
+  if (!lua_isnil(L, -1)) {
+    if (lacr_streq(L, -1, "bare")) shape = ACR_ENCODE_BARE;
+    else if (lacr_streq(L, -1, "envelope")) shape = ACR_ENCODE_ENVELOPE;
+    else if (lacr_streq(L, -1, "cli")) shape = ACR_ENCODE_CLI;
+    else if (lacr_streq(L, -1, "taskrun")) shape = ACR_ENCODE_TASKRUN;
+    else
+      luaL_argerror(L, idx,
+                    "option 'shape' must be one of bare, envelope, cli, "
+                    "taskrun");
+  }
+  lua_pop(L, 1);
+  return shape;
+}
+
 void lacr_encode_opts(lua_State *L, int idx, acr_encode_opts *o) {
   o->profile = ACR_PROFILE_FULL;
   o->indent = NULL;
@@ -255,18 +272,7 @@ void lacr_encode_opts(lua_State *L, int idx, acr_encode_opts *o) {
   if (idx == 0 || lua_isnoneornil(L, idx)) return;
   luaL_checktype(L, idx, LUA_TTABLE);
   lacr_check_option_names(L, idx, encode_options);
-  lua_getfield(L, idx, "shape");
-  if (!lua_isnil(L, -1)) {
-    if (lacr_streq(L, -1, "bare")) o->shape = ACR_ENCODE_BARE;
-    else if (lacr_streq(L, -1, "envelope")) o->shape = ACR_ENCODE_ENVELOPE;
-    else if (lacr_streq(L, -1, "cli")) o->shape = ACR_ENCODE_CLI;
-    else if (lacr_streq(L, -1, "taskrun")) o->shape = ACR_ENCODE_TASKRUN;
-    else
-      luaL_argerror(L, idx,
-                    "option 'shape' must be one of bare, envelope, cli, "
-                    "taskrun");
-  }
-  lua_pop(L, 1);
+  o->shape = lacr_shape_opt(L, idx);
   lua_getfield(L, idx, "profile");
   if (!lua_isnil(L, -1)) {
     const char *p = lua_tostring(L, -1);

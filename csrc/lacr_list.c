@@ -359,7 +359,7 @@ static int l_to_table(lua_State *L) {
     lua_setmetatable(L, -2);
   }
   for (i = 0; i < n; i++) {
-    lacr_run_to_table(L, p->runs[i], amt);
+    lacr_run_to_table(L, p->runs[i], amt, ACR_ENCODE_AS_READ);
     lua_rawseti(L, -2, (int)(i + 1));
   }
   lua_setfield(L, -2, "value");

@@ -66,7 +66,8 @@ static const luaL_Reg run_methods[] = {
     {"unknown", lacr_run_unknown},     {"is_terminal", lacr_run_is_terminal},
     {"duration", lacr_run_duration},   {"trigger", lacr_run_trigger},
     {"diff", lacr_run_diff},           {"encode", lacr_run_encode},
-    {"memsize", lacr_run_memsize},     {NULL, NULL}};
+    {"memsize", lacr_run_memsize},     {"taskrun", lacr_run_taskrun},
+    {NULL, NULL}};
 static const luaL_Reg run_meta[] = {
     {"__index", lacr_run_index},       {"__newindex", lacr_run_newindex},
     {"__gc", lacr_run_gc},             {"__eq", lacr_run_eq},

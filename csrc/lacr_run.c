@@ -154,14 +154,57 @@ int lacr_run_tostring(lua_State *L) {
 
 /* ---- Run methods ------------------------------------------------------- */
 
+/* run:to_table([opts]) -> plain table; opts.shape as for encode. */
 int lacr_run_to_table_m(lua_State *L) {
+  static const char *const options[] = {"shape", NULL};
   lacr_Pins *pins;
+  acr_encode_shape shape = ACR_ENCODE_AS_READ;
   int amt;
+  lua_settop(L, 2);
+  lacr_check_run_ctx(L, 1);
+  if (!lua_isnil(L, 2)) { /* options first: reading them may run Lua */
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lacr_check_option_names(L, 2, options);
+    shape = lacr_shape_opt(L, 2);
+  }
+  amt = lacr_array_mt(L);
+  lacr_run_to_table(L, lacr_pin_ud(L, 1, &pins), amt, shape);
+  lacr_pins_release(pins);
+  return 1;
+}
+
+/* Remove t[name] when it is cjson.null (the table at idx). */
+static void drop_null(lua_State *L, int idx, const char *name) {
+  lua_getfield(L, idx, name);
+  if (lacr_is_null(L, -1)) {
+    lua_pushnil(L);
+    lua_setfield(L, idx, name);
+  }
+  lua_pop(L, 1);
+}
+
+/* run:taskrun() -> the task run the run was read from, its own fields as
+ * a plain table (name, location, identity, provisioningState, runRequest,
+ * forceUpdateTag, ...; no runResult), or nil for other runs. */
+int lacr_run_taskrun(lua_State *L) {
+  acr_buf *b;
+  acr_status st;
+  int amt, t;
   lua_settop(L, 1);
   lacr_check_run_ctx(L, 1);
   amt = lacr_array_mt(L);
-  lacr_run_to_table(L, lacr_pin_ud(L, 1, &pins), amt);
-  lacr_pins_release(pins);
+  b = lacr_newbox(L);
+  st = acr_run_taskrun_json(lacr_live_run(L, 1), b);
+  if (st == ACR_EMISUSE) return 0;
+  if (st != ACR_OK) return lacr_nomem(L);
+  lacr_push_json(L, b->p, b->len, amt); /* from the box: no pin needed */
+  lacr_box_free(b);
+  t = lua_gettop(L);
+  if (lua_type(L, t) != LUA_TTABLE) return 1;
+  drop_null(L, t, "runResult");
+  lua_getfield(L, t, "properties");
+  if (lua_type(L, -1) == LUA_TTABLE) drop_null(L, lua_gettop(L), "runResult");
+  lua_pop(L, 1);
   return 1;
 }
 

@@ -40,24 +40,6 @@ void lacr_push_errtable(lua_State *L, const acr_error *e) {
     lua_pushinteger(L, (lua_Integer)e->column);
     lua_setfield(L, -2, "column");
   }
-  if (e->kind == ACR_ESERVICE) { /* an ARM error body: its parts as data */
-    lua_pushstring(L, e->code);
-    lua_setfield(L, -2, "code");
-    lua_pushstring(L, e->message);
-    lua_setfield(L, -2, "message");
-    if (e->target[0]) {
-      lua_pushstring(L, e->target);
-      lua_setfield(L, -2, "target");
-    }
-    if (e->details) {
-      lacr_push_json(L, e->details, e->details_len, 0);
-      lua_setfield(L, -2, "details");
-    }
-    if (e->additional_info) {
-      lacr_push_json(L, e->additional_info, e->additional_info_len, 0);
-      lua_setfield(L, -2, "additional_info");
-    }
-  }
   /* offset is 0-based: 0 is a real position when the error is about text */
   if (e->offset > 0 || e->line > 0 || e->column > 0) {
     lua_pushinteger(L, (lua_Integer)e->offset);

@@ -919,3 +919,62 @@ describe("kept unknown values as Lua values (the core's lexer)", function()
     assert.has_error(function() acr.from_table { runId = "r", c = cyc } end)
   end)
 end)
+
+describe("task runs and shapes from Lua (issue 11)", function()
+  local helpers = require("spec.helpers")
+  local text = helpers.read_file(helpers.fixture("spec-examples",
+                                                 "2019-06-01-preview_TaskRuns_Get.json"))
+
+  it("run:taskrun() gives the task run's own fields, nil for other runs", function()
+    local run = assert(acr.decode(text))
+    assert.equal("yd1", run.runId)
+    local tr = run:taskrun()
+    assert.equal("myRun", tr.name)
+    assert.equal("Microsoft.ContainerRegistry/registries/TaskRuns", tr.type)
+    assert.equal("EncodedTaskRunRequest", tr.runRequest.type)
+    assert.equal("Succeeded", tr.properties.provisioningState)
+    assert.is_nil(tr.runResult)
+    assert.is_nil(acr.new { runId = "x" }:taskrun())
+    assert.is_nil(assert(acr.decode('{"runId": "x"}')):taskrun())
+  end)
+
+  it("to_table and encode write the shape read, or the one asked for", function()
+    local run = assert(acr.decode(text))
+    local t = run:to_table()
+    assert.equal("myRun", t.name)
+    assert.equal("yd1", t.runResult.properties.runId)
+    assert.equal("yd1", run:to_table { shape = "bare" }.runId)
+    assert.is_nil(run:to_table { shape = "bare" }.properties)
+    assert.equal("yd1", run:to_table { shape = "envelope" }.properties.runId)
+    local cli = run:to_table { shape = "cli" }
+    assert.equal("yd1", cli.runId)
+    assert.equal("yd1", cli.name)
+    assert.equal("myRun", run:to_table { shape = "taskrun" }.name)
+    if helpers.cjson then
+      for _, shape in ipairs { "bare", "envelope", "cli", "taskrun" } do
+        assert.same(helpers.cjson.decode(run:encode { shape = shape }),
+                    run:to_table { shape = shape })
+      end
+    end
+    local plain = acr.new { runId = "p" }
+    assert.has_error(function() plain:to_table { shape = "taskrun" } end)
+    assert.has_error(function() plain:to_table { shape = "round" } end)
+    assert.has_error(function() plain:to_table { shap = "bare" } end)
+    assert.equal("p", plain:to_table { shape = "envelope" }.properties.runId)
+  end)
+
+  it("decode of an ARM error body: nil, 'Code: message', err as data", function()
+    local body = '{"error": {"code": "AuthorizationFailed", "message": "no access",'
+      .. ' "target": "runId", "details": [{"code": "Inner", "message": "m"}],'
+      .. ' "additionalInfo": [{"type": "t", "info": {"a": 1}}]}}'
+    local v, msg, err = acr.decode(body)
+    assert.is_nil(v)
+    assert.equal("AuthorizationFailed: no access", msg)
+    assert.equal("service", err.kind)
+    assert.equal("AuthorizationFailed", err.code)
+    assert.equal("no access", err.message)
+    assert.equal("runId", err.target)
+    assert.equal("Inner", err.details[1].code)
+    assert.equal(1, err.additional_info[1].info.a)
+  end)
+end)
