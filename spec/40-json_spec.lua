@@ -921,7 +921,6 @@ describe("kept unknown values as Lua values (the core's lexer)", function()
 end)
 
 describe("task runs and shapes from Lua (issue 11)", function()
-  local helpers = require("spec.helpers")
   local text = helpers.read_file(helpers.fixture("spec-examples",
                                                  "2019-06-01-preview_TaskRuns_Get.json"))
 
