@@ -2,7 +2,7 @@
 -- for the client specs.
 --
 --   local replay = require("spec.support.replay")
---   local srv = replay.start(exchanges [, {tls = true, deadline = 30}])
+--   local srv = replay.start(exchanges [, {tls = true, deadline = 120}])
 --   ... srv.url ("http://127.0.0.1:PORT" or "https://localhost:PORT"),
 --       srv.cafile (the test certificate, with tls) ...
 --   local report = srv:stop()   -- {served, expected, mismatches, log}
@@ -99,7 +99,7 @@ function M.start(exchanges, opts)
   counter = counter + 1
   local dir = M.tmpdir()
   local script = dir .. "/script" .. counter .. ".lua"
-  write(script, "return " .. serialize({ exchanges = exchanges, deadline = opts.deadline or 30 }))
+  write(script, "return " .. serialize({ exchanges = exchanges, deadline = opts.deadline or 120 }))
   local cmd = "exec " .. shell_quote(interpreter()) .. " "
     .. shell_quote(helpers.root .. "/spec/support/replay_server.lua") .. " "
     .. shell_quote(helpers.root) .. " " .. shell_quote(script)
@@ -129,13 +129,13 @@ end
 function Server:stop()
   if self.report then return self.report end
   local c = socket.tcp()
-  c:settimeout(10)
+  c:settimeout(60)
   local body
   if c:connect("127.0.0.1", self.port) then
     if self.tls then
       local ssl = require("ssl")
       c = ssl.wrap(c, { mode = "client", protocol = "any", verify = "none" })
-      c:settimeout(10)
+      c:settimeout(60)
       c:dohandshake()
     end
     c:send("GET /__done HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")

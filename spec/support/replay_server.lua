@@ -14,7 +14,7 @@
 -- as values).  A request that does not match gets 418 with an ARM error
 -- body (code ReplayMismatch) and is recorded.  GET /__done answers with the
 -- report (a Lua table constructor) and ends the server; so does the
--- deadline (default 30 s), whatever happens.  {{BASE}} in a response
+-- deadline (default 120 s), whatever happens.  {{BASE}} in a response
 -- header or body is replaced by the server's own URL.
 
 local root, script_path, cert, key = arg[1], arg[2], arg[3], arg[4]
@@ -27,7 +27,8 @@ local jnull = json_ok and cjson.null or json.null
 
 local script = dofile(script_path)
 local exchanges = script.exchanges
-local deadline = socket.gettime() + (script.deadline or 30)
+local deadline = socket.gettime() + (script.deadline or 120)
+local CONN_TIMEOUT = 30
 
 local tls
 if cert then
@@ -128,11 +129,12 @@ local function respond(c, status, headers, body)
 end
 
 local function handle(c)
-  c:settimeout(5)
+  -- generous: under valgrind a client's TLS handshake takes seconds
+  c:settimeout(CONN_TIMEOUT)
   if tls then
     local s = tls.ssl.wrap(c, tls.params)
     if not s then c:close() return end
-    s:settimeout(5)
+    s:settimeout(CONN_TIMEOUT)
     if not s:dohandshake() then s:close() return end
     c = s
   end
