@@ -84,12 +84,14 @@ local function cli(args, stdin)
 end
 
 -- Runs acr-runs with ARGS and standard output redirected by REDIRECT (shell
--- text, e.g. ">/dev/full"), after the shell command PRE; returns stderr
--- and the exit status.
-local function cli_sh(pre, args, redirect, env)
+-- text, e.g. ">/dev/full"), after the shell command PRE, standard input
+-- from the file STDIN (default /dev/null); returns stderr and the exit
+-- status.
+local function cli_sh(pre, args, redirect, env, stdin)
   local err = tmp()
   local cmd = pre .. "; " .. (env or ENV) .. q(LUA) .. " " .. q(SCRIPT) .. " " ..
-              args .. " " .. redirect .. " 2>" .. q(err) .. " </dev/null"
+              args .. " " .. redirect .. " 2>" .. q(err) .. " <" ..
+              (stdin or "/dev/null")
   local p = assert(io.popen("sh -c " .. q(cmd .. '; echo "EXIT:$?"')))
   local res = p:read("*a")
   p:close()
@@ -438,7 +440,9 @@ describe("acr-runs", function()
       -- ASan reserves terabytes of address space: no ulimit -v under it
       if (os.getenv("LD_PRELOAD") or ""):find("asan") then return end
       local err, code = cli_sh("ulimit -v 300000", "/dev/zero", ">/dev/null")
-      assert_one_line(err, code, "not enough memory")
+      assert_one_line(err, code, "/dev/zero: not enough memory")
+      err, code = cli_sh("ulimit -v 300000", "-", ">/dev/null", nil, "/dev/zero")
+      assert_one_line(err, code, "<stdin>: not enough memory")
     end)
 
     it("reports a full disk", function()

@@ -168,17 +168,28 @@ function M.parse_args(argv)
   return o
 end
 
-local function read_input(file)
-  if file == "-" then
-    local text, err = io.stdin:read("*a")
-    if not text then fail("<stdin>: " .. tostring(err)) end
-    return text, "<stdin>"
+-- The whole content of the open file f.  An I/O error comes back from read
+-- as nil, message; read raises only when it cannot allocate the text: as a
+-- memory error (5.1, 5.2, 5.4, LuaJIT) or, on 5.3, as an ordinary error
+-- from its buffer.  Either way the input does not fit in memory.
+local function read_all(f, name)
+  local ok, text, err = pcall(f.read, f, "*a")
+  if not ok then
+    text = nil
+    collectgarbage()
+    fail(name .. ": not enough memory")
   end
+  if not text then fail(name .. ": " .. tostring(err)) end
+  return text
+end
+
+local function read_input(file)
+  if file == "-" then return read_all(io.stdin, "<stdin>"), "<stdin>" end
   local f, err = io.open(file, "rb")
   if not f then fail(first_line(err)) end
-  local text, rerr = f:read("*a")
+  local ok, text = pcall(read_all, f, file)
   f:close()
-  if not text then fail(file .. ": " .. tostring(rerr)) end
+  if not ok then error(text, 0) end
   return text, file
 end
 
