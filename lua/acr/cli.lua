@@ -328,11 +328,6 @@ end
 
 local function handler(e)
   if getmetatable(e) == Failure then return e end
-  -- Lua 5.3's luaL_Buffer raises running out of memory as an ordinary
-  -- error ("not enough memory for buffer allocation").
-  if type(e) == "string" and e:find("not enough memory", 1, true) then
-    return setmetatable({ msg = "not enough memory" }, Failure)
-  end
   -- A bug or an unexpected error: one line, no traceback.
   return setmetatable({ msg = "internal error: " .. first_line(e) }, Failure)
 end
