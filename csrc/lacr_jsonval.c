@@ -368,6 +368,8 @@ static void push_number(lua_State *L, const char *s, size_t n) {
     lua_pushinteger(L, *s == '-' ? -v : v);
     return;
   }
+#else
+  (void)integral; /* no integer subtype before 5.3 */
 #endif
   if (n >= sizeof buf) { /* absurdly long: the digits are what matter */
     n = sizeof buf - 1;

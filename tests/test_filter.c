@@ -718,7 +718,7 @@ static void test_encode_to(void) {
   enum { N = 700 }; /* about 150 KB of JSON: three pieces */
   acr_runlist *l = acr_runlist_new(&A);
   acr_buf whole, scratch;
-  acr_encode_opts pretty = {ACR_PROFILE_FULL, "  "};
+  acr_encode_opts pretty = {.profile = ACR_PROFILE_FULL, .indent = "  "};
   sink k;
   char id[32];
   size_t i;
