@@ -371,15 +371,16 @@ static void push_number(lua_State *L, const char *s, size_t n) {
 #else
   (void)integral; /* no integer subtype before 5.3 */
 #endif
-  if (n >= sizeof buf) { /* absurdly long: the digits are what matter */
-    n = sizeof buf - 1;
-  }
+  /* A long text (1 and 400 zeros is valid JSON) is copied whole into a
+   * userdata the collector frees: cutting it would change its value. */
+  char *t = n < sizeof buf ? buf : (char *)lua_newuserdata(L, n + 1);
   snprintf(point, sizeof point, "%.1f", 0.5);
-  memcpy(buf, s, n);
-  buf[n] = '\0';
+  memcpy(t, s, n);
+  t[n] = '\0';
   for (i = 0; i < n; i++)
-    if (buf[i] == '.') buf[i] = point[1];
-  lua_pushnumber(L, (lua_Number)strtod(buf, NULL));
+    if (t[i] == '.') t[i] = point[1];
+  lua_pushnumber(L, (lua_Number)strtod(t, NULL));
+  if (t != buf) lua_remove(L, -2);
 }
 
 /* Store the value at -1 into the container below it (the key below the

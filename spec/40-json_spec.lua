@@ -903,6 +903,15 @@ describe("kept unknown values as Lua values (the core's lexer)", function()
     assert.equal(1, x["k\0y"])
   end)
 
+  it("reads a number of any length at its value (a long text is not cut)", function()
+    local long = "1" .. string.rep("0", 300)
+    local frac = "0." .. string.rep("0", 200) .. "25e201"
+    local run = assert(acr.decode('{"runId": "a", "x": [' .. long .. ', ' .. frac .. ']}'))
+    local x = run:to_table().x
+    assert.equal(1e300, x[1])
+    assert.equal(2.5, x[2])
+  end)
+
   it("turns Lua tables up to the library's depth limit into unknown values, deeper is an error", function()
     local function nest(n)
       local t = {}
