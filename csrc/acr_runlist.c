@@ -412,10 +412,21 @@ acr_runlist *acr_runlist_filter(const acr_runlist *l, const acr_filter *f) {
       hit = acr_filter_match(f, l->runs[i]);
     }
     if (!hit) continue;
-    if (acr_runlist_push(d, l->runs[i]) != ACR_OK) {
+    /* Collected without a reference first: taking one touches the run, a
+     * cache miss that the loop below overlaps by fetching ahead. */
+    if (d->n == d->cap && reserve(d, d->n + 1) != ACR_OK) {
+      d->n = 0; /* no reference taken yet */
       acr_runlist_free(d);
       return NULL;
     }
+    d->runs[d->n++] = l->runs[i];
+  }
+  for (i = 0; i < d->n; i++) {
+#if defined(__GNUC__)
+    if (i + PREFETCH_AHEAD < d->n)
+      __builtin_prefetch(&d->runs[i + PREFETCH_AHEAD]->refcount, 1);
+#endif
+    acr_run_retain(d->runs[i]);
   }
   return d;
 }
