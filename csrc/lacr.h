@@ -176,6 +176,9 @@ void lacr_ctx_setfuncs(lua_State *L, int ctx, int tbl, const luaL_Reg *r);
 void lacr_push_closure(lua_State *L, lua_CFunction fn);
 /* The userdata at idx if its metatable is context slot mtslot, else NULL. */
 void *lacr_test_ctx(lua_State *L, int idx, int mtslot);
+/* u (the Run at idx, or NULL) if it is a live Run; else raise "Run
+ * expected" or "Run is closed" for argument idx. */
+lacr_Run *lacr_run_arg(lua_State *L, int idx, lacr_Run *u);
 /* The run of the Run at idx; raises for anything else or a closed Run. */
 acr_run *lacr_check_run_ctx(lua_State *L, int idx);
 /* The view at idx (metatable slot mtslot) or raise. */

@@ -106,15 +106,19 @@ void *lacr_test_ctx(lua_State *L, int idx, int mtslot) {
   return p;
 }
 
-acr_run *lacr_check_run_ctx(lua_State *L, int idx) {
-  lacr_Run *u = (lacr_Run *)lacr_test_ctx(L, idx, LACR_CTX_RUNMT);
+lacr_Run *lacr_run_arg(lua_State *L, int idx, lacr_Run *u) {
   if (u == NULL)
     luaL_argerror(L, idx,
                   lua_pushfstring(L, "Run expected, got %s",
                                   luaL_typename(L, idx)));
   else if (u->run == NULL)
     luaL_argerror(L, idx, "Run is closed");
-  return u->run;
+  return u;
+}
+
+acr_run *lacr_check_run_ctx(lua_State *L, int idx) {
+  return lacr_run_arg(L, idx,
+                      (lacr_Run *)lacr_test_ctx(L, idx, LACR_CTX_RUNMT))->run;
 }
 
 lacr_View *lacr_check_view(lua_State *L, int idx, int mtslot) {

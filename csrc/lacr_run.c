@@ -29,14 +29,7 @@ lacr_Run *lacr_testrun(lua_State *L, int idx) {
 }
 
 lacr_Run *lacr_checkrun(lua_State *L, int idx) {
-  lacr_Run *u = lacr_testrun(L, idx);
-  if (u == NULL)
-    luaL_argerror(L, idx,
-                  lua_pushfstring(L, "Run expected, got %s",
-                                  luaL_typename(L, idx)));
-  else if (u->run == NULL)
-    luaL_argerror(L, idx, "Run is closed");
-  return u;
+  return lacr_run_arg(L, idx, lacr_testrun(L, idx));
 }
 
 /* __gc and __close: drop the reference; safe twice and on a slot that

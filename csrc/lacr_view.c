@@ -380,21 +380,26 @@ int lacr_rec_tostring(lua_State *L) {
   return 1;
 }
 
-int lacr_rec_to_table(lua_State *L) {
-  lacr_View *v = lacr_check_view(L, 1, LACR_CTX_RECMT);
+/* view:to_table() for a Record (mtslot RECMT) or a FieldList view: a
+ * plain copy of what it shows now, nil when no longer set. */
+static int view_to_table(lua_State *L, int mtslot) {
+  lacr_View *v = lacr_check_view(L, 1, mtslot);
   lacr_target tg;
-  int amt;
+  int amt, ok;
   lacr_Pins *pins;
   lua_settop(L, 1);
   amt = lacr_array_mt(L);
   lacr_pin_ud(L, 1, &pins);
-  if (!lacr_resolve(v, &tg)) {
-    lacr_pins_release(pins);
-    return 0;
+  if ((ok = lacr_resolve(v, &tg)) != 0) {
+    if (tg.lf != NULL) lacr_push_plain(L, tg.lf, tg.rec, amt);
+    else lacr_push_plain_record(L, tg.type, tg.rec, amt);
   }
-  lacr_push_plain_record(L, tg.type, tg.rec, amt);
   lacr_pins_release(pins);
-  return 1;
+  return ok;
+}
+
+int lacr_rec_to_table(lua_State *L) {
+  return view_to_table(L, LACR_CTX_RECMT);
 }
 
 int lacr_rec_unknown(lua_State *L) {
@@ -634,20 +639,7 @@ int lacr_flist_iter(lua_State *L) {
 }
 
 int lacr_flist_to_table(lua_State *L) {
-  lacr_View *v = lacr_check_view(L, 1, LACR_CTX_LISTMT);
-  lacr_target tg;
-  int amt;
-  lacr_Pins *pins;
-  lua_settop(L, 1);
-  amt = lacr_array_mt(L);
-  lacr_pin_ud(L, 1, &pins);
-  if (!lacr_resolve(v, &tg)) {
-    lacr_pins_release(pins);
-    return 0;
-  }
-  lacr_push_plain(L, tg.lf, tg.rec, amt);
-  lacr_pins_release(pins);
-  return 1;
+  return view_to_table(L, LACR_CTX_LISTMT);
 }
 
 int lacr_flist_eq(lua_State *L) {
