@@ -828,6 +828,13 @@ ACR_API acr_runlist *acr_runlist_filter(const acr_runlist *l,
  * absent last); ACR_EMISUSE if the field is not scalar. */
 ACR_API acr_status acr_runlist_sort(acr_runlist *l, const acr_field *f,
                                     int descending);
+/* The scalar field of Run that a sort or count key names (the JSON name,
+ * a case-insensitive match, or the RunFilter name taskName), or NULL with
+ * err filled: kind ACR_ESCHEMA, path the key, message why ("unknown field
+ * 'x' (did you mean 'y'?)", or "field 'x' is not a scalar field (scalar
+ * fields: ...)").  The one check of a key, for hosts and the binding. */
+ACR_API const acr_field *acr_runlist_key(const char *name, size_t n,
+                                         acr_error *err);
 /* New list of the n most recently created runs, newest first. */
 ACR_API acr_runlist *acr_runlist_top(const acr_runlist *l, size_t n);
 

@@ -889,3 +889,45 @@ const acr_field *acr_query_field(const char *name, size_t n) {
     f = &acr_type_run.fields[ACR_RUN_TASK];
   return is_run_scalar(f) ? f : NULL;
 }
+
+const acr_field *acr_runlist_key(const char *name, size_t n, acr_error *err) {
+  char names[ACR_MSG_MAX];
+  size_t len = 0;
+  uint8_t i;
+  const acr_field *f = acr_query_field(name, n), *s;
+  if (f) return f;
+  acr_err_clear(err);
+  if (name == NULL) {
+    acr_err(err, ACR_EMISUSE, "no key given");
+    return NULL;
+  }
+  if (err) {
+    size_t k = n < sizeof err->path - 1 ? n : sizeof err->path - 1;
+    memcpy(err->path, name, k);
+    err->path[k] = '\0';
+  }
+  f = acr_type_field(&acr_type_run, name, n);
+  s = f ? NULL : acr_type_suggest(&acr_type_run, name, n);
+  if (s && is_run_scalar(s)) {
+    acr_err(err, ACR_ESCHEMA, "unknown field '%.*s' (did you mean '%s'?)",
+            (int)(n < 64 ? n : 64), name, s->name);
+    return NULL;
+  }
+  names[0] = '\0';
+  for (i = 0; i < acr_type_run.nfields; i++) {
+    const acr_field *g = &acr_type_run.fields[i];
+    if (!is_run_scalar(g) || len + g->namelen + 3 >= sizeof names) continue;
+    if (len) names[len++] = ',', names[len++] = ' ';
+    memcpy(names + len, g->name, g->namelen);
+    len += g->namelen;
+    names[len] = '\0';
+  }
+  if (f)
+    acr_err(err, ACR_ESCHEMA,
+            "field '%s' is not a scalar field (scalar fields: %s)", f->name,
+            names);
+  else
+    acr_err(err, ACR_ESCHEMA, "unknown field '%.*s' (scalar fields: %s)",
+            (int)(n < 64 ? n : 64), name, names);
+  return NULL;
+}

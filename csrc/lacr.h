@@ -387,6 +387,7 @@ int lacr_list_top(lua_State *L);
 int lacr_list_count_by(lua_State *L);
 int lacr_list_summary(lua_State *L);
 int lacr_list_memsize(lua_State *L);
+int lacr_query_key(lua_State *L); /* acr.query_key */
 int lacr_groups_gc(lua_State *L);
 int lacr_summary_gc(lua_State *L);
 

@@ -593,4 +593,6 @@ void lacr_open_list(lua_State *L) {
   lua_pop(L, 1);
   lua_pushcfunction(L, l_list);
   lua_setfield(L, -2, "list");
+  lua_pushcfunction(L, lacr_query_key);
+  lua_setfield(L, -2, "query_key");
 }

@@ -153,54 +153,27 @@ int lacr_list_filter(lua_State *L) {
   }
 }
 
-static int is_scalar(const acr_field *f) {
-  return f->kind == ACR_K_STRING || f->kind == ACR_K_ENUM ||
-         f->kind == ACR_K_DATETIME || f->kind == ACR_K_BOOL ||
-         f->kind == ACR_K_INT32;
-}
-
-/* Push the names of the scalar fields of Run, comma separated. */
-static void push_scalar_names(lua_State *L) {
-  luaL_Buffer b;
-  int i, first = 1;
-  luaL_buffinit(L, &b);
-  for (i = 0; i < acr_type_run.nfields; i++) {
-    const acr_field *f = &acr_type_run.fields[i];
-    if (!is_scalar(f)) continue;
-    if (!first) luaL_addstring(&b, ", ");
-    luaL_addstring(&b, f->name);
-    first = 0;
-  }
-  luaL_pushresult(&b);
-}
-
-/* The scalar field of Run named by the string at arg (its JSON name, a
- * case-insensitive match, or the RunFilter name taskName); raises with a
- * suggestion for an unknown name, and with the list of scalar fields for a
- * record or list field. */
+/* The scalar field of Run named by the string at arg (the core's one check
+ * of a key, acr_runlist_key); raises with its reason otherwise. */
 static const acr_field *check_scalar_field(lua_State *L, int arg) {
   size_t n;
   const char *name = luaL_checklstring(L, arg, &n);
-  const acr_field *f = acr_query_field(name, n);
-  if (f) return f;
-  f = acr_type_field(&acr_type_run, name, n);
-  if (!f) {
-    const acr_field *s = acr_type_suggest(&acr_type_run, name, n);
-    if (s && is_scalar(s))
-      luaL_argerror(L, arg,
-                    lua_pushfstring(L, "unknown field '%s' (did you mean "
-                                       "'%s'?)", name, s->name));
-    push_scalar_names(L);
-    luaL_argerror(L, arg,
-                  lua_pushfstring(L, "unknown field '%s' (scalar fields: %s)",
-                                  name, lua_tostring(L, -1)));
-  }
-  push_scalar_names(L);
-  luaL_argerror(L, arg,
-                lua_pushfstring(L, "field '%s' is not a scalar field "
-                                   "(scalar fields: %s)",
-                                name, lua_tostring(L, -1)));
-  return NULL;
+  acr_error e;
+  const acr_field *f = acr_runlist_key(name, n, &e);
+  if (f == NULL) luaL_argerror(L, arg, e.message);
+  return f;
+}
+
+/* acr.query_key(name) -> the JSON name of the field a sort, count_by or
+ * column key names, or nil, message, err (kind "schema", path the key). */
+int lacr_query_key(lua_State *L) {
+  size_t n;
+  const char *name = luaL_checklstring(L, 1, &n);
+  acr_error e;
+  const acr_field *f = acr_runlist_key(name, n, &e);
+  if (f == NULL) return lacr_fail(L, &e);
+  lua_pushlstring(L, f->name, f->namelen);
+  return 1;
 }
 
 /* One value of list:column, copied out of a run: no pointer into a run is

@@ -322,6 +322,23 @@ describe("RunList:sort", function()
   local l
   before_each(function() l = decode(RUNS) end)
 
+  it("checks a key without a list through acr.query_key, as sort does", function()
+    assert.equal("createTime", acr.query_key("createTime"))
+    assert.equal("createTime", acr.query_key("CREATETIME"))
+    assert.equal("task", acr.query_key("taskName"))
+    local v, msg, err = acr.query_key("createTim")
+    assert.is_nil(v)
+    assert.equal("schema", err.kind)
+    assert.equal("createTim", err.path)
+    assert.matches("did you mean 'createTime'", msg, 1, true)
+    v, msg, err = acr.query_key("outputImages")
+    assert.is_nil(v)
+    assert.equal("schema", err.kind)
+    assert.matches("not a scalar field", msg, 1, true)
+    assert.has_error(function() l:sort("createTim") end)
+    assert.has_error(function() acr.query_key(nil) end)
+  end)
+
   it("sorts date-times by instant, absent last, in place, and returns the list", function()
     assert.equal(l, l:sort("createTime"))
     -- e (23:59:59.9999999Z), a and h (00:00:00Z, -00:00), b (01:00Z written

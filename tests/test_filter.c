@@ -1318,7 +1318,31 @@ static void test_oom(void) {
   }
 }
 
+/* One check of a sort/count key, shared by the binding and the command. */
+static void test_keys(void) {
+  acr_error e;
+  const acr_field *f = acr_runlist_key("createTime", 10, &e);
+  CHECK(f && strcmp(f->name, "createTime") == 0);
+  f = acr_runlist_key("STATUS", 6, &e);
+  CHECK(f && strcmp(f->name, "status") == 0);
+  f = acr_runlist_key("taskName", 8, &e);
+  CHECK(f && strcmp(f->name, "task") == 0);
+  CHECK(acr_runlist_key("createTim", 9, &e) == NULL);
+  CHECK(e.kind == ACR_ESCHEMA && strcmp(e.path, "createTim") == 0);
+  CHECK(strstr(e.message, "did you mean 'createTime'") != NULL);
+  CHECK(acr_runlist_key("outputImages", 12, &e) == NULL);
+  CHECK(e.kind == ACR_ESCHEMA &&
+        strstr(e.message, "not a scalar field (scalar fields: ") != NULL &&
+        strstr(e.message, "isArchiveEnabled") != NULL);
+  CHECK(acr_runlist_key("zzzzzzzzzzzz", 12, &e) == NULL);
+  CHECK(strstr(e.message, "unknown field 'zzzzzzzzzzzz' (scalar fields:") !=
+        NULL);
+  CHECK(acr_runlist_key("run\0Id", 6, &e) == NULL); /* the NUL counts */
+  CHECK(acr_runlist_key(NULL, 0, &e) == NULL && e.kind == ACR_EMISUSE);
+}
+
 int main(void) {
+  test_keys();
   test_properties();
   test_absent();
   test_enums_unknown();

@@ -193,17 +193,6 @@ local function read_input(file)
   return text, file
 end
 
--- The reason inside luaL_argerror's "bad argument #2 to 'sort' (...)".
-local function arg_reason(msg)
-  msg = first_line(msg)
-  return msg:match("^bad argument #%d+ to '[^']*' %((.*)%)$") or msg
-end
-
-local function sort(list, o)
-  local ok, err = pcall(list.sort, list, o.sort, o.desc and "desc" or nil)
-  if not ok then fail("--sort: " .. arg_reason(err)) end
-end
-
 --- Checks what can be checked before any input is read (the filter, the
 -- sort key), so that a mistake fails before waiting on standard input.
 -- Returns the compiled filter or nil.
@@ -214,7 +203,10 @@ function M.prepare(o, acr)
     if not f then fail("--filter: " .. first_line(msg)) end
     filter = f
   end
-  if o.sort then sort(acr.list(), o) end
+  if o.sort then
+    local _, msg = acr.query_key(o.sort)
+    if msg then fail("--sort: " .. msg) end
+  end
   return filter
 end
 
@@ -257,7 +249,7 @@ end
 --- Filter (o.filter compiled by prepare), sort, top, in that order.
 function M.select(list, o, acr, filter)
   if filter then list = list:filter(filter) end
-  if o.sort then sort(list, o) end
+  if o.sort then list:sort(o.sort, o.desc and "desc" or nil) end
   if o.top then
     if o.sort then
       local head = acr.list()
