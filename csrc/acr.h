@@ -824,6 +824,11 @@ ACR_API acr_status acr_filter_tostring(const acr_filter *f, acr_buf *out);
 /* New list of the runs of l that match f, in order (runs are shared). */
 ACR_API acr_runlist *acr_runlist_filter(const acr_runlist *l,
                                         const acr_filter *f);
+/* Deep equality of two lists: the same runs (acr_run_equal) in the same
+ * order, the same nextLink and the same unknown keys with equal JSON values
+ * (unknown keys are kept in name order, so they pair up).  NULL equals only
+ * NULL. */
+ACR_API int acr_runlist_equal(const acr_runlist *a, const acr_runlist *b);
 /* Stable in-place sort by a scalar field of Run (date-times by instant,
  * absent last); ACR_EMISUSE if the field is not scalar. */
 ACR_API acr_status acr_runlist_sort(acr_runlist *l, const acr_field *f,

@@ -890,6 +890,28 @@ const acr_field *acr_query_field(const char *name, size_t n) {
   return is_run_scalar(f) ? f : NULL;
 }
 
+int acr_runlist_equal(const acr_runlist *a, const acr_runlist *b) {
+  size_t i;
+  uint32_t an, bn, k;
+  if (a == NULL || b == NULL) return a == b;
+  if (a->n != b->n || !acr_str_eq(a->nextLink, b->nextLink)) return 0;
+  for (i = 0; i < a->n; i++)
+    if (a->runs[i] != b->runs[i] && !acr_run_equal(a->runs[i], b->runs[i]))
+      return 0;
+  an = a->unknown ? a->unknown->n : 0;
+  bn = b->unknown ? b->unknown->n : 0;
+  if (an != bn) return 0;
+  for (k = 0; k < an; k += 2) {
+    const acr_str *na = (const acr_str *)a->unknown->items[k];
+    const acr_str *ja = (const acr_str *)a->unknown->items[k + 1];
+    const acr_str *nb = (const acr_str *)b->unknown->items[k];
+    const acr_str *jb = (const acr_str *)b->unknown->items[k + 1];
+    if (!acr_str_eq(na, nb) || !acr_json_equal(ja->s, ja->len, jb->s, jb->len))
+      return 0;
+  }
+  return 1;
+}
+
 const acr_field *acr_runlist_key(const char *name, size_t n, acr_error *err) {
   char names[ACR_MSG_MAX];
   size_t len = 0;

@@ -464,34 +464,12 @@ static int l_tostring(lua_State *L) {
  * and unknown keys. */
 static int l_eq(lua_State *L) {
   lacr_RunList *ua = lacr_testlist(L, 1), *ub = lacr_testlist(L, 2);
-  const acr_runlist *a, *b;
-  size_t i;
-  int eq = 1;
+  int eq;
   if (!ua || !ub || !ua->list || !ub->list) {
     lua_pushboolean(L, ua == ub);
     return 1;
   }
-  a = ua->list;
-  b = ub->list;
-  if (a->n != b->n || !acr_str_eq(a->nextLink, b->nextLink)) eq = 0;
-  for (i = 0; eq && i < a->n; i++)
-    if (a->runs[i] != b->runs[i] && !acr_run_equal(a->runs[i], b->runs[i]))
-      eq = 0;
-  if (eq) {
-    uint32_t an = a->unknown ? a->unknown->n : 0;
-    uint32_t bn = b->unknown ? b->unknown->n : 0;
-    uint32_t k;
-    if (an != bn) eq = 0;
-    for (k = 0; eq && k < an; k += 2) {
-      const acr_str *na = (const acr_str *)a->unknown->items[k];
-      const acr_str *ja = (const acr_str *)a->unknown->items[k + 1];
-      const acr_str *nb = (const acr_str *)b->unknown->items[k];
-      const acr_str *jb = (const acr_str *)b->unknown->items[k + 1];
-      if (!acr_str_eq(na, nb) ||
-          !acr_json_equal(ja->s, ja->len, jb->s, jb->len))
-        eq = 0;
-    }
-  }
+  eq = acr_runlist_equal(ua->list, ub->list);
   lua_pushboolean(L, eq);
   return 1;
 }

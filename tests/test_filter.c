@@ -1341,8 +1341,47 @@ static void test_keys(void) {
   CHECK(acr_runlist_key(NULL, 0, &e) == NULL && e.kind == ACR_EMISUSE);
 }
 
+/* acr_runlist_equal: runs deep and in order, nextLink, unknown keys. */
+static void test_list_equal(void) {
+  static const char *const docs[] = {
+      "{\"value\":[{\"runId\":\"a\"},{\"runId\":\"b\"}]}",
+      "{\"value\":[{\"runId\":\"b\"},{\"runId\":\"a\"}]}",
+      "{\"value\":[{\"runId\":\"a\"}]}",
+      "{\"value\":[{\"runId\":\"a\"},{\"runId\":\"b\"}],\"nextLink\":\"n\"}",
+      "{\"value\":[{\"runId\":\"a\"},{\"runId\":\"b\"}],\"x\":{\"p\":1,\"q\":2}}",
+      "{\"value\":[{\"runId\":\"a\"},{\"runId\":\"b\"}],\"x\":{\"q\":2,\"p\":1.0}}",
+      "{\"value\":[{\"runId\":\"a\"},{\"runId\":\"b\"}],\"x\":{\"q\":3}}",
+  };
+  enum { N = sizeof docs / sizeof docs[0] };
+  acr_runlist *l[N], *again;
+  acr_run *r;
+  acr_error e;
+  size_t i, j;
+  for (i = 0; i < N; i++) {
+    l[i] = NULL;
+    r = NULL;
+    CHECK(acr_json_decode(docs[i], strlen(docs[i]), NULL, &A, &r, &l[i], &e) ==
+          ACR_OK && l[i] != NULL);
+  }
+  for (i = 0; i < N; i++)
+    for (j = 0; j < N; j++) {
+      /* 4 and 5 hold the same JSON value under x */
+      int want = i == j || (i == 4 && j == 5) || (i == 5 && j == 4);
+      CHECKF(acr_runlist_equal(l[i], l[j]) == want, "%u %u", (unsigned)i,
+             (unsigned)j);
+    }
+  again = NULL;
+  CHECK(acr_json_decode(docs[0], strlen(docs[0]), NULL, &A, &r, &again, &e) ==
+        ACR_OK);
+  CHECK(acr_runlist_equal(l[0], again));
+  CHECK(acr_runlist_equal(NULL, NULL) && !acr_runlist_equal(l[0], NULL));
+  acr_runlist_free(again);
+  for (i = 0; i < N; i++) acr_runlist_free(l[i]);
+}
+
 int main(void) {
   test_keys();
+  test_list_equal();
   test_properties();
   test_absent();
   test_enums_unknown();
