@@ -108,7 +108,7 @@ describe("acr-runs live mode", function()
     local out, err, code = acr_runs(live_args(srv, { "--wait", "w1", "--interval", "0.01" }), TOKEN_ENV)
     assert.equal("", err)
     assert.equal(0, code)
-    assert.equal("w1  Queued  -\nw1  Running  -\nw1  Succeeded  0:01:05\n", out)
+    assert.equal("w1  Queued  -\nw1  Running  -\nw1  Succeeded  00:01:05\n", out)
     assert_replayed(srv)
   end)
 

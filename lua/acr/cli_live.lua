@@ -71,12 +71,11 @@ M.OPTIONS = {
     end },
 }
 
--- H:MM:SS, or "-" for nil.
+-- Elapsed time as the table's DURATION column shows it (HH:MM:SS), or
+-- "-" for nil.
 local function hms(secs)
   if not secs then return "-" end
-  secs = math.floor(secs + 0.5)
-  return string.format("%d:%02d:%02d", math.floor(secs / 3600),
-                       math.floor(secs / 60) % 60, secs % 60)
+  return require("acr.format").duration(secs)
 end
 
 local function status_text(run)
