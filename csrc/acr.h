@@ -6,6 +6,9 @@
  * a host can create, read, change, validate, decode, encode and free runs and
  * run lists with an allocator of its own.
  *
+ * Over 900 lines on purpose: it is the one public header (as the house style
+ * asks), and every declaration in it is documented where it is declared.
+ *
  * Conventions
  *  - Every function that can fail returns an acr_status (ACR_OK == 0) or a
  *    pointer that is NULL on failure; when an acr_error * is given it is

@@ -1,6 +1,10 @@
 /*
  * acr_filter.c -- OData $filter over RunFilter: compile, match, tostring.
  *
+ * Over 900 lines on purpose: the lexer, the tree builder, the two matchers
+ * (over runs, over list columns) and tostring all work on one private node
+ * layout; split up, that layout would have to become an internal API.
+ *
  * The grammar is the part of OData v4 that Runs_List accepts:
  *
  *   expr       := and_expr { 'or' and_expr }

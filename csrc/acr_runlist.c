@@ -2,6 +2,10 @@
  * acr_runlist.c -- run lists (one page of Runs_List, or several joined) and
  * the queries over them: filter, sort, top, count_by, summary.
  *
+ * Over 900 lines on purpose: the queries and the lazily built columns they
+ * scan share the list's private state (epochs, column invalidation), which
+ * stays static in this one file rather than becoming an internal API.
+ *
  * A list holds one reference to each of its runs; derived lists (filter,
  * top) share the runs and take references of their own.  Queries walk the
  * acr_run * array and read the records in place: nothing is allocated per

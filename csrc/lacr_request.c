@@ -4,6 +4,10 @@
  * the customRegistries map, encode, to_table, and acr.decode's reading of a
  * request (lacr_request_decode, called by lacr_json.c).
  *
+ * Over 900 lines on purpose: a RunRequest, its views, its Lua conversion
+ * and its metamethods share one private view layout and one set of
+ * secret-hiding rules, kept together so that no path can show a secret.
+ *
  * Memory: a RunRequest and every view of it hold one reference to the
  * request's arena (an acr_run used for memory only, which is never
  * compacted), and the acr_request itself lives in that arena.  So a view
