@@ -52,13 +52,7 @@ const uchar *acr_jscan_str_slow(const uchar *p, const uchar *q,
   int has_esc = 0;
   for (;;) {
     uchar c;
-    while (e - q >= 8) {
-      uint64_t v;
-      memcpy(&v, q, 8);
-      if (ACR_J_STOPMASK(v) != 0) break;
-      q += 8;
-    }
-    while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
+    q = acr_jscan_plain(q, e);
     if (q >= e) return scan_fail(err, p, "unterminated string");
     c = *q;
     if (c == '"') break;

@@ -64,6 +64,20 @@ ACR_HIDDEN const unsigned char *acr_jscan_str_slow(const unsigned char *p,
    ACR_J_HASZERO((v) ^ (ACR_J_ONES * '\\')) |                           \
    (((v) - ACR_J_ONES * 0x20) & ~(v) & ACR_J_HIGHS))
 
+/* Past the bytes of a string body from q that need no look (plain ASCII,
+ * no quote, no backslash), 8 at a time. */
+static inline const unsigned char *acr_jscan_plain(const unsigned char *q,
+                                                   const unsigned char *e) {
+  while (e - q >= 8) {
+    uint64_t v;
+    memcpy(&v, q, 8);
+    if (ACR_J_STOPMASK(v) != 0) break;
+    q += 8;
+  }
+  while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
+  return q;
+}
+
 /* The string whose opening quote is at p: returns the position after its
  * closing quote (*esc set if the body has escapes), or NULL with *err
  * filled.  Plain ASCII without escapes stays in this loop, 8 bytes at a
@@ -90,13 +104,7 @@ static inline const unsigned char *acr_jscan_str(const unsigned char *p,
     }
   }
 #endif
-  while (e - q >= 8) {
-    uint64_t v;
-    memcpy(&v, q, 8);
-    if (ACR_J_STOPMASK(v) != 0) break;
-    q += 8;
-  }
-  while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
+  q = acr_jscan_plain(q, e);
 #if defined(__SSE2__) && defined(__GNUC__)
 stop:
 #endif
