@@ -107,6 +107,10 @@ void lacr_push_errtable(lua_State *L, const acr_error *e);
 int lacr_fail(lua_State *L, const acr_error *e);
 /* Raise "path: message" (just the message when path is empty). */
 int lacr_errorat(lua_State *L, const char *path, const char *fmt, ...);
+/* Length of the array at idx (keys exactly 1..n, n <= max), or raise
+ * naming path. */
+uint32_t lacr_check_array(lua_State *L, const char *path, int idx,
+                          uint32_t max);
 /* "unknown field 'stauts' (did you mean 'status'?)" for the key at kidx. */
 int lacr_unknown_field(lua_State *L, const char *path, const acr_type *t,
                        int kidx);

@@ -67,34 +67,6 @@ acr_str *lacr_build_string(lua_State *L, lacr_conv *c, int v) {
   return str;
 }
 
-/* Length of the array at idx: keys exactly 1..n (n may be 0). */
-static uint32_t check_array(lua_State *L, lacr_conv *c, int idx) {
-  size_t count = 0;
-  lua_Number max = 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_Number k;
-    lua_pop(L, 1);
-    if (lua_type(L, -1) != LUA_TNUMBER) {
-      if (lua_type(L, -1) == LUA_TSTRING)
-        lacr_errorat(L, c->path.buf, "expected an array, found key '%s'",
-                lua_tostring(L, -1));
-      lacr_errorat(L, c->path.buf, "expected an array, found a %s key",
-              luaL_typename(L, -1));
-    }
-    k = lua_tonumber(L, -1);
-    if (k < 1 || k != floor(k))
-      lacr_errorat(L, c->path.buf, "expected an array, found key %s",
-              lacr_push_index_text(L, k));
-    if (k > max) max = k;
-    count++;
-  }
-  if (max != (lua_Number)count)
-    lacr_errorat(L, c->path.buf, "expected an array without holes");
-  if (count > UINT32_MAX / 2) lacr_errorat(L, c->path.buf, "array too long");
-  return (uint32_t)count;
-}
-
 /* A detached list for list field f from the value at v: an array, or a
  * FieldList view of the same kind (copied). */
 static acr_list *build_list(lua_State *L, lacr_conv *c, const acr_field *f,
@@ -133,7 +105,7 @@ static acr_list *build_list(lua_State *L, lacr_conv *c, const acr_field *f,
              f->kind == ACR_K_RECORD_LIST ? "an array of tables"
                                           : "an array of strings",
              v);
-  n = check_array(L, c, v);
+  n = lacr_check_array(L, c->path.buf, v, UINT32_MAX / 2);
   if ((l = acr_list_new(c->run, n)) == NULL) lacr_nomem(L);
   luaL_checkstack(L, 4, "building a list");
   for (i = 1; i <= n; i++) {

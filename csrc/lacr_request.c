@@ -145,19 +145,6 @@ static void view_path(const lacr_Req *u, acr_path *p) {
   }
 }
 
-static int errorat(lua_State *L, const char *path, const char *fmt, ...) {
-  va_list ap;
-  if (path != NULL && *path) {
-    lua_pushstring(L, path);
-    lua_pushliteral(L, ": ");
-  }
-  va_start(ap, fmt);
-  lua_pushvfstring(L, fmt, ap);
-  va_end(ap);
-  if (path != NULL && *path) lua_concat(L, 3);
-  return lua_error(L);
-}
-
 static void nomem(lua_State *L) {
   lua_pushliteral(L, "not enough memory");
   lua_error(L);
@@ -170,17 +157,14 @@ typedef struct rconv {
   acr_path path;
 } rconv;
 
-static const char *tname(lua_State *L, int idx) {
-  return luaL_typename(L, idx);
-}
-
 static void bad_type(lua_State *L, rconv *c, const char *want, int v) {
-  errorat(L, c->path.buf, "expected %s, got %s", want, tname(L, v));
+  lacr_errorat(L, c->path.buf, "expected %s, got %s", want,
+               luaL_typename(L, v));
 }
 
 static void core_fail(lua_State *L, rconv *c, const acr_error *e) {
   if (e->kind == ACR_EMEMORY) nomem(L);
-  errorat(L, c->path.buf, "%s", e->message);
+  lacr_errorat(L, c->path.buf, "%s", e->message);
 }
 
 static void fill_record(lua_State *L, rconv *c, const acr_type *t, void *rec,
@@ -204,30 +188,6 @@ static void *build_record(lua_State *L, rconv *c, const acr_type *t, int v) {
   lua_pushfstring(L, "a table (%s)", t->name);
   bad_type(L, c, lua_tostring(L, -1), v);
   return NULL;
-}
-
-/* n of the array at idx (keys exactly 1..n), or raise. */
-static uint32_t array_len(lua_State *L, rconv *c, int idx) {
-  size_t count = 0;
-  lua_Number max = 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_Number k;
-    lua_pop(L, 1);
-    if (lua_type(L, -1) != LUA_TNUMBER)
-      errorat(L, c->path.buf, "expected an array, found a %s key",
-              tname(L, -1));
-    k = lua_tonumber(L, -1);
-    if (k < 1 || k != floor(k))
-      errorat(L, c->path.buf, "expected an array, found a key that is not "
-                              "a positive integer");
-    if (k > max) max = k;
-    count++;
-  }
-  if (max != (lua_Number)count)
-    errorat(L, c->path.buf, "expected an array without holes");
-  if (count > 100000) errorat(L, c->path.buf, "array too long");
-  return (uint32_t)count;
 }
 
 static acr_str *build_string(lua_State *L, rconv *c, int v) {
@@ -272,9 +232,11 @@ static acr_list *build_map(lua_State *L, rconv *c, const acr_field *f,
   while (lua_next(L, v)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) != LUA_TSTRING)
-      errorat(L, c->path.buf, "the keys are login servers (strings), got a %s",
-              tname(L, -1));
-    if (n >= 100000) errorat(L, c->path.buf, "too many entries");
+      lacr_errorat(L, c->path.buf,
+                   "the keys are login servers (strings), got a %s",
+                   luaL_typename(L, -1));
+    if (n >= 100000)
+      lacr_errorat(L, c->path.buf, "too many entries");
     lua_pushvalue(L, -1);
     lua_rawseti(L, keys, (int)++n);
   }
@@ -324,7 +286,7 @@ static acr_list *build_list(lua_State *L, rconv *c, const acr_field *f,
   if (lua_type(L, v) != LUA_TTABLE)
     bad_type(L, c, f->kind == ACR_K_STRING_LIST ? "an array of strings"
                                                 : "an array of tables", v);
-  n = array_len(L, c, v);
+  n = lacr_check_array(L, c->path.buf, v, 100000);
   if ((l = acr_list_new(c->q->arena, n)) == NULL) nomem(L);
   for (i = 1; i <= n; i++) {
     size_t old = acr_path_index(&c->path, i);
@@ -379,9 +341,11 @@ static void set_value(lua_State *L, rconv *c, const acr_type *t, void *rec,
     lua_Number d;
     if (lt != LUA_TNUMBER) bad_type(L, c, "an integer", v);
     d = lua_tonumber(L, v);
-    if (d != floor(d)) errorat(L, c->path.buf, "expected an integer, got a fraction");
+    if (d != floor(d))
+      lacr_errorat(L, c->path.buf, "expected an integer, got a fraction");
     if (d < -2147483648.0 || d > 2147483647.0)
-      errorat(L, c->path.buf, "out of the int32 range -2147483648..2147483647");
+      lacr_errorat(L, c->path.buf,
+                   "out of the int32 range -2147483648..2147483647");
     if ((st = acr_request_check_int(t, f, (int32_t)d, &e)) == ACR_OK)
       st = acr_rec_set_int32(A, rec, f, (int32_t)d, &e);
     break;
@@ -394,7 +358,7 @@ static void set_value(lua_State *L, rconv *c, const acr_type *t, void *rec,
     st = acr_rec_attach(A, rec, f, build_list(L, c, f, v));
     break;
   default:
-    errorat(L, c->path.buf, "cannot be set");
+    lacr_errorat(L, c->path.buf, "cannot be set");
   }
   if (st != ACR_OK) core_fail(L, c, &e);
 }
@@ -404,10 +368,11 @@ static int suggest(lua_State *L, const char *path, const acr_type *t,
   const acr_field *sug = acr_type_suggest(t, s, n);
   if (sug != NULL && !(sug->flags & ACR_F_MAPKEY) &&
       (kind < 0 || acr_request_field(kind, sug->name, sug->namelen)))
-    return errorat(L, path, "unknown field '%s' (did you mean '%s'?)", s,
-                   sug->name);
-  return errorat(L, path, "unknown field '%s' (%s has no such field)", s,
-                 kind >= 0 ? acr_enum_runrequesttype.values[kind] : t->name);
+    return lacr_errorat(L, path, "unknown field '%s' (did you mean '%s'?)", s,
+                        sug->name);
+  return lacr_errorat(L, path, "unknown field '%s' (%s has no such field)", s,
+                      kind >= 0 ? acr_enum_runrequesttype.values[kind]
+                                : t->name);
 }
 
 /* Field named by the string at kidx in type t (the request's kind at the
@@ -419,7 +384,8 @@ static const acr_field *field_of(lua_State *L, const char *path,
   const char *s;
   const acr_field *f;
   if (lua_type(L, kidx) != LUA_TSTRING)
-    errorat(L, path, "field names are strings, got a %s key", tname(L, kidx));
+    lacr_errorat(L, path, "field names are strings, got a %s key",
+                 luaL_typename(L, kidx));
   s = lua_tolstring(L, kidx, &n);
   f = kind >= 0 ? acr_request_field(kind, s, n) : acr_type_field(t, s, n);
   if (f == NULL || ((f->flags & ACR_F_MAPKEY) && !mapkey_ok))
@@ -464,7 +430,7 @@ static int l_request(lua_State *L) {
        kind = acr_enum_lookup(&acr_enum_runrequesttype, s, n)) < 0) {
     char list[160];
     acr_enum_list(&acr_enum_runrequesttype, list, sizeof list);
-    return errorat(L, "type", "expected one of %s", list);
+    return lacr_errorat(L, "type", "expected one of %s", list);
   }
   u = (lacr_Req *)lua_newuserdata(L, sizeof *u); /* 3 */
   memset(u, 0, sizeof *u);
@@ -575,7 +541,7 @@ static void push_table(lua_State *L, const acr_type *t, const void *rec,
 static int gone(lua_State *L, const lacr_Req *u) {
   acr_path p;
   view_path(u, &p);
-  return errorat(L, p.buf, "no longer set");
+  return lacr_errorat(L, p.buf, "no longer set");
 }
 
 static int req_to_table(lua_State *L) {
@@ -691,7 +657,8 @@ static int req_index(lua_State *L) {
   if (lua_type(L, 2) != LUA_TSTRING) {
     acr_path p;
     view_path(u, &p);
-    return errorat(L, p.buf, "field names are strings, got %s", tname(L, 2));
+    return lacr_errorat(L, p.buf, "field names are strings, got %s",
+                        luaL_typename(L, 2));
   }
   s = lua_tolstring(L, 2, &n);
   f = u->depth == 0 ? acr_request_field(u->q->kind, s, n)
@@ -752,9 +719,10 @@ static void assign(lua_State *L, lacr_Req *u, const rtarget *tg,
   view_path(u, &c.path);
   acr_path_key(&c.path, f->name, f->namelen);
   if (u->depth == 0 && f->index == ACR_RUNREQUEST_TYPE)
-    errorat(L, c.path.buf, "read-only (a request's kind cannot change: make a new one)");
+    lacr_errorat(L, c.path.buf,
+                 "read-only (a request's kind cannot change: make a new one)");
   if (f->flags & ACR_F_MAPKEY)
-    errorat(L, c.path.buf, "read-only (it is the entry's key in the map)");
+    lacr_errorat(L, c.path.buf, "read-only (it is the entry's key in the map)");
   save_slot(&sv, tg->rec, f);
   set_value(L, &c, tg->t, tg->rec, f, v);
   if (acr_request_validate(u->q, &e) != ACR_OK) {
@@ -783,7 +751,9 @@ static int list_newindex(lua_State *L, lacr_Req *u, const rtarget *tg) {
     const char *k;
     uint32_t at = n;
     if (lua_type(L, 2) != LUA_TSTRING)
-      errorat(L, c.path.buf, "the keys are login servers (strings), got a %s", tname(L, 2));
+      lacr_errorat(L, c.path.buf,
+                   "the keys are login servers (strings), got a %s",
+                   luaL_typename(L, 2));
     k = lua_tolstring(L, 2, &kn);
     at = map_find(l, k, kn);
     if (lua_isnil(L, 3)) {
@@ -804,10 +774,11 @@ static int list_newindex(lua_State *L, lacr_Req *u, const rtarget *tg) {
     lua_Number d;
     size_t old;
     if (lua_type(L, 2) != LUA_TNUMBER)
-      errorat(L, c.path.buf, "lists are indexed by integers, got %s", tname(L, 2));
+      lacr_errorat(L, c.path.buf, "lists are indexed by integers, got %s",
+                   luaL_typename(L, 2));
     d = lua_tonumber(L, 2);
     if (d != floor(d) || d < 1 || d > (lua_Number)n + 1)
-      errorat(L, c.path.buf, "index out of range 1..%d", (int)n + 1);
+      lacr_errorat(L, c.path.buf, "index out of range 1..%d", (int)n + 1);
     i = (uint32_t)d;
     old = acr_path_index(&c.path, i);
     if (lua_isnil(L, 3)) {

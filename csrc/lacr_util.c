@@ -140,6 +140,36 @@ int lacr_errorat(lua_State *L, const char *path, const char *fmt, ...) {
   return lua_error(L);
 }
 
+/* Length of the array at idx: keys exactly 1..n (n may be 0, at most max);
+ * raises naming path otherwise. */
+uint32_t lacr_check_array(lua_State *L, const char *path, int idx,
+                          uint32_t max) {
+  size_t count = 0;
+  lua_Number top = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_Number k;
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TNUMBER) {
+      if (lua_type(L, -1) == LUA_TSTRING)
+        lacr_errorat(L, path, "expected an array, found key '%s'",
+                     lua_tostring(L, -1));
+      lacr_errorat(L, path, "expected an array, found a %s key",
+                   luaL_typename(L, -1));
+    }
+    k = lua_tonumber(L, -1);
+    if (k < 1 || k != floor(k))
+      lacr_errorat(L, path, "expected an array, found key %s",
+                   lacr_push_index_text(L, k));
+    if (k > top) top = k;
+    count++;
+  }
+  if (top != (lua_Number)count)
+    lacr_errorat(L, path, "expected an array without holes");
+  if (count > max) lacr_errorat(L, path, "array too long");
+  return (uint32_t)count;
+}
+
 /* "unknown field 'stauts' (did you mean 'status'?)" */
 int lacr_unknown_field(lua_State *L, const char *path, const acr_type *t,
                          int kidx) {
