@@ -488,8 +488,8 @@ ACR_API void acr_run_retain(acr_run *r);
 ACR_API void acr_run_release(acr_run *r);
 /* Deep, independent copy with refcount 1, or NULL when out of memory. */
 ACR_API acr_run *acr_run_clone(const acr_run *r, const acr_allocator *a);
-/* Deep equality of the model (fields, unknown fields, the task run a run
- * was read from; not the shape). */
+/* Deep equality of the model (fields, unknown fields; not the shape, nor
+ * the task run a run was read from: a run compares as the Run it is). */
 ACR_API int acr_run_equal(const acr_run *a, const acr_run *b);
 /* Rewrites the run's memory into one exact-size block; pointers obtained
  * before are invalid afterwards.  ACR_EMEMORY leaves the run unchanged. */

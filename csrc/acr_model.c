@@ -699,36 +699,10 @@ static int record_equal(const acr_type *t, const void *a, const void *b,
   return 1;
 }
 
-/* The task runs around two runs: the same kept texts, else the same JSON
- * values (key order aside).  Out of memory compares as different. */
-static int taskrun_equal(const acr_run *a, const acr_run *b) {
-  acr_buf x, y;
-  uint32_t i;
-  int eq;
-  if (a->taskrun == NULL || b->taskrun == NULL)
-    return a->taskrun == b->taskrun;
-  if (a->taskrun->n == b->taskrun->n) {
-    for (i = 0; i < a->taskrun->n; i++)
-      if (!acr_str_eq((const acr_str *)a->taskrun->items[i],
-                      (const acr_str *)b->taskrun->items[i]))
-        break;
-    if (i == a->taskrun->n) return 1;
-  }
-  acr_buf_init(&x, &a->alloc);
-  acr_buf_init(&y, &a->alloc);
-  eq = acr_run_taskrun_json(a, &x) == ACR_OK &&
-       acr_run_taskrun_json(b, &y) == ACR_OK &&
-       acr_json_equal(x.p, x.len, y.p, y.len);
-  acr_buf_free(&x);
-  acr_buf_free(&y);
-  return eq;
-}
-
 int acr_run_equal(const acr_run *a, const acr_run *b) {
   if (a == b) return 1;
   return record_equal(&acr_type_run, &a->rec, &b->rec, &a->alloc) &&
-         unknown_equal(a->env_unknown, b->env_unknown, &a->alloc) &&
-         taskrun_equal(a, b);
+         unknown_equal(a->env_unknown, b->env_unknown, &a->alloc);
 }
 
 /* ---- problems and helpers ------------------------------------------------ */
