@@ -1,10 +1,10 @@
 /*
  * lacr_filter.c -- acr.filter: compiled OData $filter expressions (the
- * Filter userdata) and acr.filter.build, which writes a correctly quoted
- * expression from a table of the common questions.
+ * Filter userdata).
  *
  * acr.filter is a table with a __call metamethod, so that acr.filter(expr)
- * compiles and acr.filter.build{...} composes.
+ * compiles; the Lua module acr.filter (lua/acr/filter.lua) adds
+ * acr.filter.build, which composes an expression from a table.
  */
 #include "lacr.h"
 
@@ -183,194 +183,6 @@ static int l_gc(lua_State *L) {
   return 0;
 }
 
-/* ---- acr.filter.build ---------------------------------------------------- */
-
-typedef enum bkind { B_ENUM, B_STRING, B_TIME, B_CONTAINS, B_BOOL } bkind;
-
-typedef struct bkey {
-  const char *key;      /* key of the build table */
-  const char *property; /* RunFilter property */
-  const char *op;       /* comparison */
-  bkind kind;
-  const acr_enum_def *enumdef;
-} bkey;
-
-/* In the order the clauses are written. */
-static const bkey build_keys[] = {
-    {"status", "status", "eq", B_ENUM, &acr_enum_runstatus},
-    {"runType", "runType", "eq", B_ENUM, &acr_enum_runtype},
-    {"taskName", "taskName", "eq", B_STRING, NULL},
-    {"runId", "runId", "eq", B_STRING, NULL},
-    {"createdAfter", "createTime", "ge", B_TIME, NULL},
-    {"createdBefore", "createTime", "lt", B_TIME, NULL},
-    {"finishedAfter", "finishTime", "ge", B_TIME, NULL},
-    {"finishedBefore", "finishTime", "lt", B_TIME, NULL},
-    {"image", "outputImageManifests", NULL, B_CONTAINS, NULL},
-    {"isArchiveEnabled", "isArchiveEnabled", "eq", B_BOOL, NULL},
-    {"agentPoolName", "agentPoolName", "eq", B_STRING, NULL},
-};
-#define NBUILD (sizeof build_keys / sizeof build_keys[0])
-
-static void push_valid_keys(lua_State *L) {
-  luaL_Buffer b;
-  size_t i;
-  luaL_buffinit(L, &b);
-  for (i = 0; i < NBUILD; i++) {
-    if (i) luaL_addstring(&b, ", ");
-    luaL_addstring(&b, build_keys[i].key);
-  }
-  luaL_pushresult(&b);
-}
-
-/* Push 'text' with each ' doubled. */
-static void push_quoted(lua_State *L, const char *s, size_t n) {
-  luaL_Buffer b;
-  size_t i;
-  luaL_buffinit(L, &b);
-  luaL_addchar(&b, '\'');
-  for (i = 0; i < n; i++) {
-    if (s[i] == '\'') luaL_addchar(&b, '\'');
-    luaL_addchar(&b, s[i]);
-  }
-  luaL_addchar(&b, '\'');
-  luaL_pushresult(&b);
-}
-
-static int build_error(lua_State *L, const bkey *k, const char *what) {
-  return luaL_argerror(L, 1, lua_pushfstring(L, "%s: %s", k->key, what));
-}
-
-/* Push the clause for the single value at idx. */
-static void push_clause(lua_State *L, const bkey *k, int idx) {
-  switch (k->kind) {
-  case B_ENUM: {
-    size_t n;
-    const char *s;
-    int code;
-    if (lua_type(L, idx) != LUA_TSTRING)
-      build_error(L, k, lua_pushfstring(L, "string expected, got %s",
-                                        luaL_typename(L, idx)));
-    s = lua_tolstring(L, idx, &n);
-    code = acr_enum_lookup(k->enumdef, s, n);
-    if (code == ACR_ENUM_UNKNOWN) {
-      char list[256];
-      acr_enum_list(k->enumdef, list, sizeof list);
-      build_error(L, k, lua_pushfstring(L, "invalid %s '%s' (valid: %s)",
-                                        k->enumdef->name, s, list));
-    }
-    s = k->enumdef->values[code];
-    push_quoted(L, s, strlen(s));
-    lua_pushfstring(L, "%s %s %s", k->property, k->op, lua_tostring(L, -1));
-    lua_remove(L, -2);
-    break;
-  }
-  case B_STRING:
-  case B_CONTAINS: {
-    size_t n;
-    const char *s;
-    if (lua_type(L, idx) != LUA_TSTRING)
-      build_error(L, k, lua_pushfstring(L, "string expected, got %s",
-                                        luaL_typename(L, idx)));
-    s = lua_tolstring(L, idx, &n);
-    push_quoted(L, s, n);
-    if (k->kind == B_CONTAINS)
-      lua_pushfstring(L, "contains(%s, %s)", k->property, lua_tostring(L, -1));
-    else
-      lua_pushfstring(L, "%s %s %s", k->property, k->op, lua_tostring(L, -1));
-    lua_remove(L, -2);
-    break;
-  }
-  case B_TIME: {
-    acr_datetime dt;
-    acr_error err;
-    char text[ACR_DATETIME_TEXT_MAX];
-    size_t n;
-    acr_err_clear(&err);
-    if (lacr_todatetime(L, idx, &dt, &err) != ACR_OK)
-      build_error(L, k, err.message);
-    n = acr_datetime_format(&dt, text);
-    lua_pushfstring(L, "%s %s ", k->property, k->op);
-    lua_pushlstring(L, text, n);
-    lua_concat(L, 2);
-    break;
-  }
-  case B_BOOL:
-    if (!lua_isboolean(L, idx))
-      build_error(L, k, lua_pushfstring(L, "boolean expected, got %s",
-                                        luaL_typename(L, idx)));
-    lua_pushfstring(L, "%s %s %s", k->property, k->op,
-                    lua_toboolean(L, idx) ? "true" : "false");
-    break;
-  }
-}
-
-/* acr.filter.build{key = value | {value, ...}, ...} -> expression string.
- * An array of values is the "or" of each (in parentheses); clauses are
- * joined with "and" in the order of build_keys; no keys gives "". */
-static int l_build(lua_State *L) {
-  luaL_Buffer b;
-  size_t i;
-  int j, nclauses = 0;
-  lua_settop(L, 1);
-  luaL_checktype(L, 1, LUA_TTABLE);
-  /* refuse unknown keys first */
-  lua_pushnil(L);
-  while (lua_next(L, 1)) {
-    const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
-                                                     : NULL;
-    lua_pop(L, 1);
-    for (i = 0; key && i < NBUILD; i++)
-      if (strcmp(build_keys[i].key, key) == 0) break;
-    if (!key || i == NBUILD) {
-      const char *shown = key ? key : luaL_typename(L, -1);
-      push_valid_keys(L);
-      return luaL_argerror(
-          L, 1,
-          lua_pushfstring(L, "unknown key '%s' (valid keys: %s)", shown,
-                          lua_tostring(L, -1)));
-    }
-  }
-  lua_newtable(L); /* 2: the clauses */
-  for (i = 0; i < NBUILD; i++) {
-    const bkey *k = &build_keys[i];
-    lua_getfield(L, 1, k->key); /* 3 */
-    if (lua_isnil(L, 3)) {
-      lua_settop(L, 2);
-      continue;
-    }
-    if (lua_type(L, 3) == LUA_TTABLE) {
-      int n = (int)lua_rawlen(L, 3);
-      if (n == 0) build_error(L, k, "empty list of values");
-      for (j = 1; j <= n; j++) {
-        luaL_checkstack(L, 4, "too many values");
-        lua_rawgeti(L, 3, j);
-        push_clause(L, k, lua_gettop(L));
-        lua_remove(L, -2);
-        if (j < n) lua_pushliteral(L, " or ");
-      }
-      lua_concat(L, 2 * n - 1);
-      if (n > 1) {
-        lua_pushliteral(L, "(");
-        lua_insert(L, -2);
-        lua_pushliteral(L, ")");
-        lua_concat(L, 3);
-      }
-    } else {
-      push_clause(L, k, 3);
-    }
-    lua_rawseti(L, 2, ++nclauses);
-    lua_settop(L, 2);
-  }
-  luaL_buffinit(L, &b);
-  for (j = 1; j <= nclauses; j++) {
-    if (j > 1) luaL_addstring(&b, " and ");
-    lua_rawgeti(L, 2, j);
-    luaL_addvalue(&b);
-  }
-  luaL_pushresult(&b);
-  return 1;
-}
-
 /* ---- registration -------------------------------------------------------- */
 
 void lacr_open_filter(lua_State *L) {
@@ -393,9 +205,7 @@ void lacr_open_filter(lua_State *L) {
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
 
-  lua_newtable(L); /* acr.filter */
-  lua_pushcfunction(L, l_build);
-  lua_setfield(L, -2, "build");
+  lua_newtable(L); /* acr.filter (the Lua module acr.filter adds build) */
   lua_newtable(L);
   lua_pushcfunction(L, l_filter_call);
   lua_setfield(L, -2, "__call");

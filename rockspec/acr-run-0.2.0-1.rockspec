@@ -58,6 +58,7 @@ build = {
       incdirs = { "csrc" },
     },
     ["acr.format"] = "lua/acr/format.lua",
+    ["acr.filter"] = "lua/acr/filter.lua",
     ["acr.ffi"] = "lua/acr/ffi.lua",
     ["acr.cli"] = "lua/acr/cli.lua",
     ["acr.cli_live"] = "lua/acr/cli_live.lua",

@@ -384,6 +384,13 @@ describe("Filter values", function()
 end)
 
 describe("acr.filter.build", function()
+  require("acr.filter")     -- the Lua module that adds build
+
+  it("is a Lua module over the C one: require gives acr.filter", function()
+    assert.equal(acr.filter, require("acr.filter"))
+    assert.equal("function", type(acr.filter.build))
+  end)
+
   it("composes escaped clauses joined with and", function()
     assert.equal("status eq 'Failed'", acr.filter.build({ status = "Failed" }))
     assert.equal("status eq 'Failed'", acr.filter.build({ status = "failed" }))
