@@ -33,6 +33,9 @@
 static const char *const prelude[] = {
     /* the JSON texts */
     "acr = require('acr.run')\n"
+    /* the Lua modules over it, from the checkout (tests run at its root) */
+    "package.path = 'lua/?.lua;' .. package.path\n"
+    "require('acr.filter')\n"
     "RUN_JSON = [[{\"id\": \"/subscriptions/s/resourceGroups/rg/providers/"
     "Microsoft.ContainerRegistry/registries/r/runs/ca1\",\n"
     " \"name\": \"ca1\", \"type\": \"Microsoft.ContainerRegistry/registries/runs\",\n"
