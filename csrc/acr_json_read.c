@@ -3,6 +3,11 @@
  * run lists straight into the model's C structures, and the RFC 8259
  * validator/minifier behind unknown fields and acr_json_validate.
  *
+ * Over 900 lines on purpose: the shape detection, the schema-directed
+ * readers of every field kind, the task-run keeping and the error bookkeeping
+ * share one private reader state that a single pass threads through them;
+ * split, that state would have to become an internal API.
+ *
  * One pass, no intermediate tree.  The document root is read as a Run;
  * what the keys turn out to be decides the shape:
  *   - "properties": {...}            ARM envelope (ACR_SHAPE_ENVELOPE)
