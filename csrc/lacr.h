@@ -276,6 +276,16 @@ void lacr_store_cvalue(lua_State *L, lacr_conv *c, void *rec,
 /* A detached record of type t / string from the value at v. */
 void *lacr_build_record(lua_State *L, lacr_conv *c, const acr_type *t, int v);
 acr_str *lacr_build_string(lua_State *L, lacr_conv *c, int v);
+/* The string at v copied into arena (checked UTF-8), or raise "path: ..."
+ * (used by runs and requests alike). */
+acr_str *lacr_build_text(lua_State *L, acr_run *arena, const char *path,
+                         int v);
+/* A detached list in arena from the array at v (at most max items): each
+ * item is built by item(L, ud, index of the item) with path extended by
+ * [i]; raises on a bad array, a bad item or out of memory. */
+typedef void *(*lacr_item_fn)(lua_State *L, void *ud, int v);
+acr_list *lacr_build_array(lua_State *L, acr_run *arena, acr_path *path,
+                           int v, uint32_t max, lacr_item_fn item, void *ud);
 /* Build a run from the Lua table at idx; pushes the Run userdata and
  * returns its run.  NEW/STRICT raise on bad values; FROM keeps unknowns. */
 acr_run *lacr_run_from_table(lua_State *L, int idx, lacr_mode mode);

@@ -56,15 +56,56 @@ void *lacr_build_record(lua_State *L, lacr_conv *c, const acr_type *t, int v) {
   return NULL;
 }
 
-acr_str *lacr_build_string(lua_State *L, lacr_conv *c, int v) {
+acr_str *lacr_build_text(lua_State *L, acr_run *arena, const char *path,
+                         int v) {
   acr_error e;
   size_t n;
   const char *s;
   acr_str *str;
-  if (lua_type(L, v) != LUA_TSTRING) bad_type(L, c, "a string", v);
+  if (lua_type(L, v) != LUA_TSTRING)
+    lacr_errorat(L, path, "expected a string, got %s", lacr_type_name(L, v));
   s = lua_tolstring(L, v, &n);
-  if ((str = acr_run_text(c->run, s, n, &e)) == NULL) setfail(L, c, &e);
+  acr_err_clear(&e);
+  if ((str = acr_run_text(arena, s, n, &e)) == NULL) {
+    if (e.kind == ACR_EMEMORY) lacr_nomem(L);
+    lacr_errorat(L, path, "%s", e.message);
+  }
   return str;
+}
+
+acr_str *lacr_build_string(lua_State *L, lacr_conv *c, int v) {
+  return lacr_build_text(L, c->run, c->path.buf, v);
+}
+
+acr_list *lacr_build_array(lua_State *L, acr_run *arena, acr_path *path,
+                           int v, uint32_t max, lacr_item_fn item, void *ud) {
+  acr_list *l;
+  uint32_t n = lacr_check_array(L, path->buf, v, max), i;
+  if ((l = acr_list_new(arena, n)) == NULL) lacr_nomem(L);
+  luaL_checkstack(L, 4, "building a list");
+  for (i = 1; i <= n; i++) {
+    size_t old = acr_path_index(path, i);
+    void *it;
+    lua_rawgeti(L, v, (int)i);
+    it = item(L, ud, lua_gettop(L));
+    if (acr_list_push(arena, &l, it) != ACR_OK) lacr_nomem(L);
+    lua_pop(L, 1);
+    acr_path_pop(path, old);
+  }
+  return l;
+}
+
+/* The items of a list field f of a run being built. */
+typedef struct conv_list {
+  lacr_conv *c;
+  const acr_field *f;
+} conv_list;
+
+static void *conv_item(lua_State *L, void *ud, int v) {
+  conv_list *cl = (conv_list *)ud;
+  if (cl->f->kind == ACR_K_RECORD_LIST)
+    return lacr_build_record(L, cl->c, cl->f->sub, v);
+  return lacr_build_string(L, cl->c, v);
 }
 
 /* A detached list for list field f from the value at v: an array, or a
@@ -105,22 +146,13 @@ static acr_list *build_list(lua_State *L, lacr_conv *c, const acr_field *f,
              f->kind == ACR_K_RECORD_LIST ? "an array of tables"
                                           : "an array of strings",
              v);
-  n = lacr_check_array(L, c->path.buf, v, UINT32_MAX / 2);
-  if ((l = acr_list_new(c->run, n)) == NULL) lacr_nomem(L);
-  luaL_checkstack(L, 4, "building a list");
-  for (i = 1; i <= n; i++) {
-    size_t old = acr_path_index(&c->path, i);
-    void *item;
-    lua_rawgeti(L, v, (int)i);
-    if (f->kind == ACR_K_RECORD_LIST)
-      item = lacr_build_record(L, c, f->sub, lua_gettop(L));
-    else
-      item = lacr_build_string(L, c, lua_gettop(L));
-    if (acr_list_push(c->run, &l, item) != ACR_OK) lacr_nomem(L);
-    lua_pop(L, 1);
-    acr_path_pop(&c->path, old);
+  {
+    conv_list cl;
+    cl.c = c;
+    cl.f = f;
+    return lacr_build_array(L, c->run, &c->path, v, UINT32_MAX / 2, conv_item,
+                            &cl);
   }
-  return l;
 }
 
 /* int32 from the number at v (integral, in range), or raise. */

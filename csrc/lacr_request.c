@@ -191,15 +191,7 @@ static void *build_record(lua_State *L, rconv *c, const acr_type *t, int v) {
 }
 
 static acr_str *build_string(lua_State *L, rconv *c, int v) {
-  acr_error e;
-  size_t n;
-  const char *s;
-  acr_str *str;
-  if (lua_type(L, v) != LUA_TSTRING) bad_type(L, c, "a string", v);
-  s = lua_tolstring(L, v, &n);
-  acr_err_clear(&e);
-  if ((str = acr_run_text(c->q->arena, s, n, &e)) == NULL) core_fail(L, c, &e);
-  return str;
+  return lacr_build_text(L, c->q->arena, c->path.buf, v);
 }
 
 /* Byte order of the strings at keys[a] and keys[b]. */
@@ -278,29 +270,29 @@ static acr_list *build_map(lua_State *L, rconv *c, const acr_field *f,
   return l;
 }
 
+/* The items of a list field f of a request being built. */
+typedef struct req_list {
+  rconv *c;
+  const acr_field *f;
+} req_list;
+
+static void *req_item(lua_State *L, void *ud, int v) {
+  req_list *rl = (req_list *)ud;
+  if (rl->f->kind == ACR_K_RECORD_LIST)
+    return build_record(L, rl->c, rl->f->sub, v);
+  return build_string(L, rl->c, v);
+}
+
 static acr_list *build_list(lua_State *L, rconv *c, const acr_field *f,
                             int v) {
-  acr_list *l;
-  uint32_t n, i;
+  req_list rl;
   if (f->flags & ACR_F_MAP) return build_map(L, c, f, v);
   if (lua_type(L, v) != LUA_TTABLE)
     bad_type(L, c, f->kind == ACR_K_STRING_LIST ? "an array of strings"
                                                 : "an array of tables", v);
-  n = lacr_check_array(L, c->path.buf, v, 100000);
-  if ((l = acr_list_new(c->q->arena, n)) == NULL) nomem(L);
-  for (i = 1; i <= n; i++) {
-    size_t old = acr_path_index(&c->path, i);
-    void *item;
-    lua_rawgeti(L, v, (int)i);
-    if (f->kind == ACR_K_RECORD_LIST)
-      item = build_record(L, c, f->sub, lua_gettop(L));
-    else
-      item = build_string(L, c, lua_gettop(L));
-    if (acr_list_push(c->q->arena, &l, item) != ACR_OK) nomem(L);
-    lua_pop(L, 1);
-    acr_path_pop(&c->path, old);
-  }
-  return l;
+  rl.c = c;
+  rl.f = f;
+  return lacr_build_array(L, c->q->arena, &c->path, v, 100000, req_item, &rl);
 }
 
 /* Set field f of rec (type t) from the value at v; nil clears.  Either
