@@ -167,11 +167,20 @@ ACR_API int acr_enum_lookup(const acr_enum_def *def, const char *s, size_t n);
 /* Strings and lists as stored in a run                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Length-counted, NUL-terminated string (may contain NUL bytes). */
+/* Length-counted, NUL-terminated string (may contain NUL bytes).  flags
+ * is set once, by whatever makes the string (acr_run_str, the JSON
+ * reader), from its bytes, and never changes: ACR_STR_PLAIN when JSON
+ * writes it as it is (valid UTF-8 without '"', '\\' or control
+ * characters), so the writer copies it whole instead of scanning it.
+ * acr_run_str and acr_run_text set flags; code that changes the bytes of
+ * a string in place must set flags to 0 (always safe: the writer then
+ * checks the string as it writes it). */
 typedef struct acr_str {
   uint32_t len;
-  char s[1]; /* really len + 1 bytes */
+  uint8_t flags; /* ACR_STR_* */
+  char s[1];     /* really len + 1 bytes */
 } acr_str;
+#define ACR_STR_PLAIN 0x01u
 
 /* A list of items: acr_str * for string lists, record pointers for record
  * lists; for the unknown-field list of a record the items alternate

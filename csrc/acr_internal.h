@@ -116,6 +116,12 @@ ACR_HIDDEN int acr_enum_is_canonical(const acr_enum_def *def, int code,
 ACR_HIDDEN int acr_json_equal(const char *a, size_t an, const char *b,
                               size_t bn);
 
+/* The flags of an acr_str of n bytes at s (ACR_STR_PLAIN when the JSON
+ * writer would copy s unchanged), for whatever makes one: every acr_str
+ * gets its flags from here or from a reader that knows them.
+ * (acr_json_write.c) */
+ACR_HIDDEN uint8_t acr_str_flags(const char *s, size_t n);
+
 /* The compact JSON text of the value of field f of rec (present), or of
  * record rec of type t, as acr_json_encode_run writes it (full profile),
  * appended to out.  (acr_json_write.c) */

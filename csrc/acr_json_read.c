@@ -482,11 +482,13 @@ static acr_str *arena_str(jr *J, acr_run *r, const uchar *p, const uchar *q,
     jnomem(J, fr, p);
     return NULL;
   }
-  if (!esc) {
+  if (!esc) { /* checked by the scanner: UTF-8, no control character */
     memcpy(s->s, p + 1, raw);
     s->len = (uint32_t)raw;
+    s->flags = ACR_STR_PLAIN;
   } else {
     s->len = (uint32_t)unescape(p + 1, q - 1, s->s);
+    s->flags = acr_str_flags(s->s, s->len);
   }
   s->s[s->len] = '\0';
   return s;

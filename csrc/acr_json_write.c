@@ -175,6 +175,36 @@ acr_status acr_json_write_string(acr_buf *out, const char *s, size_t n) {
   return ACR_OK;
 }
 
+uint8_t acr_str_flags(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *e = p + n;
+  for (;;) {
+    size_t len;
+    p = find_esc(p, e);
+    if (p >= e) return ACR_STR_PLAIN;
+    if (*p < 0x80 || (len = acr_jutf8_seq(p, e)) == 0) return 0;
+    p += len;
+  }
+}
+
+/* "s": n bytes known to need no escape. */
+static INLINE acr_status put_quoted(acr_buf *b, const char *s, size_t n) {
+  char *o;
+  if (!ROOM(b, n + 2)) return ACR_EMEMORY;
+  o = b->p + b->len;
+  o[0] = '"';
+  memcpy(o + 1, s, n);
+  o[n + 1] = '"';
+  b->len += n + 2;
+  return ACR_OK;
+}
+
+/* A stored string: copied whole when its flags say JSON needs no escape
+ * in it (checked once, when it was made), else through the scan. */
+static INLINE acr_status write_str(acr_buf *b, const acr_str *s) {
+  if (s->flags & ACR_STR_PLAIN) return put_quoted(b, s->s, s->len);
+  return acr_json_write_string(b, s->s, s->len);
+}
+
 /* ---- writer state -------------------------------------------------------- */
 
 typedef struct jw {
@@ -219,25 +249,6 @@ static acr_status member(jw *W, int *first, const char *name, size_t n) {
   TRY(element(W, first));
   TRY(acr_json_write_string(W->out, name, n));
   return W->indent ? put(W->out, ": ", 2) : put1(W->out, ':');
-}
-
-/* A field name: plain ASCII by construction, so written without a scan,
- * with its separators, in one step when compact. */
-static INLINE acr_status field_name(jw *W, int *first, const acr_field *f) {
-  acr_buf *b = W->out;
-  char *o;
-  if (W->indent) return member(W, first, f->name, f->namelen);
-  if (!ROOM(b, (size_t)f->namelen + 4)) return ACR_EMEMORY;
-  o = b->p + b->len;
-  if (!*first) *o++ = ',';
-  *first = 0;
-  *o++ = '"';
-  memcpy(o, f->name, f->namelen);
-  o += f->namelen;
-  *o++ = '"';
-  *o++ = ':';
-  b->len = (size_t)(o - b->p);
-  return ACR_OK;
 }
 
 acr_status acr_json_write_int(acr_buf *out, int64_t v) {
@@ -363,7 +374,9 @@ static acr_status write_unknown(jw *W, const acr_list *u, int *first) {
   for (i = 0; i + 1 < u->n; i += 2) {
     const acr_str *k = (const acr_str *)u->items[i];
     const acr_str *v = (const acr_str *)u->items[i + 1];
-    TRY(member(W, first, k->s, k->len));
+    TRY(element(W, first));
+    TRY(write_str(W->out, k));
+    TRY(W->indent ? put(W->out, ": ", 2) : put1(W->out, ':'));
     TRY(write_json_text(W, v->s, v->len));
   }
   return ACR_OK;
@@ -376,13 +389,15 @@ static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
   switch (f->kind) {
   case ACR_K_STRING: {
     const acr_str *s = *(acr_str *const *)slot;
-    return s ? acr_json_write_string(W->out, s->s, s->len)
-             : PUTLIT(W->out, "\"\"");
+    return s ? write_str(W->out, s) : PUTLIT(W->out, "\"\"");
   }
   case ACR_K_ENUM: {
-    size_t n;
-    const char *s = acr_enum_spelling(f, (const acr_enumval *)slot, &n);
-    return acr_json_write_string(W->out, s ? s : "", s ? n : 0);
+    const acr_enumval *v = (const acr_enumval *)slot;
+    if (v->raw != NULL) return write_str(W->out, v->raw);
+    if (v->code >= 0 && v->code < f->enumdef->count) /* names: plain ASCII */
+      return put_quoted(W->out, f->enumdef->values[v->code],
+                        f->enumdef->lengths[v->code]);
+    return PUTLIT(W->out, "\"\"");
   }
   case ACR_K_DATETIME: {
     char buf[ACR_DATETIME_TEXT_MAX + 2];
@@ -412,8 +427,7 @@ static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
       if (f->kind == ACR_K_RECORD_LIST) {
         TRY(write_record(W, f->sub, l->items[i]));
       } else {
-        const acr_str *s = (const acr_str *)l->items[i];
-        TRY(acr_json_write_string(W->out, s->s, s->len));
+        TRY(write_str(W->out, (const acr_str *)l->items[i]));
       }
     }
     return close_c(W, ']', first);
@@ -423,39 +437,111 @@ static acr_status write_value(jw *W, const acr_field *f, const void *rec) {
   }
 }
 
-/* Writes the present fields of rec whose ACR_F_ENVELOPE flag equals env
- * (every field when env < 0), honouring the profile. */
+/* The presence bits of the Run's envelope fields (ACR_F_ENVELOPE). */
+#define ENVBIT(R, s, ID, name, KIND, flags, arg) \
+  | (((flags) & ACR_F_ENVELOPE) ? 1u << ACR_##R##_##ID : 0u)
+static const uint32_t run_envelope = 0u ACR_RUN_FIELDS(ENVBIT, RUN, runrec);
+#undef ENVBIT
+
+/* Index of the lowest bit set in m (m != 0). */
+static INLINE unsigned low_bit(uint32_t m) {
+#if defined(__GNUC__)
+  return (unsigned)__builtin_ctz(m);
+#else
+  unsigned i = 0;
+  while (!(m & 1u)) m >>= 1, i++;
+  return i;
+#endif
+}
+
+/* The member names of the records of acr.h as compact JSON text, "name":,
+ * in KEYW bytes each (zero padded), so that one is copied with a fixed-size
+ * move; the compiler refuses a name that does not fit. */
+#define KEYW 32
+#define X_KEY(R, s, ID, name, KIND, flags, arg) "\"" #name "\":",
+#define X_KEYS(R, s, t, label, FIELDS) \
+  static const char keys_##t[][KEYW] = {FIELDS(X_KEY, R, s)};
+ACR_RECORDS(X_KEYS)
+#undef X_KEYS
+#undef X_KEY
+
+/* The key table of t, or NULL (the request records: written by member). */
+static const char (*keys_of(const acr_type *t))[KEYW] {
+#define X_KEYOF(R, s, t_, label, FIELDS) \
+  if (t == &acr_type_##t_) return keys_##t_;
+  ACR_RECORDS(X_KEYOF)
+#undef X_KEYOF
+  return NULL;
+}
+
+/* Starts a compact member at the end of b, whose room for KEYW more
+ * bytes than it keeps was reserved: the comma unless first, then key. */
+static INLINE char *put_key(acr_buf *b, int *first, const char *key,
+                            size_t keylen) {
+  char *o = b->p + b->len;
+  *o = ',';
+  o += !*first;
+  *first = 0;
+  memcpy(o, key, KEYW);
+  return o + keylen;
+}
+
+/* Writes the fields of rec whose presence bits are in m, in spec order,
+ * honouring the profile.  Compact, a member name is one fixed-size copy,
+ * and a plain string field, the commonest, one step: ,"name":"text". */
 static acr_status write_fields(jw *W, const acr_type *t, const void *rec,
-                               int env, int *first) {
-  uint32_t present = ((const acr_rechdr *)rec)->present;
-  uint8_t i;
-  for (i = 0; i < t->nfields; i++) {
+                               uint32_t m, int *first) {
+  const char(*keys)[KEYW] = W->indent ? NULL : keys_of(t);
+  acr_buf *b = W->out;
+  while (m) {
+    unsigned i = low_bit(m);
     const acr_field *f = &t->fields[i];
-    if (!(present & (1u << f->index))) continue;
-    if (env >= 0 && !(f->flags & ACR_F_ENVELOPE) != !env) continue;
+    size_t keylen = (size_t)f->namelen + 3;
+    const acr_str *s =
+        f->kind == ACR_K_STRING
+            ? *(acr_str *const *)((const char *)rec + f->offset)
+            : NULL;
+    m &= m - 1;
     if (W->profile == ACR_PROFILE_REQUEST && (f->flags & ACR_F_READONLY))
       continue;
-    TRY(field_name(W, first, f));
+    if (keys == NULL) {
+      TRY(member(W, first, f->name, f->namelen));
+    } else if (s != NULL && (s->flags & ACR_STR_PLAIN)) {
+      char *o;
+      if (!ROOM(b, KEYW + 3 + (size_t)s->len)) return ACR_EMEMORY;
+      o = put_key(b, first, keys[i], keylen);
+      *o++ = '"';
+      memcpy(o, s->s, s->len);
+      o += s->len;
+      *o++ = '"';
+      b->len = (size_t)(o - b->p);
+      continue;
+    } else {
+      if (!ROOM(b, KEYW + 1)) return ACR_EMEMORY;
+      b->len = (size_t)(put_key(b, first, keys[i], keylen) - b->p);
+    }
     TRY(write_value(W, f, rec));
   }
   return ACR_OK;
 }
 
+/* The presence bits of rec that name fields of t. */
+static INLINE uint32_t present_of(const acr_type *t, const void *rec) {
+  uint32_t all = t->nfields >= 32 ? ~0u : (1u << t->nfields) - 1u;
+  return ((const acr_rechdr *)rec)->present & all;
+}
+
 static acr_status write_record(jw *W, const acr_type *t, const void *rec) {
   int first = 1;
   TRY(open_c(W, '{'));
-  TRY(write_fields(W, t, rec, -1, &first));
+  TRY(write_fields(W, t, rec, present_of(t, rec), &first));
   TRY(write_unknown(W, ((const acr_rechdr *)rec)->unknown, &first));
   return close_c(W, '}', first);
 }
 
 static int is_envelope(const acr_run *r) {
-  uint32_t env = 0;
-  uint8_t i;
-  for (i = 0; i < acr_type_run.nfields; i++)
-    if (acr_type_run.fields[i].flags & ACR_F_ENVELOPE)
-      env |= 1u << acr_type_run.fields[i].index;
-  return (r->rec.h.present & env) != 0 || r->shape != ACR_SHAPE_BARE ||
+  return (r->rec.h.present & run_envelope) != 0 ||
+         r->shape != ACR_SHAPE_BARE ||
          (r->env_unknown != NULL && r->env_unknown->n > 0);
 }
 
@@ -543,6 +629,8 @@ static acr_status write_run(jw *W, const acr_run *r) {
 static acr_status write_run_as(jw *W, const acr_run *r,
                                acr_encode_shape shape) {
   int first = 1;
+  uint32_t all = present_of(&acr_type_run, &r->rec);
+  uint32_t env = all & run_envelope, props = all & ~run_envelope;
   if (W->profile == ACR_PROFILE_FULL && shape == ACR_ENCODE_TASKRUN)
     return write_taskrun(W, r);
   TRY(open_c(W, '{'));
@@ -554,21 +642,21 @@ static acr_status write_run_as(jw *W, const acr_run *r,
     }
   } else if (W->profile == ACR_PROFILE_FULL && shape == ACR_ENCODE_ENVELOPE) {
     int pfirst = 1;
-    TRY(write_fields(W, &acr_type_run, &r->rec, 1, &first));
+    TRY(write_fields(W, &acr_type_run, &r->rec, env, &first));
     TRY(member(W, &first, "properties", 10));
     TRY(open_c(W, '{'));
-    TRY(write_fields(W, &acr_type_run, &r->rec, 0, &pfirst));
+    TRY(write_fields(W, &acr_type_run, &r->rec, props, &pfirst));
     TRY(write_unknown(W, r->rec.h.unknown, &pfirst));
     TRY(close_c(W, '}', pfirst));
     TRY(write_unknown(W, r->env_unknown, &first));
   } else if (W->profile == ACR_PROFILE_FULL && shape == ACR_ENCODE_CLI) {
     /* the Azure CLI's: envelope and properties side by side */
-    TRY(write_fields(W, &acr_type_run, &r->rec, 1, &first));
-    TRY(write_fields(W, &acr_type_run, &r->rec, 0, &first));
+    TRY(write_fields(W, &acr_type_run, &r->rec, env, &first));
+    TRY(write_fields(W, &acr_type_run, &r->rec, props, &first));
     TRY(write_unknown(W, r->rec.h.unknown, &first));
     TRY(write_unknown(W, r->env_unknown, &first));
   } else {
-    TRY(write_fields(W, &acr_type_run, &r->rec, 0, &first));
+    TRY(write_fields(W, &acr_type_run, &r->rec, props, &first));
     TRY(write_unknown(W, r->rec.h.unknown, &first));
   }
   return close_c(W, '}', first);
@@ -617,7 +705,7 @@ static acr_status write_list(jw *W, const acr_runlist *l, acr_write_fn write,
   TRY(close_c(W, ']', vfirst));
   if (l->nextLink) {
     TRY(member(W, &first, "nextLink", 8));
-    TRY(acr_json_write_string(W->out, l->nextLink->s, l->nextLink->len));
+    TRY(write_str(W->out, l->nextLink));
   }
   TRY(write_unknown(W, l->unknown, &first));
   return close_c(W, '}', first);

@@ -77,6 +77,7 @@ acr_str *acr_run_str(acr_run *r, const char *s, size_t n) {
   str = (acr_str *)acr_run_alloc(r, offsetof(acr_str, s) + n + 1);
   if (str == NULL) return NULL;
   str->len = (uint32_t)n;
+  str->flags = acr_str_flags(s, n);
   if (n) memcpy(str->s, s, n);
   str->s[n] = '\0';
   return str;
@@ -166,13 +167,22 @@ static size_t record_size(const acr_type *t, const void *rec) {
   return ALIGN8(t->size) + children_size(t, rec);
 }
 
+/* A copy of s in r's arena, its flags included (they follow from the
+ * bytes, which are the same). */
+static acr_str *str_copy(acr_run *r, const acr_str *s) {
+  size_t n = offsetof(acr_str, s) + (size_t)s->len + 1;
+  acr_str *c = (acr_str *)acr_run_alloc(r, n);
+  if (c != NULL) memcpy(c, s, n);
+  return c;
+}
+
 static acr_list *list_copy_strs(acr_run *r, const acr_list *l) {
   acr_list *c = acr_list_new(r, l->n);
   uint32_t i;
   if (c == NULL) return NULL;
   for (i = 0; i < l->n; i++) {
     const acr_str *s = (const acr_str *)l->items[i];
-    if ((c->items[i] = acr_run_str(r, s->s, s->len)) == NULL) return NULL;
+    if ((c->items[i] = str_copy(r, s)) == NULL) return NULL;
   }
   c->n = l->n;
   return c;
@@ -193,13 +203,13 @@ static int copy_children(acr_run *r, const acr_type *t, void *rec) {
     switch (f->kind) {
     case ACR_K_STRING: {
       acr_str **sp = (acr_str **)slot;
-      if ((*sp = acr_run_str(r, (*sp)->s, (*sp)->len)) == NULL) return 0;
+      if ((*sp = str_copy(r, *sp)) == NULL) return 0;
       break;
     }
     case ACR_K_ENUM: {
       acr_enumval *v = (acr_enumval *)slot;
       if (v->raw != NULL &&
-          (v->raw = acr_run_str(r, v->raw->s, v->raw->len)) == NULL)
+          (v->raw = str_copy(r, v->raw)) == NULL)
         return 0;
       break;
     }

@@ -624,6 +624,96 @@ describe("acr.encode", function()
   end)
 end)
 
+-- Strings are checked once, when made, for whether JSON needs an escape in
+-- them; the writer copies the ones that need none whole.  Whatever path
+-- made a string, one that needs escaping is escaped.
+describe("acr.encode escapes strings from every path that makes them", function()
+  local BAD = 'q"b\\s\n\1'
+  local ESC = [["q\"b\\s\n\u0001"]]
+
+  -- The writer's rule for one byte (the reader reads it back).
+  local SHORT = { [8] = "\\b", [9] = "\\t", [10] = "\\n", [12] = "\\f", [13] = "\\r" }
+  local function esc(c)
+    if c == 34 then return '\\"' end
+    if c == 92 then return "\\\\" end
+    if c < 32 then return SHORT[c] or string.format("\\u%04x", c) end
+    return string.char(c)
+  end
+
+  local function count(hay, needle)
+    local n, i = 0, 1
+    while true do
+      local j = hay:find(needle, i, true)
+      if not j then return n end
+      n, i = n + 1, j + #needle
+    end
+  end
+
+  it("every ASCII byte, set from Lua and read back from JSON", function()
+    for c = 0, 127 do
+      local s = "a" .. string.char(c) .. "b"
+      local want = '{"runId":"a' .. esc(c) .. 'b"}'
+      local r = acr.new({ runId = "x" })
+      r.runId = s
+      assert.equal(want, r:encode())
+      assert.equal(want, decode_ok(want):encode())
+      assert.equal(want, acr.from_table({ runId = s }):encode())
+    end
+    local u = "\226\130\172\240\159\152\128\127"
+    assert.equal('{"runId":"' .. u .. '"}', acr.new({ runId = u }):encode())
+  end)
+
+  it("decoded strings: escapes undone, written escaped again when needed", function()
+    local r = decode_ok('{"runId":"q\\"b\\\\s\\n\\u0001","task":"a\\u0041\\/",'
+      .. '"status":"Q\\"x","customRegistries":["\\"",""],"k\\"ey":{"a\\n":"\\u0001"}}')
+    assert.equal('{"runId":' .. ESC .. ',"status":"Q\\"x","task":"aA/",'
+      .. '"customRegistries":["\\"",""],"k\\"ey":{"a\\n":"\\u0001"}}', r:encode())
+    local l = decode_ok('{"value":[],"nextLink":"n\\u0022","k\\"ey":1}')
+    assert.equal('{"value":[],"nextLink":"n\\"","k\\"ey":1}', l:encode())
+  end)
+
+  it("setters, views, string lists, from_table and copies", function()
+    local r = acr.new({ runId = "r" })
+    r.runId = BAD
+    r.outputImages = { { registry = BAD } }
+    r.outputImages[1].tag = BAD
+    r.customRegistries = { BAD }
+    r.customRegistries:append(BAD)
+    r.customRegistries[#r.customRegistries + 1] = BAD
+    r.sourceTrigger = { id = BAD, eventType = "commit", commitId = "c",
+      repositoryUrl = "u", branchName = "b", providerType = "Github" }
+    r.sourceTrigger.branchName = BAD
+    local out = r:encode()
+    assert.equal(8, count(out, ESC), out)
+    assert.equal(0, count(out, BAD), out)
+    assert.equal(out, r:clone():encode())
+    assert.equal(out, acr.from_table(r:to_table()):encode())
+    local t = acr.from_table({ runId = BAD, status = 'Q"x',
+      platform = { os = "Linux", variant = 'V"9' }, customRegistries = { BAD } })
+    assert.equal('{"runId":' .. ESC .. ',"status":"Q\\"x",'
+      .. '"platform":{"os":"Linux","variant":"V\\"9"},"customRegistries":[' .. ESC .. ']}',
+      t:encode())
+    local l = acr.list({ r })
+    l.nextLink = BAD
+    local lo = l:encode()
+    assert.equal(9, count(lo, ESC), lo)
+    local other = acr.list()
+    other:extend(l)
+    assert.equal(out, other[1]:encode())
+    assert.same(cjson.decode(lo), cjson.decode(l:encode({ pretty = true })))
+    local got = cjson.decode(lo)
+    assert.equal(BAD, got.value[1].runId)
+    assert.equal(BAD, got.nextLink)
+  end)
+
+  it("request fields", function()
+    local q = acr.request({ type = "TaskRunRequest", taskName = BAD,
+      values = { { name = BAD, value = BAD } } })
+    assert.equal('{"type":"TaskRunRequest","taskName":' .. ESC .. ',"values":[{"name":'
+      .. ESC .. ',"value":' .. ESC .. '}]}', q:encode())
+  end)
+end)
+
 -- ---- property test -----------------------------------------------------------------
 
 -- Park-Miller minimal standard generator: exact in doubles on every Lua,

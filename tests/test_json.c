@@ -1318,10 +1318,30 @@ static void test_writers(void) {
   CHECK(acr_json_write_string(&b, "\xf4\x90\x80\x80", 4) == ACR_ESCHEMA);
   CHECK(acr_json_write_string(&b, "\xc0\xaf", 2) == ACR_ESCHEMA);
   CHECK(b.len == 6 && memcmp(b.p, "\"ok\xc3\xa9\"", 6) == 0);
-  /* a run whose string went bad behind the setters' back */
+  /* strings are checked once for escapes: plain only when the writer
+   * would copy every byte (both scan widths: 16 bytes and the tail) */
+  CHECK(acr_str_flags("", 0) == ACR_STR_PLAIN);
+  CHECK(acr_str_flags("ok\xc3\xa9\x7f/", 6) == ACR_STR_PLAIN);
+  CHECK(acr_str_flags("a\"", 2) == 0 && acr_str_flags("a\\", 2) == 0);
+  CHECK(acr_str_flags("\x01", 1) == 0 && acr_str_flags("a\0b", 3) == 0);
+  CHECK(acr_str_flags("\xff", 1) == 0 && acr_str_flags("\xc3", 1) == 0);
+  CHECK(acr_str_flags("0123456789abcdefghij", 20) == ACR_STR_PLAIN);
+  CHECK(acr_str_flags("0123456789abcdefghi\n", 20) == 0);
+  CHECK(acr_str_flags("0123456789abcdef\"hij", 20) == 0);
+  CHECK(decs("{\"runId\":\"a\\u0041\",\"task\":\"a\\n\"}", 0, &r, &l, &e) ==
+            ACR_OK && r);
+  if (r) {
+    CHECK(r->rec.runId->flags == ACR_STR_PLAIN); /* escapes undone: "aA" */
+    CHECK(r->rec.task->flags == 0);
+    acr_run_release(r);
+  }
+  /* a run whose string went bad behind the setters' back: whoever changes
+   * bytes in place clears the flags (acr.h), and the writer checks again */
   CHECK(decs("{\"runId\":\"abc\"}", 0, &r, &l, &e) == ACR_OK && r);
   if (r) {
+    CHECK(r->rec.runId->flags == ACR_STR_PLAIN);
     r->rec.runId->s[1] = '\xff';
+    r->rec.runId->flags = 0;
     b.len = 0;
     CHECK(acr_json_encode_run(r, NULL, &b) == ACR_ESCHEMA);
     acr_run_release(r);

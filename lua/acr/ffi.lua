@@ -36,7 +36,7 @@ local L = acr._layout
 if not (ok_ffi and L and debug and debug.getmetatable) then return M end
 
 ffi.cdef([[
-typedef struct acr_ffi_str { uint32_t len; char s[1]; } acr_ffi_str;
+typedef struct acr_ffi_str { uint32_t len; uint8_t flags; char s[1]; } acr_ffi_str;
 typedef struct acr_ffi_enumval { int32_t code; acr_ffi_str *raw; } acr_ffi_enumval;
 ]])
 if ffi.offsetof("acr_ffi_str", "s") ~= L.str_s
