@@ -284,6 +284,28 @@ static int l_len(lua_State *L) {
   return 1;
 }
 
+/* acr._list_runs(list, i, j, t) -> count: t[k] = list[k] for k = i..j
+ * (stopping at the end of the list), one call for the Runs acr.ffi keeps
+ * (lua/acr/ffi.lua).  Each Run is made as list[k] makes it, reading the
+ * list afresh after its allocation. */
+static int l_list_runs(lua_State *L) {
+  lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3), k;
+  int n = 0;
+  lacr_list_of(L, 1);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  lua_settop(L, 4);
+  if (j > INT_MAX) j = INT_MAX; /* lua_rawseti's key */
+  for (k = i < 1 ? 1 : i; k <= j && (size_t)k <= lacr_list_of(L, 1)->n;
+       k++) {
+    lacr_list_push_element(L, (size_t)k);
+    if (lua_isnil(L, -1)) break;
+    lua_rawseti(L, 4, (int)k);
+    n++;
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
 static int l_iter_next(lua_State *L) {
   acr_runlist *l = lacr_list_of(L, 1);
   lua_Integer i = luaL_checkinteger(L, 2) + 1;
@@ -573,4 +595,6 @@ void lacr_open_list(lua_State *L) {
   lua_setfield(L, -2, "list");
   lua_pushcfunction(L, lacr_query_key);
   lua_setfield(L, -2, "query_key");
+  lua_pushcfunction(L, l_list_runs);
+  lua_setfield(L, -2, "_list_runs");
 }

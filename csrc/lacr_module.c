@@ -109,7 +109,7 @@ static const luaL_Reg funcs[] = {{"new", lacr_new},
  * Documented in docs/embedding.md; read-only use only. */
 static void push_layout(lua_State *L) {
   uint8_t i;
-  lua_createtable(L, 0, 12);
+  lua_createtable(L, 0, 20);
 #define LAYOUT(name, v) (lua_pushinteger(L, (lua_Integer)(v)), \
                          lua_setfield(L, -2, name))
   LAYOUT("ud_run", offsetof(lacr_Run, run));
@@ -117,10 +117,18 @@ static void push_layout(lua_State *L) {
   LAYOUT("run_rec", offsetof(acr_run, rec));
   LAYOUT("rec_present", offsetof(acr_rechdr, present));
   LAYOUT("list_n", offsetof(acr_runlist, n));
+  LAYOUT("list_runs", offsetof(acr_runlist, runs));
   LAYOUT("str_len", offsetof(acr_str, len));
   LAYOUT("str_s", offsetof(acr_str, s));
   LAYOUT("enum_code", offsetof(acr_enumval, code));
   LAYOUT("enum_raw", offsetof(acr_enumval, raw));
+  LAYOUT("dt_size", sizeof(acr_datetime));
+  LAYOUT("dt_sec", offsetof(acr_datetime, sec));
+  LAYOUT("dt_nsec", offsetof(acr_datetime, nsec));
+  LAYOUT("dt_offset", offsetof(acr_datetime, offset));
+  LAYOUT("dt_digits", offsetof(acr_datetime, digits));
+  LAYOUT("dt_flags", offsetof(acr_datetime, flags));
+  LAYOUT("ud_datetime", 0); /* lacr_pushdatetime: the block is the value */
   LAYOUT("pointer", sizeof(void *));
   LAYOUT("size_t", sizeof(size_t));
 #undef LAYOUT
