@@ -632,7 +632,7 @@ typedef struct acr_runlist {
   acr_list *unknown;       /* unknown RunListResult keys (in meta's arena) */
   acr_allocator alloc;
   struct acr_cols *cols;   /* query columns, built lazily; NULL until a
-                              query needs them (acr_runlist.c) */
+                              query needs them (acr_runlist_cols.c) */
 } acr_runlist;
 
 ACR_API acr_runlist *acr_runlist_new(const acr_allocator *a);

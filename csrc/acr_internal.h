@@ -138,7 +138,7 @@ ACR_HIDDEN acr_status acr_json_write_record(acr_buf *out, const acr_type *t,
 #define ACR_UNKNOWN_SCAN_MAX 64
 ACR_HIDDEN acr_status acr_unknown_dedupe(acr_run *r, acr_list *l);
 
-/* A change counter shared by runs (implemented in acr_runlist.c).  A list
+/* A change counter shared by runs (implemented in acr_runlist_cols.c).  A list
  * query that keeps columns of its runs' values records the epochs of those
  * runs and their values; every change to a run bumps its epoch, so the list
  * sees that its columns are stale without reading the runs.  Runs and

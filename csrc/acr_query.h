@@ -1,6 +1,9 @@
 /*
  * acr_query.h -- run-list aggregates for the Lua binding (list:count_by,
- * list:summary); hidden, Lua-free.  Implemented in acr_runlist.c.
+ * list:summary) and what the run-list files share; hidden, Lua-free.
+ * Implemented in acr_runlist_query.c (sort, top, count_by, summary) and
+ * acr_runlist.c (the list, filter, keys); the columns the queries scan
+ * are in acr_runlist_cols.h.
  *
  * Results are plain structs that a caller declares (the binding keeps them
  * in a userdata whose __gc calls the *_free function), set up with *_init
@@ -12,7 +15,7 @@
 #ifndef ACR_QUERY_H
 #define ACR_QUERY_H
 
-#include "acr_internal.h"
+#include "acr_runlist_cols.h"
 
 /* One distinct value of a field and how many runs have it. */
 typedef struct acr_group {
@@ -20,6 +23,8 @@ typedef struct acr_group {
   size_t len;
   size_t count;          /* runs with this value */
   const acr_run *first;  /* the first run with this value */
+  size_t row;            /* private: first's row in the list */
+  uint64_t hash;         /* private: hash of the value while counting */
   char buf[ACR_DATETIME_TEXT_MAX]; /* storage of text for date-times, int32 */
 } acr_group;
 
@@ -75,48 +80,13 @@ ACR_HIDDEN void acr_summary_free(acr_summary *s);
 ACR_HIDDEN acr_status acr_runlist_summary(const acr_runlist *l,
                                           acr_summary *s);
 
-/* ---- columns ----------------------------------------------------------------
- * A list keeps, lazily, compact arrays of the values its queries read, one
- * row per run in list order, so a query scans contiguous memory instead of
- * one block per run.  Column c < ACR_RUN_NFIELDS is the Run field with
- * index c (scalar fields only); ACR_COL_OS and ACR_COL_ARCH are platform's
- * os and architecture.  Element types by kind: string -> const acr_str *
- * (NULL when absent), enum -> int32_t code (ACR_COL_ABSENT when absent,
- * ACR_ENUM_UNKNOWN when the text is not a known value), date-time ->
- * acr_datetime (absence in the present column), bool -> uint8_t (0 when
- * absent), int32 -> int32_t.  present[i] is the presence bits of run i.
- *
- * Validity: the columns were built from the runs as they were when each
- * run's epoch (acr_internal.h) had the value recorded in eps; any change to
- * one of the runs bumps its epoch, and any change to the list's array
- * (push, set, sort) drops the columns.  acr_runlist_cols checks both and
- * rebuilds what is stale, so a caller never sees stale values; the string
- * pointers stay valid as long as the columns are (compaction bumps too). */
-enum { ACR_COL_OS = ACR_RUN_NFIELDS, ACR_COL_ARCH, ACR_COL_COUNT };
-#define ACR_COL_ABSENT INT32_MIN
-#define ACR_COLS_MAX_EPOCHS 8
+/* A new empty list with the allocator of l and room for cap runs, or
+ * NULL when out of memory (acr_runlist.c). */
+ACR_HIDDEN acr_runlist *acr_runlist_derived(const acr_runlist *l, size_t cap);
 
-typedef struct acr_cols {
-  size_t n;              /* rows (= the list's n when built) */
-  uint32_t built;        /* bit c: column c is filled */
-  uint32_t *present;     /* rec.h.present of each run */
-  void *col[ACR_COL_COUNT];
-  size_t nep;
-  struct { acr_epoch *e; uint64_t value; } eps[ACR_COLS_MAX_EPOCHS];
-  acr_epoch *home;       /* given to runs that have no epoch yet, or NULL */
-} acr_cols;
-
-/* The columns of l with at least the columns in need (bit c for column c)
- * up to date, building or rebuilding them (one pass over the runs); NULL
- * when out of memory or need names a column that does not exist (the
- * caller then reads the runs).  The list (its cache) and its runs' epoch
- * pointers change; their values do not. */
-ACR_HIDDEN const acr_cols *acr_runlist_cols(const acr_runlist *l,
-                                            uint32_t need);
-
-/* Column of Run field f (or of platform's field f2 when f is platform),
- * or -1 when it has no column. */
-ACR_HIDDEN int acr_col_of(const acr_field *f, const acr_field *f2);
+/* Is f a scalar field of Run (string, enum, date-time, bool, int32): what
+ * sort, top, count_by and column take? */
+ACR_HIDDEN int acr_run_scalar(const acr_field *f);
 
 /* The columns the leaves of f read (bit per column); 0 if none. */
 ACR_HIDDEN uint32_t acr_filter_columns(const acr_filter *f);

@@ -176,55 +176,60 @@ int lacr_query_key(lua_State *L) {
   return 1;
 }
 
-/* One value of list:column, copied out of a run: no pointer into a run is
- * held while Lua allocates (a finaliser may change or compact the run). */
+/* One value of list:column, copied out of the list's columns: no pointer
+ * into a run or a column is held while Lua allocates (a finaliser may
+ * change or compact the run, or change the list). */
 typedef struct colcell {
   uint8_t has;
   uint32_t len;   /* string / raw enum text: bytes at off in the text area */
-  size_t off;
   int32_t code;   /* enum code (>= 0: canonical text), int32, bool */
-  acr_datetime dt;
+  size_t off;
 } colcell;
 
-/* Fills cells[0..n) from the runs of l and the texts into text (room
- * bytes); returns the bytes the texts need (more than room: not all
- * copied). */
-static size_t column_copy(const acr_runlist *l, const acr_field *f,
-                          colcell *cells, char *text, size_t room) {
-  size_t i, used = 0;
-  for (i = 0; i < l->n; i++) {
-    const acr_runrec *rec = &l->runs[i]->rec;
-    const void *slot = (const char *)rec + f->offset;
-#if defined(__GNUC__)
-    /* runs are separate blocks: fetch ahead, or the copy waits on misses */
-    if (i + 8 < l->n) {
-      __builtin_prefetch(&l->runs[i + 8]->rec.h.present);
-      __builtin_prefetch((const char *)&l->runs[i + 8]->rec + f->offset);
-    }
-#endif
+/* Fills cells[0..n) (and dts[0..n) for a date-time field) from the
+ * columns c of l and the texts into text (room bytes); returns the bytes
+ * the texts need (more than room: not all copied). */
+static size_t column_copy(const acr_runlist *l, const acr_cols *c,
+                          const acr_field *f, colcell *cells,
+                          acr_datetime *dts, char *text, size_t room) {
+  const void *col = c->col[f->index];
+  size_t i, used = 0, n = l->n;
+  if (f->kind == ACR_K_DATETIME) memcpy(dts, col, n * sizeof *dts);
+  for (i = 0; i < n; i++) {
     const acr_str *s = NULL;
-    colcell c;
-    memset(&c, 0, sizeof c);
-    c.has = (uint8_t)((rec->h.present >> f->index) & 1u);
-    if (c.has) switch (f->kind) {
-      case ACR_K_STRING: s = *(acr_str *const *)slot; c.has = s != NULL; break;
+    colcell *cl = &cells[i];
+#if defined(__GNUC__)
+    /* strings are read through their pointers: fetch ahead */
+    if (f->kind == ACR_K_STRING && i + ACR_PREFETCH_AHEAD < n)
+      __builtin_prefetch(((const acr_str *const *)col)[i + ACR_PREFETCH_AHEAD]);
+#endif
+    cl->has = (uint8_t)acr_col_has(c, (int)f->index, i);
+    cl->code = 0;
+    cl->len = 0;
+    if (cl->has) switch (f->kind) {
+      case ACR_K_STRING: s = ((const acr_str *const *)col)[i]; break;
       case ACR_K_ENUM:
-        c.code = ((const acr_enumval *)slot)->code;
-        if (c.code < 0) s = ((const acr_enumval *)slot)->raw;
-        c.has = c.code >= 0 || s != NULL;
+        cl->code = ((const int32_t *)col)[i];
+        if (cl->code < 0 || cl->code >= f->enumdef->count) {
+          /* unknown: its raw text is in the run */
+          const acr_enumval *v = (const acr_enumval *)(
+              (const char *)&l->runs[i]->rec + f->offset);
+          s = v->code == ACR_ENUM_UNKNOWN ? v->raw : NULL;
+          cl->code = -1;
+          cl->has = s != NULL;
+        }
         break;
-      case ACR_K_DATETIME: c.dt = *(const acr_datetime *)slot; break;
-      case ACR_K_BOOL: c.code = *(const uint8_t *)slot != 0; break;
-      default: c.code = *(const int32_t *)slot; break;
+      case ACR_K_BOOL: cl->code = ((const uint8_t *)col)[i] != 0; break;
+      case ACR_K_INT32: cl->code = ((const int32_t *)col)[i]; break;
+      default: break;
       }
     if (s != NULL) {
-      c.len = s->len;
-      c.off = used;
+      cl->len = (uint32_t)s->len;
+      cl->off = used;
       if (text != NULL && used + s->len <= room)
         memcpy(text + used, s->s, s->len);
       used += s->len;
     }
-    if (cells) cells[i] = c;
   }
   return used;
 }
@@ -232,30 +237,38 @@ static size_t column_copy(const acr_runlist *l, const acr_field *f,
 /* list:column(field) -> values, n: a plain array of the values of one
  * scalar field (named as for sort), in list order, as reads give them
  * (strings, enum texts, DateTimes, booleans, integers); absent values are
- * nil holes, so n (= #list) is returned beside it. */
+ * nil holes, so n (= #list) is returned beside it.  Read from the list's
+ * columns (built if needed, kept for the next query). */
 int lacr_list_column(lua_State *L) {
   const acr_field *f;
   const acr_runlist *l;
+  const acr_cols *c;
   colcell *cells;
+  acr_datetime *dts;
   const char *text;
-  size_t n, need, room, i;
+  size_t n, need, room, i, ndt;
   int base = 0;
   lua_settop(L, 2);
   f = check_scalar_field(L, 2);
-  /* One pass over the runs when the texts fit the first guess (no text
-   * but unknown enum values for the other kinds); a second, sized
-   * exactly, when they do not. */
+  /* One pass when the texts fit the first guess (no text but unknown enum
+   * values for the other kinds); a second, sized exactly, when they do
+   * not. */
   room = f->kind == ACR_K_STRING ? lacr_list_of(L, 1)->n * 24 : 64;
   for (;;) {
     l = lacr_list_of(L, 1);
     n = l->n;
-    if (n > (((size_t)-1) - room - 1) / sizeof *cells)
+    ndt = f->kind == ACR_K_DATETIME ? n : 0;
+    if (n > (((size_t)-1) - room - 1) / (sizeof *cells + sizeof *dts))
       return luaL_error(L, "list too long for a column");
-    cells = (colcell *)lua_newuserdata(L, n * sizeof *cells + room + 1);
-    /* the allocation may have run finalisers that changed the runs */
+    dts = (acr_datetime *)lua_newuserdata(
+        L, ndt * sizeof *dts + n * sizeof *cells + room + 1);
+    cells = (colcell *)(dts + ndt);
+    /* the allocation may have run finalisers that changed the list */
     l = lacr_list_of(L, 1);
     if (l->n == n) {
-      need = column_copy(l, f, cells, (char *)(cells + n), room);
+      if ((c = acr_runlist_cols(l, 1u << f->index)) == NULL)
+        return lacr_list_nomem(L);
+      need = column_copy(l, c, f, cells, dts, (char *)(cells + n), room);
       if (need <= room) break;
       room = need;
     }
@@ -272,19 +285,19 @@ int lacr_list_column(lua_State *L) {
       lua_pushlstring(L, f->enumdef->values[k], f->enumdef->lengths[k]);
   }
   for (i = 0; i < n; i++) {
-    const colcell *c = &cells[i];
-    if (!c->has) continue;
+    const colcell *cl = &cells[i];
+    if (!cl->has) continue;
     switch (f->kind) {
-    case ACR_K_STRING: lua_pushlstring(L, text + c->off, c->len); break;
+    case ACR_K_STRING: lua_pushlstring(L, text + cl->off, cl->len); break;
     case ACR_K_ENUM:
-      if (c->code >= 0)
-        lua_pushvalue(L, base + c->code);
+      if (cl->code >= 0)
+        lua_pushvalue(L, base + cl->code);
       else
-        lua_pushlstring(L, text + c->off, c->len);
+        lua_pushlstring(L, text + cl->off, cl->len);
       break;
-    case ACR_K_DATETIME: lacr_pushdatetime(L, &c->dt); break;
-    case ACR_K_BOOL: lua_pushboolean(L, c->code); break;
-    default: lua_pushinteger(L, (lua_Integer)c->code); break;
+    case ACR_K_DATETIME: lacr_pushdatetime(L, &dts[i]); break;
+    case ACR_K_BOOL: lua_pushboolean(L, cl->code); break;
+    default: lua_pushinteger(L, (lua_Integer)cl->code); break;
     }
     lua_rawseti(L, 4, (int)(i + 1));
   }

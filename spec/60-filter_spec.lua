@@ -460,11 +460,13 @@ describe("acr.filter.build", function()
   end)
 end)
 
--- list:filter reads columns the list keeps of its runs' values (issue 13);
--- these check that no change, through any path, leaves them stale: after
--- every change the list's answer equals the filter called on each run,
--- which reads the runs themselves.
-describe("list:filter columns", function()
+-- list:filter, sort, top, count_by, summary and column read columns the
+-- list keeps of its runs' values (issue 13); these check that no change,
+-- through any path, leaves them stale: after every change the list's
+-- filter equals the filter called on each run (which reads the runs
+-- themselves), and the other queries equal the same queries over fresh
+-- copies of its runs (whose columns are new).
+describe("list query columns", function()
   local EXPRS = {
     "status eq 'Failed'", "status ne 'failed'", "status eq null",
     "status gt 'Q'", "createTime ge 2019-05-01T00:00:00Z",
@@ -488,7 +490,51 @@ describe("list:filter columns", function()
     return table.concat(t, ",")
   end
 
+  local KEYS = { "status", "createTime", "task", "isArchiveEnabled", "runId",
+                 "finishTime", "provisioningState" }
+
+  local function texts(t, n)
+    local out = {}
+    for i = 1, n do out[i] = tostring(t[i]) end
+    return table.concat(out, "|")
+  end
+
+  -- The queries other than filter, on list and on fresh clones of its
+  -- runs.  A list rebuilds all its stale columns at once, so only the first
+  -- query after a change can meet them stale: each check starts at the next
+  -- query.  The list's order is put back after its sorts (by assignment).
+  local QUERIES = {
+    function(list) return list:summary() end,
+    function(list) return ids(list:top(1)) end,
+    function(list) return ids(list:top(3)) end,
+    function(list) return ids(list:top(300)) end,
+  }
+  for _, key in ipairs(KEYS) do
+    QUERIES[#QUERIES + 1] = function(list) return list:count_by(key) end
+    QUERIES[#QUERIES + 1] = function(list)
+      local a, n = list:column(key)
+      return texts(a, n)
+    end
+    for _, dir in ipairs({ "asc", "desc" }) do
+      QUERIES[#QUERIES + 1] = function(list) return ids(list:sort(key, dir)) end
+    end
+  end
+  local first = 0
+
+  local function check_queries(list, what)
+    local copies, order = {}, {}
+    for i = 1, #list do copies[i] = list[i]:clone(); order[i] = list[i] end
+    local fresh = acr.list(copies)
+    first = first % #QUERIES + 1
+    for k = 0, #QUERIES - 1 do
+      local q = (first + k - 1) % #QUERIES + 1
+      assert.same(QUERIES[q](fresh), QUERIES[q](list), what .. ": query " .. q)
+    end
+    for i = 1, #order do list[i] = order[i] end
+  end
+
   local function check(list, what)
+    check_queries(list, what)
     for _, expr in ipairs(EXPRS) do
       local f = compile(expr)
       local got = ids(list:filter(expr))

@@ -1,14 +1,15 @@
 /*
  * test_filter.c -- standalone tests of the $filter compiler/evaluator and
- * the run-list queries (acr_filter.c, acr_runlist.c).
+ * the run-list queries and their columns (acr_filter_parse.c,
+ * acr_filter_match.c, acr_runlist*.c).
  *
  * Runs are built with the acr_rec_set_* API (not JSON).  Every allocation
  * goes through a counting allocator that can fail the N-th allocation; the
  * out-of-memory test runs a whole scenario failing each N in turn and
  * checks that nothing leaks and nothing half-done is returned.
  *
- *   cc -std=c99 -Icsrc tests/test_filter.c csrc/acr_filter.c \
- *      csrc/acr_runlist.c csrc/acr_model.c csrc/acr_schema.c \
+ *   cc -std=c99 -Icsrc tests/test_filter.c csrc/acr_filter_*.c \
+ *      csrc/acr_runlist*.c csrc/acr_model.c csrc/acr_schema.c \
  *      csrc/acr_util.c csrc/acr_datetime.c csrc/acr_json_equal.c
  */
 #include "test.h"
@@ -597,11 +598,112 @@ static const char *const COL_EXPRS[] = {
     "platform/os eq 'Linux'", "runId gt 'r2'", "status gt 'R'",
 };
 
-/* Every expression gives over l what acr_filter_match gives run by run
- * (which reads the runs, never the columns). */
-static int agrees(const acr_runlist *l) {
-  size_t e, i;
+/* l and m (copies of the same runs) hold equal runs in the same order. */
+static int same_runs(const acr_runlist *l, const acr_runlist *m) {
+  size_t i;
+  if (l == NULL || m == NULL || l->n != m->n) return 0;
+  for (i = 0; i < l->n; i++)
+    if (!acr_run_equal(l->runs[i], m->runs[i])) return 0;
+  return 1;
+}
+
+static size_t index_of(const acr_runlist *l, const acr_run *r) {
+  size_t i;
+  for (i = 0; i < l->n; i++)
+    if (l->runs[i] == r) return i;
+  return (size_t)-1;
+}
+
+static int same_groups(const acr_runlist *l, const acr_groups *g,
+                       const acr_runlist *m, const acr_groups *h) {
+  size_t i;
+  if (g->n != h->n || g->absent != h->absent) return 0;
+  for (i = 0; i < g->n; i++) {
+    const acr_group *a = &g->items[i], *b = &h->items[i];
+    if (a->count != b->count || a->len != b->len ||
+        memcmp(a->text, b->text, a->len) != 0 ||
+        index_of(l, a->first) != index_of(m, b->first))
+      return 0;
+  }
+  return 1;
+}
+
+static const char *const QUERY_KEYS[] = {"status", "createTime", "task",
+                                         "isArchiveEnabled", "runId"};
+
+/* sort, top, count_by and summary over l (which may have columns from
+ * before a change) give what they give over fresh copies of its runs
+ * (whose columns are new); l is left sorted by runId, descending. */
+static int queries_agree(acr_runlist *l) {
+  acr_runlist *m = acr_runlist_new(&A), *d, *e;
+  acr_groups g, h;
+  acr_summary s, t;
+  size_t i, k;
   int ok = 1;
+  for (i = 0; i < l->n; i++) {
+    acr_run *c = acr_run_clone(l->runs[i], &A);
+    acr_runlist_push(m, c);
+    acr_run_release(c);
+  }
+  acr_groups_init(&g, &A);
+  acr_groups_init(&h, &A);
+  for (k = 0; k < sizeof QUERY_KEYS / sizeof *QUERY_KEYS; k++) {
+    const acr_field *f = F(QUERY_KEYS[k]);
+    if (acr_runlist_count_by(l, f, &g) != ACR_OK ||
+        acr_runlist_count_by(m, f, &h) != ACR_OK || !same_groups(l, &g, m, &h)) {
+      fprintf(stderr, "count_by %s stale\n", QUERY_KEYS[k]);
+      ok = 0;
+    }
+  }
+  acr_groups_free(&g);
+  acr_groups_free(&h);
+  acr_summary_init(&s, &A);
+  acr_summary_init(&t, &A);
+  if (acr_runlist_summary(l, &s) != ACR_OK ||
+      acr_runlist_summary(m, &t) != ACR_OK || s.total != t.total ||
+      s.ntasks != t.ntasks || !same_groups(l, &s.by_status, m, &t.by_status)) {
+    fprintf(stderr, "summary stale\n");
+    ok = 0;
+  }
+  for (i = 0; ok && i < s.ntasks; i++) {
+    const acr_task_stats *a = &s.tasks[i], *b = &t.tasks[i];
+    if (a->runs != b->runs || a->failed != b->failed ||
+        a->finished != b->finished || a->p50 != b->p50 || a->p95 != b->p95 ||
+        a->len != b->len || (a->task == NULL) != (b->task == NULL) ||
+        (a->task && memcmp(a->task, b->task, a->len) != 0)) {
+      fprintf(stderr, "summary task %u stale\n", (unsigned)i);
+      ok = 0;
+    }
+  }
+  acr_summary_free(&s);
+  acr_summary_free(&t);
+  for (k = 1; k < 4; k += 2) {
+    d = acr_runlist_top(l, k);
+    e = acr_runlist_top(m, k);
+    if (!same_runs(d, e)) fprintf(stderr, "top %u stale\n", (unsigned)k), ok = 0;
+    acr_runlist_free(d);
+    acr_runlist_free(e);
+  }
+  for (k = 0; k < sizeof QUERY_KEYS / sizeof *QUERY_KEYS; k++) {
+    const acr_field *f = F(QUERY_KEYS[k]);
+    int desc;
+    for (desc = 0; desc < 2; desc++)
+      if (acr_runlist_sort(l, f, desc) != ACR_OK ||
+          acr_runlist_sort(m, f, desc) != ACR_OK || !same_runs(l, m)) {
+        fprintf(stderr, "sort %s%s stale\n", QUERY_KEYS[k], desc ? " desc" : "");
+        ok = 0;
+      }
+  }
+  acr_runlist_free(m);
+  return ok;
+}
+
+/* Every expression gives over l what acr_filter_match gives run by run
+ * (which reads the runs, never the columns); and the other queries agree
+ * with fresh copies (queries_agree). */
+static int agrees(acr_runlist *l) {
+  size_t e, i;
+  int ok = queries_agree(l);
   for (e = 0; e < sizeof COL_EXPRS / sizeof *COL_EXPRS; e++) {
     acr_filter *f = compile(COL_EXPRS[e]);
     acr_runlist *d = acr_runlist_filter(l, f);
@@ -637,8 +739,11 @@ static void test_columns(void) {
   CHECK(agrees(l));
   c = acr_runlist_cols(l, 1u << ACR_RUN_STATUS);
   CHECK(c != NULL && c->n == 4 && (c->built & (1u << ACR_RUN_STATUS)));
-  CHECK(c && ((const int32_t *)c->col[ACR_RUN_STATUS])[2] == ACR_COL_ABSENT);
-  CHECK(c && ((const int32_t *)c->col[ACR_RUN_STATUS])[3] == ACR_ENUM_UNKNOWN);
+  /* agrees sorted l: its rows follow */
+  CHECK(c && ((const int32_t *)c->col[ACR_RUN_STATUS])[index_of(l, r[2])] ==
+                 ACR_COL_ABSENT);
+  CHECK(c && ((const int32_t *)c->col[ACR_RUN_STATUS])[index_of(l, r[3])] ==
+                 ACR_ENUM_UNKNOWN);
   CHECK(acr_runlist_cols(l, 1u << ACR_RUN_OUTPUTIMAGES) == NULL);
   CHECK(acr_runlist_memsize(l) > 4 * sizeof(acr_run) + 4 * sizeof(uint32_t));
   /* every setter shows */
