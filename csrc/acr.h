@@ -285,6 +285,11 @@ typedef enum acr_kind {
 #define ACR_F_READONLY 0x01u /* server-set: refused by acr_new-style input */
 #define ACR_F_REQUIRED 0x02u /* PlatformProperties.os */
 #define ACR_F_ENVELOPE 0x04u /* Run: ARM envelope field, not in properties */
+/* A text that usually repeats from run to run (the constant type, a
+ * registry, a repository, a task name): a decoded list stores each
+ * distinct text of these fields once, in a pool its runs share (see
+ * acr_run.pool). */
+#define ACR_F_SHARED 0x40u
 
 struct acr_type;
 
@@ -346,8 +351,8 @@ typedef struct acr_rechdr {
  * index enums (= presence bits) and the acr_type tables (acr_schema.c). */
 
 #define ACR_IMAGE_FIELDS(X, R, s) /* ImageDescriptor */ \
-  X(R, s, REGISTRY, registry, STRING, 0, _) \
-  X(R, s, REPOSITORY, repository, STRING, 0, _) \
+  X(R, s, REGISTRY, registry, STRING, ACR_F_SHARED, _) \
+  X(R, s, REPOSITORY, repository, STRING, ACR_F_SHARED, _) \
   X(R, s, TAG, tag, STRING, 0, _) \
   X(R, s, DIGEST, digest, STRING, 0, _)
 #define ACR_IMAGEUPDATETRIGGER_FIELDS(X, R, s) \
@@ -356,15 +361,15 @@ typedef struct acr_rechdr {
   X(R, s, IMAGES, images, RECORD_LIST, 0, image)
 #define ACR_SOURCETRIGGER_FIELDS(X, R, s) /* SourceTriggerDescriptor */ \
   X(R, s, ID, id, STRING, 0, _) \
-  X(R, s, EVENTTYPE, eventType, STRING, 0, _) \
+  X(R, s, EVENTTYPE, eventType, STRING, ACR_F_SHARED, _) \
   X(R, s, COMMITID, commitId, STRING, 0, _) \
   X(R, s, PULLREQUESTID, pullRequestId, STRING, 0, _) \
-  X(R, s, REPOSITORYURL, repositoryUrl, STRING, 0, _) \
-  X(R, s, BRANCHNAME, branchName, STRING, 0, _) \
-  X(R, s, PROVIDERTYPE, providerType, STRING, 0, _)
+  X(R, s, REPOSITORYURL, repositoryUrl, STRING, ACR_F_SHARED, _) \
+  X(R, s, BRANCHNAME, branchName, STRING, ACR_F_SHARED, _) \
+  X(R, s, PROVIDERTYPE, providerType, STRING, ACR_F_SHARED, _)
 #define ACR_TIMERTRIGGER_FIELDS(X, R, s) /* TimerTriggerDescriptor */ \
-  X(R, s, TIMERTRIGGERNAME, timerTriggerName, STRING, 0, _) \
-  X(R, s, SCHEDULEOCCURRENCE, scheduleOccurrence, STRING, 0, _)
+  X(R, s, TIMERTRIGGERNAME, timerTriggerName, STRING, ACR_F_SHARED, _) \
+  X(R, s, SCHEDULEOCCURRENCE, scheduleOccurrence, STRING, ACR_F_SHARED, _)
 #define ACR_PLATFORM_FIELDS(X, R, s) /* PlatformProperties */ \
   X(R, s, OS, os, ENUM, ACR_F_REQUIRED, os) \
   X(R, s, ARCHITECTURE, architecture, ENUM, 0, architecture) \
@@ -372,10 +377,11 @@ typedef struct acr_rechdr {
 #define ACR_AGENT_FIELDS(X, R, s) /* AgentProperties */ \
   X(R, s, CPU, cpu, INT32, 0, _)
 #define ACR_SYSTEMDATA_FIELDS(X, R, s) \
-  X(R, s, CREATEDBY, createdBy, STRING, ACR_F_READONLY, _) \
+  X(R, s, CREATEDBY, createdBy, STRING, ACR_F_READONLY | ACR_F_SHARED, _) \
   X(R, s, CREATEDBYTYPE, createdByType, ENUM, ACR_F_READONLY, createdbytype) \
   X(R, s, CREATEDAT, createdAt, DATETIME, ACR_F_READONLY, _) \
-  X(R, s, LASTMODIFIEDBY, lastModifiedBy, STRING, ACR_F_READONLY, _) \
+  X(R, s, LASTMODIFIEDBY, lastModifiedBy, STRING, \
+    ACR_F_READONLY | ACR_F_SHARED, _) \
   X(R, s, LASTMODIFIEDBYTYPE, lastModifiedByType, ENUM, ACR_F_READONLY, \
     createdbytype) \
   X(R, s, LASTMODIFIEDAT, lastModifiedAt, DATETIME, ACR_F_READONLY, _)
@@ -386,27 +392,28 @@ typedef struct acr_rechdr {
 #define ACR_RUN_FIELDS(X, R, s) \
   X(R, s, ID, id, STRING, ACR_F_READONLY | ACR_F_ENVELOPE, _) \
   X(R, s, NAME, name, STRING, ACR_F_READONLY | ACR_F_ENVELOPE, _) \
-  X(R, s, TYPE, type, STRING, ACR_F_READONLY | ACR_F_ENVELOPE, _) \
+  X(R, s, TYPE, type, STRING, ACR_F_READONLY | ACR_F_ENVELOPE | ACR_F_SHARED, \
+    _) \
   X(R, s, SYSTEMDATA, systemData, RECORD, ACR_F_READONLY | ACR_F_ENVELOPE, \
     systemdata) \
   X(R, s, RUNID, runId, STRING, 0, _) \
   X(R, s, STATUS, status, ENUM, 0, runstatus) \
   X(R, s, LASTUPDATEDTIME, lastUpdatedTime, DATETIME, 0, _) \
   X(R, s, RUNTYPE, runType, ENUM, 0, runtype) \
-  X(R, s, AGENTPOOLNAME, agentPoolName, STRING, 0, _) \
+  X(R, s, AGENTPOOLNAME, agentPoolName, STRING, ACR_F_SHARED, _) \
   X(R, s, CREATETIME, createTime, DATETIME, 0, _) \
   X(R, s, STARTTIME, startTime, DATETIME, 0, _) \
   X(R, s, FINISHTIME, finishTime, DATETIME, 0, _) \
   X(R, s, OUTPUTIMAGES, outputImages, RECORD_LIST, 0, image) \
-  X(R, s, TASK, task, STRING, 0, _) \
+  X(R, s, TASK, task, STRING, ACR_F_SHARED, _) \
   X(R, s, IMAGEUPDATETRIGGER, imageUpdateTrigger, RECORD, 0, \
     imageupdatetrigger) \
   X(R, s, SOURCETRIGGER, sourceTrigger, RECORD, 0, sourcetrigger) \
   X(R, s, TIMERTRIGGER, timerTrigger, RECORD, 0, timertrigger) \
   X(R, s, PLATFORM, platform, RECORD, 0, platform) \
   X(R, s, AGENTCONFIGURATION, agentConfiguration, RECORD, 0, agent) \
-  X(R, s, SOURCEREGISTRYAUTH, sourceRegistryAuth, STRING, 0, _) \
-  X(R, s, CUSTOMREGISTRIES, customRegistries, STRING_LIST, 0, _) \
+  X(R, s, SOURCEREGISTRYAUTH, sourceRegistryAuth, STRING, ACR_F_SHARED, _) \
+  X(R, s, CUSTOMREGISTRIES, customRegistries, STRING_LIST, ACR_F_SHARED, _) \
   X(R, s, RUNERRORMESSAGE, runErrorMessage, STRING, ACR_F_READONLY, _) \
   X(R, s, UPDATETRIGGERTOKEN, updateTriggerToken, STRING, 0, _) \
   X(R, s, LOGARTIFACT, logArtifact, RECORD, ACR_F_READONLY, image) \
@@ -474,6 +481,10 @@ typedef struct acr_run acr_run;
 
 struct acr_arena_chunk;
 struct acr_epoch;
+/* A string pool: the texts of ACR_F_SHARED fields (and enum texts kept
+ * raw) of one decoded list, stored once and shared by its runs; immutable
+ * once the decode returns, freed with the last run that points into it. */
+typedef struct acr_strpool acr_strpool;
 struct acr_run {
   acr_runrec rec;                /* read freely; change through the API */
   acr_list *env_unknown;         /* unknown envelope-level fields */
@@ -488,6 +499,10 @@ struct acr_run {
   unsigned pins;                 /* acr_run_pin count: no compaction while > 0 */
   struct acr_epoch *epoch;       /* change counter shared with other runs,
                                     set by list queries; NULL until then */
+  acr_strpool *pool;             /* strings shared with the runs decoded
+                                    with it (one reference), or NULL: slots
+                                    may point there as well as into the
+                                    arena; setters write to the arena */
 };
 
 /* New empty run with refcount 1, or NULL when out of memory. */

@@ -151,4 +151,30 @@ typedef struct acr_epoch {
 #define acr_run_touch(r) ((r)->epoch ? (void)(r)->epoch->value++ : (void)0)
 ACR_HIDDEN void acr_epoch_release(acr_epoch *e);
 
+/* String pools (acr_strpool.c): texts of the fields flagged ACR_F_SHARED
+ * stored once for the runs of one decoded list.  The reader makes a pool
+ * (refcount 1, its own), interns into it while reading, gives every run
+ * that points into it one reference (acr_run.pool) and seals it at the end
+ * (the hash table is freed; the strings never change again).  Interning
+ * returns the pool's copy of s, or NULL when out of memory or sealed; key
+ * (the reader passes the field) names a memo of the last text interned
+ * under it, checked first.
+ * acr_strpool_owns: does s point into p's strings (NULL p: no).
+ * acr_strpool_share: the bytes of p charged to each of its references
+ * (rounded up), so that the runs of a list count the pool once;
+ * acr_strpool_bytes: all of them. */
+ACR_HIDDEN acr_strpool *acr_strpool_new(const acr_allocator *a);
+ACR_HIDDEN void acr_strpool_retain(acr_strpool *p);
+ACR_HIDDEN void acr_strpool_release(acr_strpool *p); /* NULL is ignored */
+ACR_HIDDEN void acr_strpool_seal(acr_strpool *p);
+ACR_HIDDEN acr_str *acr_strpool_intern(acr_strpool *p, const void *key,
+                                       const char *s, size_t n);
+ACR_HIDDEN int acr_strpool_owns(const acr_strpool *p, const void *s);
+ACR_HIDDEN size_t acr_strpool_share(const acr_strpool *p);
+ACR_HIDDEN size_t acr_strpool_bytes(const acr_strpool *p);
+/* acr_run_compact for a run the JSON reader has just built: every string
+ * of its ACR_F_SHARED fields and enums is in r->pool (when set), so the
+ * copy keeps those without looking them up. */
+ACR_HIDDEN acr_status acr_run_compact_decoded(acr_run *r);
+
 #endif

@@ -101,6 +101,7 @@ typedef struct jr {
   acr_buf tmp;   /* minified unknown values */
   acr_buf key;   /* unescaped keys */
   acr_buf sbuf;  /* unescaped enum / date-time text */
+  acr_strpool *pool; /* texts of ACR_F_SHARED fields of a list's runs */
 } jr;
 
 /* State of one Run object being read (shared by it and its "properties"). */
@@ -359,6 +360,8 @@ static void jr_init(jr *J, const char *text, size_t len,
 }
 
 static void jr_free(jr *J) {
+  acr_strpool_seal(J->pool); /* the runs' pool is immutable from now on */
+  acr_strpool_release(J->pool);
   acr_buf_free(&J->tmp);
   acr_buf_free(&J->key);
   acr_buf_free(&J->sbuf);
@@ -494,6 +497,36 @@ static acr_str *arena_str(jr *J, acr_run *r, const uchar *p, const uchar *q,
   return s;
 }
 
+/* The string value [p, q) of field f for run r: in the list's pool when f
+ * is ACR_F_SHARED or an enum (texts that repeat from run to run; r then
+ * holds a reference to the pool), else in r's arena.  The one place the
+ * reader stores strings. */
+static acr_str *field_str(jr *J, acr_run *r, const acr_field *f,
+                          const uchar *p, const uchar *q, int esc,
+                          const jframe *fr) {
+  const char *t;
+  size_t n;
+  acr_str *s;
+  if (J->pool == NULL || (r->pool != NULL && r->pool != J->pool) ||
+      !((f->flags & ACR_F_SHARED) || f->kind == ACR_K_ENUM))
+    return arena_str(J, r, p, q, esc, fr);
+  if (!esc) {
+    t = (const char *)p + 1;
+    n = (size_t)(q - p) - 2;
+  } else if (str_text(J, &J->sbuf, p, q, esc, &t, &n, fr) != ACR_OK) {
+    return NULL;
+  }
+  if ((s = acr_strpool_intern(J->pool, f, t, n)) == NULL) {
+    jnomem(J, fr, p);
+    return NULL;
+  }
+  if (r->pool == NULL) {
+    acr_strpool_retain(J->pool);
+    r->pool = J->pool;
+  }
+  return s;
+}
+
 /* The int32 value of the number text [p, q), exactly: 2, 2.0, 20e-1 are 2;
  * 2.5 is not an integer; 1e10 is out of range.  Returns 0, or 1 (not an
  * integer) or 2 (out of range). */
@@ -585,7 +618,7 @@ static int parse_list_field(jr *J, const uchar **pp, const jframe *fr,
           if ((st = RECOVER(st, &p, &item, J->depth)) != ACR_OK) return st;
         } else {
           if ((q = scan_str(J, p, &esc, &item)) == NULL) return J->es.st;
-          if ((v = arena_str(J, run, p, q, esc, &item)) == NULL)
+          if ((v = field_str(J, run, f, p, q, esc, &item)) == NULL)
             return J->es.st;
           p = q;
         }
@@ -633,7 +666,7 @@ static int parse_field(jr *J, const uchar **pp, const jframe *fr,
     acr_str *s;
     if (*p != '"') return jtype(J, fr, p, "a string");
     if ((q = scan_str(J, p, &esc, fr)) == NULL) return J->es.st;
-    if ((s = arena_str(J, run, p, q, esc, fr)) == NULL) return J->es.st;
+    if ((s = field_str(J, run, f, p, q, esc, fr)) == NULL) return J->es.st;
     *(acr_str **)ACR_SLOT(rec, f) = s;
     MARK(rec, f);
     *pp = q;
@@ -657,10 +690,10 @@ static int parse_field(jr *J, const uchar **pp, const jframe *fr,
                      "invalid value \"%s\" for %s (expected one of %s)",
                      msgtext(s, n, mt, sizeof mt), f->enumdef->name, list);
       }
-      if ((v.raw = arena_str(J, run, p, q, esc, fr)) == NULL)
+      if ((v.raw = field_str(J, run, f, p, q, esc, fr)) == NULL)
         return J->es.st;
     } else if (!acr_enum_is_canonical(f->enumdef, v.code, s, n) &&
-               (v.raw = arena_str(J, run, p, q, esc, fr)) == NULL) {
+               (v.raw = field_str(J, run, f, p, q, esc, fr)) == NULL) {
       return J->es.st; /* "linux": written back as received */
     }
     *(acr_enumval *)ACR_SLOT(rec, f) = v;
@@ -971,6 +1004,9 @@ static int parse_runs_array(jr *J, const uchar **pp, const jframe *fr,
   jframe item;
   int st;
   if (++J->depth > J->maxdepth) return too_deep(J, fr, p);
+  /* one pool for the runs of the document's lists */
+  if (J->pool == NULL && (J->pool = acr_strpool_new(J->a)) == NULL)
+    return jnomem(J, fr, p);
   item.up = fr;
   item.key = NULL;
   item.index = 0;
@@ -1352,7 +1388,7 @@ static int parse_run(jr *J, const uchar **pp, const jframe *fr, int doc_top,
     rc.run->rec.h.unknown = rc.run->env_unknown;
     rc.run->env_unknown = NULL;
   }
-  if (acr_run_compact(rc.run) != ACR_OK) {
+  if (acr_run_compact_decoded(rc.run) != ACR_OK) {
     acr_run_release(rc.run);
     return jnomem(J, fr, p);
   }

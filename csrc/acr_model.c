@@ -7,11 +7,23 @@
  * change never frees piecemeal and an error half-way through building a
  * value leaks nothing: the abandoned bytes are reclaimed by compaction,
  * which copies the live graph into one exact-size chunk.
+ *
+ * A run decoded in a list may also point into the list's string pool
+ * (run->pool, acr_strpool.c): those strings are immutable and shared.
+ * Compaction leaves them where they are (and drops the pool when nothing
+ * points there any more), a clone copies them, and setters never write
+ * into them: they store new strings in the run's own arena.
  */
 #include "acr_internal.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#if defined(__GNUC__)
+#  define INLINE __inline__ __attribute__((always_inline))
+#else
+#  define INLINE
+#endif
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
 #define MIN_CHUNK 512u
@@ -102,16 +114,39 @@ void acr_run_release(acr_run *r) {
   a = r->alloc;
   chunks_free(&a, r->chunks);
   acr_epoch_release(r->epoch);
+  acr_strpool_release(r->pool);
   acr_free(&a, r, sizeof *r);
 }
 
 size_t acr_run_memsize(const acr_run *r) {
-  return sizeof *r + r->arena_bytes;
+  return sizeof *r + r->arena_bytes + acr_strpool_share(r->pool);
 }
 
 /* ---- deep size and copy -------------------------------------------------- */
 
-static size_t record_size(const acr_type *t, const void *rec);
+/* Which strings a copy leaves where they are: those of pool (NULL: none).
+ * trust: the run is fresh from the reader, whose every string of an
+ * ACR_F_SHARED field or an enum is in pool (acr_json_read.c field_str),
+ * so the field says it without looking at the pointer. */
+typedef struct keepset {
+  const acr_strpool *pool;
+  int trust;
+} keepset;
+
+static INLINE int kept_str(const keepset *k, const acr_field *f, const acr_str *s) {
+  if (k == NULL || k->pool == NULL) return 0;
+  if (k->trust) return (f->flags & ACR_F_SHARED) || f->kind == ACR_K_ENUM;
+  return acr_strpool_owns(k->pool, s);
+}
+
+static size_t record_size(const acr_type *t, const void *rec,
+                          const keepset *keep);
+
+/* Bytes a copy of s (of field f) takes: none when it stays in the pool. */
+static INLINE size_t str_size(const acr_str *s, const keepset *keep,
+                       const acr_field *f) {
+  return kept_str(keep, f, s) ? 0 : STR_SIZE(s->len);
+}
 
 static size_t unknown_size(const acr_list *l) {
   size_t n = 0;
@@ -122,8 +157,10 @@ static size_t unknown_size(const acr_list *l) {
   return n;
 }
 
-/* Bytes of the arena objects hanging off rec (not rec itself). */
-static size_t children_size(const acr_type *t, const void *rec) {
+/* Bytes of the arena objects hanging off rec (not rec itself), strings of
+ * the pool keep left out. */
+static size_t children_size(const acr_type *t, const void *rec,
+                            const keepset *keep) {
   const acr_rechdr *h = (const acr_rechdr *)rec;
   size_t n = unknown_size(h->unknown);
   uint8_t i;
@@ -134,26 +171,27 @@ static size_t children_size(const acr_type *t, const void *rec) {
     if (!(h->present & (1u << i))) continue;
     switch (f->kind) {
     case ACR_K_STRING:
-      n += STR_SIZE((*(acr_str *const *)slot)->len);
+      n += str_size(*(acr_str *const *)slot, keep, f);
       break;
     case ACR_K_ENUM: {
       const acr_enumval *v = (const acr_enumval *)slot;
-      if (v->raw != NULL) n += STR_SIZE(v->raw->len);
+      if (v->raw != NULL) n += str_size(v->raw, keep, f);
       break;
     }
     case ACR_K_RECORD:
-      n += record_size(f->sub, *(void *const *)slot);
+      n += record_size(f->sub, *(void *const *)slot, keep);
       break;
     case ACR_K_RECORD_LIST: {
       const acr_list *l = *(acr_list *const *)slot;
       n += LIST_SIZE(l->n);
-      for (j = 0; j < l->n; j++) n += record_size(f->sub, l->items[j]);
+      for (j = 0; j < l->n; j++) n += record_size(f->sub, l->items[j], keep);
       break;
     }
     case ACR_K_STRING_LIST: {
       const acr_list *l = *(acr_list *const *)slot;
       n += LIST_SIZE(l->n);
-      for (j = 0; j < l->n; j++) n += STR_SIZE(((acr_str *)l->items[j])->len);
+      for (j = 0; j < l->n; j++)
+        n += str_size((const acr_str *)l->items[j], keep, f);
       break;
     }
     default:
@@ -163,8 +201,9 @@ static size_t children_size(const acr_type *t, const void *rec) {
   return n;
 }
 
-static size_t record_size(const acr_type *t, const void *rec) {
-  return ALIGN8(t->size) + children_size(t, rec);
+static size_t record_size(const acr_type *t, const void *rec,
+                          const keepset *keep) {
+  return ALIGN8(t->size) + children_size(t, rec, keep);
 }
 
 /* A copy of s in r's arena, its flags included (they follow from the
@@ -176,25 +215,48 @@ static acr_str *str_copy(acr_run *r, const acr_str *s) {
   return c;
 }
 
-static acr_list *list_copy_strs(acr_run *r, const acr_list *l) {
-  acr_list *c = acr_list_new(r, l->n);
+/* A deep copy into r's arena: strings of the pool keep are not copied (the
+ * pointers stay; kept counts them), every other one is. */
+typedef struct copyctx {
+  acr_run *r;
+  const keepset *keep;
+  size_t kept;
+} copyctx;
+
+/* f: the field s is (an item of) the value of; NULL for unknown fields,
+ * which are never pooled. */
+static INLINE acr_str *copy_str(copyctx *c, const acr_field *f,
+                                acr_str *s) {
+  if (f != NULL && kept_str(c->keep, f, s)) {
+    c->kept++;
+    return s;
+  }
+  return str_copy(c->r, s);
+}
+
+static acr_list *list_copy_strs(copyctx *cc, const acr_field *f,
+                                const acr_list *l) {
+  acr_list *c = acr_list_new(cc->r, l->n);
   uint32_t i;
   if (c == NULL) return NULL;
-  for (i = 0; i < l->n; i++) {
-    const acr_str *s = (const acr_str *)l->items[i];
-    if ((c->items[i] = str_copy(r, s)) == NULL) return NULL;
-  }
+  for (i = 0; i < l->n; i++)
+    if ((c->items[i] = copy_str(cc, f, (acr_str *)l->items[i])) == NULL)
+      return NULL;
   c->n = l->n;
   return c;
 }
 
+static void *record_copy(copyctx *cc, const acr_type *t, const void *rec);
+
 /* rec is a shallow copy of a record: replace each pointer it holds with a
  * deep copy in r's arena.  Returns 0 when out of memory. */
-static int copy_children(acr_run *r, const acr_type *t, void *rec) {
+static int copy_children(copyctx *cc, const acr_type *t, void *rec) {
+  acr_run *r = cc->r;
   acr_rechdr *h = (acr_rechdr *)rec;
   uint8_t i;
   uint32_t j;
-  if (h->unknown && (h->unknown = list_copy_strs(r, h->unknown)) == NULL)
+  if (h->unknown &&
+      (h->unknown = list_copy_strs(cc, NULL, h->unknown)) == NULL)
     return 0;
   for (i = 0; i < t->nfields; i++) {
     const acr_field *f = &t->fields[i];
@@ -203,19 +265,18 @@ static int copy_children(acr_run *r, const acr_type *t, void *rec) {
     switch (f->kind) {
     case ACR_K_STRING: {
       acr_str **sp = (acr_str **)slot;
-      if ((*sp = str_copy(r, *sp)) == NULL) return 0;
+      if ((*sp = copy_str(cc, f, *sp)) == NULL) return 0;
       break;
     }
     case ACR_K_ENUM: {
       acr_enumval *v = (acr_enumval *)slot;
-      if (v->raw != NULL &&
-          (v->raw = str_copy(r, v->raw)) == NULL)
+      if (v->raw != NULL && (v->raw = copy_str(cc, f, v->raw)) == NULL)
         return 0;
       break;
     }
     case ACR_K_RECORD: {
       void **rp = (void **)slot;
-      if ((*rp = acr_record_copy(r, f->sub, *rp)) == NULL) return 0;
+      if ((*rp = record_copy(cc, f->sub, *rp)) == NULL) return 0;
       break;
     }
     case ACR_K_RECORD_LIST: {
@@ -224,7 +285,7 @@ static int copy_children(acr_run *r, const acr_type *t, void *rec) {
       acr_list *c = acr_list_new(r, src->n);
       if (c == NULL) return 0;
       for (j = 0; j < src->n; j++)
-        if ((c->items[j] = acr_record_copy(r, f->sub, src->items[j])) == NULL)
+        if ((c->items[j] = record_copy(cc, f->sub, src->items[j])) == NULL)
           return 0;
       c->n = src->n;
       *lp = c;
@@ -232,7 +293,7 @@ static int copy_children(acr_run *r, const acr_type *t, void *rec) {
     }
     case ACR_K_STRING_LIST: {
       acr_list **lp = (acr_list **)slot;
-      if ((*lp = list_copy_strs(r, *lp)) == NULL) return 0;
+      if ((*lp = list_copy_strs(cc, f, *lp)) == NULL) return 0;
       break;
     }
     default:
@@ -242,51 +303,76 @@ static int copy_children(acr_run *r, const acr_type *t, void *rec) {
   return 1;
 }
 
-void *acr_record_copy(acr_run *r, const acr_type *t, const void *rec) {
-  void *c = acr_run_alloc(r, t->size);
+static void *record_copy(copyctx *cc, const acr_type *t, const void *rec) {
+  void *c = acr_run_alloc(cc->r, t->size);
   if (c == NULL) return NULL;
   memcpy(c, rec, t->size);
-  return copy_children(r, t, c) ? c : NULL;
+  return copy_children(cc, t, c) ? c : NULL;
 }
 
-/* Deep-copies src's graph into dst, whose arena is empty: one exact chunk. */
-static int copy_run_graph(acr_run *dst, const acr_run *src) {
-  size_t need = children_size(&acr_type_run, &src->rec) +
+void *acr_record_copy(acr_run *r, const acr_type *t, const void *rec) {
+  copyctx cc;
+  cc.r = r;
+  cc.keep = NULL; /* rec may come from another run: copy all of it */
+  cc.kept = 0;
+  return record_copy(&cc, t, rec);
+}
+
+/* Deep-copies src's graph into dst, whose arena is empty: one exact chunk.
+ * Strings of the pool keep stay shared; returns how many did in *kept. */
+static int copy_run_graph(acr_run *dst, const acr_run *src,
+                          const keepset *keep, size_t *kept) {
+  size_t need = children_size(&acr_type_run, &src->rec, keep) +
                 unknown_size(src->env_unknown) + unknown_size(src->taskrun);
+  copyctx cc;
+  cc.r = dst;
+  cc.keep = keep;
+  cc.kept = 0;
   dst->rec = src->rec;
   dst->env_unknown = src->env_unknown;
   dst->taskrun = src->taskrun;
   if (need > 0 && chunk_new(dst, need) == NULL) return 0;
-  if (!copy_children(dst, &acr_type_run, &dst->rec)) return 0;
-  if (dst->env_unknown &&
-      (dst->env_unknown = list_copy_strs(dst, dst->env_unknown)) == NULL)
+  if (!copy_children(&cc, &acr_type_run, &dst->rec)) return 0;
+  if (dst->env_unknown && (dst->env_unknown = list_copy_strs(
+                               &cc, NULL, dst->env_unknown)) == NULL)
     return 0;
   if (dst->taskrun &&
-      (dst->taskrun = list_copy_strs(dst, dst->taskrun)) == NULL)
+      (dst->taskrun = list_copy_strs(&cc, NULL, dst->taskrun)) == NULL)
     return 0;
   dst->arena_base = dst->arena_bytes;
+  *kept = cc.kept;
   return 1;
 }
 
 acr_run *acr_run_clone(const acr_run *r, const acr_allocator *a) {
   acr_run *c = acr_run_new(a);
+  size_t kept;
   if (c == NULL) return NULL;
   c->shape = r->shape;
   c->has_properties = r->has_properties;
-  if (!copy_run_graph(c, r)) {
+  /* pooled strings are copied too: the clone may use another allocator */
+  if (!copy_run_graph(c, r, NULL, &kept)) {
     acr_run_release(c);
     return NULL;
   }
   return c;
 }
 
-acr_status acr_run_compact(acr_run *r) {
+static acr_status compact(acr_run *r, int trust) {
   acr_run tmp;
+  size_t kept;
+  keepset k;
+  k.pool = r->pool;
+  k.trust = trust;
   memset(&tmp, 0, sizeof tmp);
   tmp.alloc = r->alloc;
-  if (!copy_run_graph(&tmp, r)) {
+  if (!copy_run_graph(&tmp, r, &k, &kept)) {
     chunks_free(&tmp.alloc, tmp.chunks);
     return ACR_EMEMORY;
+  }
+  if (kept == 0 && r->pool != NULL) { /* changed: nothing points there */
+    acr_strpool_release(r->pool);
+    r->pool = NULL;
   }
   chunks_free(&r->alloc, r->chunks);
   acr_run_touch(r); /* columns may hold pointers into the old blocks */
@@ -298,6 +384,10 @@ acr_status acr_run_compact(acr_run *r) {
   r->arena_base = tmp.arena_base;
   return ACR_OK;
 }
+
+acr_status acr_run_compact(acr_run *r) { return compact(r, 0); }
+
+acr_status acr_run_compact_decoded(acr_run *r) { return compact(r, 1); }
 
 void acr_run_pin(acr_run *r) { r->pins++; }
 

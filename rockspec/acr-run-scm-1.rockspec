@@ -43,6 +43,7 @@ build = {
         "csrc/acr_runlist_cols.c",
         "csrc/acr_runlist_query.c",
         "csrc/acr_schema.c",
+        "csrc/acr_strpool.c",
         "csrc/acr_util.c",
         "csrc/lacr_conv.c",
         "csrc/lacr_ctx.c",

@@ -514,6 +514,174 @@ static void test_enum_spelling(void) {
   CHECK(c.live == 0);
 }
 
+/* ---- string pools: texts of ACR_F_SHARED fields shared by a list -------- */
+
+static const char pool_json[] =
+    "{\"value\": ["
+    "{\"id\": \"/r/runs/a\", \"type\": \"Microsoft.ContainerRegistry/registries/runs\","
+    " \"properties\": {\"runId\": \"a\", \"task\": \"build\", \"status\": \"Failed\","
+    " \"platform\": {\"os\": \"linux\"},"
+    " \"outputImages\": [{\"registry\": \"r.azurecr.io\", \"repository\": \"web\","
+    "   \"tag\": \"v1\"}, {\"registry\": \"r.azurecr.io\", \"repository\": \"api\"}]}},"
+    "{\"id\": \"/r/runs/b\", \"type\": \"Microsoft.ContainerRegistry/registries/runs\","
+    " \"properties\": {\"runId\": \"b\", \"task\": \"build\","
+    " \"platform\": {\"os\": \"linux\"},"
+    " \"customRegistries\": [\"r.azurecr.io\"],"
+    " \"outputImages\": [{\"registry\": \"r.azurecr.io\", \"repository\": \"web\"}]}},"
+    "{\"id\": \"/r/runs/c\", \"type\": \"Microsoft.ContainerRegistry/registries/runs\","
+    " \"properties\": {\"runId\": \"c\", \"task\": \"b\\u0075ild\"}}"
+    "]}";
+
+static const char pool_run_b[] =
+    "{\"id\":\"/r/runs/b\",\"type\":\"Microsoft.ContainerRegistry/registries/"
+    "runs\",\"properties\":{\"runId\":\"b\",\"outputImages\":[{\"registry\":"
+    "\"r.azurecr.io\",\"repository\":\"web\"}],\"task\":\"build\","
+    "\"platform\":{\"os\":\"linux\"},\"customRegistries\":[\"r.azurecr.io\"]}}";
+
+static acr_runlist *pool_decode(const acr_allocator *a) {
+  acr_runlist *l = NULL;
+  acr_run *r = NULL;
+  if (acr_json_decode(pool_json, sizeof pool_json - 1, NULL, a, &r, &l,
+                      NULL) != ACR_OK)
+    return NULL;
+  return l;
+}
+
+/* run r written as JSON is want (unless memory ran out) */
+static void check_json(const acr_run *r, const char *want) {
+  acr_buf b;
+  acr_status st;
+  acr_buf_init(&b, &r->alloc);
+  st = acr_json_encode_run(r, NULL, &b);
+  CHECK(st == ACR_OK || st == ACR_EMEMORY); /* the failing allocator */
+  if (st == ACR_OK)
+    CHECKF(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0, "%.*s",
+           (int)b.len, b.p);
+  acr_buf_free(&b);
+}
+
+static const acr_image *image_of(const acr_run *r, uint32_t i) {
+  return (const acr_image *)r->rec.outputImages->items[i];
+}
+
+/* Each step on its own list: pointers shared, then the run outlives its
+ * list, is moved, cloned, changed and compacted; everything freed. */
+static void pool_lifetimes(const acr_allocator *a, test_counter *c) {
+  acr_runlist *l = pool_decode(a), *m;
+  acr_run *r0, *r1, *r2, *k;
+  size_t own = 0, i;
+  if (l == NULL) return;
+  CHECK_INT(l->n, 3);
+  r0 = l->runs[0];
+  r1 = l->runs[1];
+  r2 = l->runs[2];
+  /* one copy of each repeated text, in one pool */
+  CHECK(r0->pool != NULL && r0->pool == r1->pool && r1->pool == r2->pool);
+  CHECK(r0->rec.type == r1->rec.type && r1->rec.type == r2->rec.type);
+  CHECK(r0->rec.task == r1->rec.task && r1->rec.task == r2->rec.task);
+  CHECK(image_of(r0, 0)->registry == image_of(r0, 1)->registry);
+  CHECK(image_of(r0, 0)->registry == image_of(r1, 0)->registry);
+  CHECK(image_of(r0, 0)->registry ==
+        r1->rec.customRegistries->items[0]); /* across fields too */
+  CHECK(image_of(r0, 0)->repository == image_of(r1, 0)->repository);
+  CHECK(r0->rec.platform->os.raw == r1->rec.platform->os.raw);
+  CHECK(acr_strpool_owns(r0->pool, r0->rec.type));
+  CHECK(!acr_strpool_owns(r0->pool, r0->rec.id)); /* not shared: own arena */
+  CHECK(!acr_strpool_owns(r0->pool, r0->rec.runId));
+  CHECK(!acr_strpool_owns(r0->pool, image_of(r0, 0)->tag));
+  /* memsize: the pool once for the list, shared out between its runs */
+  for (i = 0; i < l->n; i++)
+    own += sizeof *l->runs[i] + l->runs[i]->arena_bytes;
+  CHECK(acr_runlist_memsize(l) >= own + acr_strpool_bytes(r0->pool) +
+                                      sizeof *l);
+  CHECK(acr_runlist_memsize(l) <= own + acr_strpool_bytes(r0->pool) +
+                                      l->n + sizeof *l + l->cap * sizeof(void *) +
+                                      acr_run_memsize(l->meta));
+
+  /* a run outlives its list; another moves to a new list */
+  acr_run_retain(r0);
+  m = acr_runlist_new(a);
+  if (m == NULL || acr_runlist_push(m, r1) != ACR_OK) {
+    acr_runlist_free(m);
+    acr_run_release(r0);
+    acr_runlist_free(l);
+    return;
+  }
+  acr_runlist_free(l);
+  CHECK_STR(r0->rec.type->s, "Microsoft.ContainerRegistry/registries/runs");
+  CHECK_STR(image_of(r0, 1)->registry->s, "r.azurecr.io");
+  check_json(r1, pool_run_b);
+
+  /* a clone copies the pooled texts: it holds no pool */
+  k = acr_run_clone(r1, a);
+  if (k != NULL) {
+    CHECK(k->pool == NULL);
+    CHECK(acr_run_equal(k, r1));
+    CHECK(k->rec.type != r1->rec.type);
+  }
+  acr_runlist_free(m); /* r1 gone: the clone stands alone */
+  if (k != NULL) {
+    check_json(k, pool_run_b);
+    acr_run_release(k);
+  }
+
+  /* changed: the setter writes to the run's arena, the pool is untouched */
+  if (acr_rec_set_string(r0, &r0->rec, F(&acr_type_run, "task"), "deploy", 6,
+                         NULL) == ACR_OK) {
+    CHECK(!acr_strpool_owns(r0->pool, r0->rec.task));
+    CHECK_STR(r0->rec.task->s, "deploy");
+    /* compaction keeps the pooled texts where they are */
+    if (acr_run_compact(r0) == ACR_OK) {
+      CHECK(r0->pool != NULL && acr_strpool_owns(r0->pool, r0->rec.type));
+      CHECK_STR(r0->rec.task->s, "deploy");
+      CHECK_STR(image_of(r0, 0)->repository->s, "web");
+    }
+    /* nothing of the run in the pool any more: compaction drops it */
+    acr_rec_clear(r0, &r0->rec, F(&acr_type_run, "type"));
+    acr_rec_clear(r0, &r0->rec, F(&acr_type_run, "outputImages"));
+    acr_rec_clear(r0, &r0->rec, F(&acr_type_run, "platform"));
+    if (acr_run_compact(r0) == ACR_OK) CHECK(r0->pool == NULL);
+    CHECK_STR(r0->rec.task->s, "deploy");
+    CHECK_STR(r0->rec.runId->s, "a");
+  }
+  acr_run_release(r0);
+  (void)c;
+}
+
+static void test_pool(void) {
+  long n;
+  int done = 0;
+  {
+    test_counter c = {0};
+    acr_allocator a = {test_alloc, &c};
+    acr_run *r = NULL;
+    acr_runlist *l = NULL;
+    pool_lifetimes(&a, &c);
+    CHECK(c.live == 0);
+    /* a single run (not a list) is decoded without a pool */
+    CHECK(acr_json_decode(pool_run_b, sizeof pool_run_b - 1, NULL, &a, &r,
+                          &l, NULL) == ACR_OK);
+    CHECK(r != NULL && r->pool == NULL);
+    acr_run_release(r);
+    CHECK(c.live == 0);
+  }
+  /* out of memory at every allocation, in decoding and in every step */
+  for (n = 1; n < 400 && !done; n++) {
+    test_counter c = {0};
+    acr_allocator a = {test_alloc, &c};
+    acr_runlist *l;
+    c.fail_at = n;
+    l = pool_decode(&a);
+    if (l != NULL) {
+      acr_runlist_free(l);
+      pool_lifetimes(&a, &c);
+      done = c.failures == 0;
+    }
+    CHECKF(c.live == 0, "fail_at %ld: %zu bytes left", n, c.live);
+  }
+  CHECK(done);
+}
+
 int main(void) {
   test_schema();
   test_basic();
@@ -522,5 +690,6 @@ int main(void) {
   test_utf8();
   test_diff();
   test_enum_spelling();
+  test_pool();
   return test_report("test_model");
 }
