@@ -198,15 +198,6 @@ const uchar *acr_jscan_lit(const uchar *p, const uchar *e,
 
 /* ---- the pull lexer -------------------------------------------------------- */
 
-enum {
-  S_VALUE,     /* a value must come */
-  S_ARR_FIRST, /* after '[': a value or ']' */
-  S_OBJ_FIRST, /* after '{': a member name or '}' */
-  S_KEY,       /* after ',' in an object: a member name */
-  S_AFTER,     /* after a value: ',' or the close, or the end */
-  S_DONE       /* the value is complete */
-};
-
 void acr_jlex_init(acr_jlex *x, const char *text, size_t len,
                    size_t max_depth, unsigned flags) {
   if (text == NULL) { /* no arithmetic on NULL */
@@ -220,13 +211,18 @@ void acr_jlex_init(acr_jlex *x, const char *text, size_t len,
   x->text = text;
   x->len = 0;
   x->esc = x->comma = 0;
+  x->ntok = 0;
   x->flags = flags;
-  x->state = S_VALUE;
+  x->state = ACR_JS_VALUE;
   x->depth = 0;
   x->maxdepth =
       max_depth == 0 || max_depth > ACR_MAX_DEPTH ? ACR_MAX_DEPTH : max_depth;
+  x->cap = NULL;
+  x->cap_from = NULL;
+  x->cap_fail = 0;
   x->st = ACR_OK;
   x->err_off = 0;
+  x->err_key = 0;
   x->msg[0] = '\0';
 }
 
@@ -238,7 +234,7 @@ void acr_jlex_resume(acr_jlex *x, const char *text, size_t len,
   for (i = 0; i < nobjects; i++)
     x->kinds[i >> 3] |= (unsigned char)(1u << (i & 7));
   x->depth = nobjects;
-  x->state = S_AFTER;
+  x->state = ACR_JS_AFTER;
 }
 
 acr_status acr_jlex_append(const acr_jlex *x, acr_buf *out) {
@@ -254,148 +250,50 @@ acr_status acr_jlex_append(const acr_jlex *x, acr_buf *out) {
   return st;
 }
 
-static acr_jtok lex_error(acr_jlex *x, acr_status st, const uchar *pos,
-                          const char *msg) {
+acr_jtok acr_jlex_fail(acr_jlex *x, acr_status st, const uchar *pos,
+                       const char *msg) {
   x->st = st;
   x->err_off = (size_t)(pos - x->s);
+  x->err_key = 0;
   snprintf(x->msg, sizeof x->msg, "%s", msg);
   x->off = x->err_off;
   return x->tok = ACR_JT_ERROR;
 }
 
-static acr_jtok lex_expected(acr_jlex *x, const uchar *p, const char *what) {
+acr_jtok acr_jlex_expected(acr_jlex *x, const uchar *p, const char *what) {
   char b[16], m[128];
   snprintf(m, sizeof m, "expected %s, found %s", what,
            acr_jfound(p, x->e, b));
-  return lex_error(x, ACR_ESYNTAX, p, m);
+  return acr_jlex_fail(x, ACR_ESYNTAX, p, m);
 }
 
-static int top_is_object(const acr_jlex *x) {
-  size_t i = x->depth - 1;
-  return (x->kinds[i >> 3] >> (i & 7)) & 1;
+acr_jtok acr_jlex_too_deep(acr_jlex *x, const uchar *p) {
+  char m[64];
+  snprintf(m, sizeof m, "nesting deeper than %lu", (unsigned long)x->maxdepth);
+  return acr_jlex_fail(x, ACR_ELIMIT, p, m);
 }
 
-/* The token [p, q) of kind t; the next state follows a complete value. */
-static acr_jtok token(acr_jlex *x, acr_jtok t, const uchar *p,
-                      const uchar *q) {
-  x->tok = t;
-  x->off = (size_t)(p - x->s);
-  x->text = (const char *)p;
-  x->len = (size_t)(q - p);
-  x->p = q;
-  return t;
+acr_jtok acr_jlex_next(acr_jlex *x) { return acr_jlex_next_in(x); }
+
+void acr_jlex_capture(acr_jlex *x, acr_buf *out) {
+  x->cap = out;
+  x->cap_from = x->p;
+  x->cap_fail = 0;
 }
 
-acr_jtok acr_jlex_next(acr_jlex *x) {
-  const uchar *p, *q, *e = x->e;
-  acr_jscan_err err;
-  if (x->tok == ACR_JT_ERROR) return ACR_JT_ERROR;
-  p = acr_jskip_ws(x->p, e);
-  x->comma = 0;
-  x->esc = 0;
-  switch (x->state) {
-  case S_AFTER:
-    if (x->depth == 0) goto done;
-    if (top_is_object(x)) {
-      if (p < e && *p == ',') {
-        p = acr_jskip_ws(p + 1, e);
-        x->comma = 1;
-        if (p >= e || *p != '"')
-          return lex_expected(x, p, "'\"' (a member name) after ','");
-        goto key;
-      }
-      if (p < e && *p == '}') goto close;
-      return lex_expected(x, p, "',' or '}' after object member");
-    }
-    if (p < e && *p == ',') {
-      p = acr_jskip_ws(p + 1, e);
-      x->comma = 1;
-      goto value;
-    }
-    if (p < e && *p == ']') goto close;
-    return lex_expected(x, p, "',' or ']' after array element");
-  case S_OBJ_FIRST:
-    if (p < e && *p == '}') goto close;
-    if (p >= e || *p != '"') return lex_expected(x, p, "'\"' or '}' after '{'");
-    goto key;
-  case S_KEY:
-    if (p >= e || *p != '"')
-      return lex_expected(x, p, "'\"' (a member name) after ','");
-    goto key;
-  case S_ARR_FIRST:
-    if (p < e && *p == ']') goto close;
-    goto value;
-  case S_VALUE:
-    goto value;
-  default:
-    goto done;
-  }
-done:
-  x->state = S_DONE;
-  if (!(x->flags & ACR_JLEX_VALUE) && p < e)
-    return lex_expected(x, p, "end of input after the JSON value");
-  x->p = p;
-  x->off = (size_t)(p - x->s);
-  x->len = 0;
-  return x->tok = ACR_JT_END;
-key:
-  if ((q = acr_jscan_str(p, e, &x->esc, &err)) == NULL)
-    return lex_error(x, ACR_ESYNTAX, err.pos, err.msg);
-  {
-    const uchar *c = acr_jskip_ws(q, e);
-    if (c >= e || *c != ':')
-      return lex_expected(x, c, "':' after object member name");
-    token(x, ACR_JT_KEY, p, q);
-    x->text = (const char *)p + 1;
-    x->len = (size_t)(q - p) - 2;
-    x->p = c + 1;
-    x->state = S_VALUE;
-    return ACR_JT_KEY;
-  }
-close:
-  x->depth--;
-  x->state = S_AFTER;
-  return token(x, *p == '}' ? ACR_JT_OBJECT_END : ACR_JT_ARRAY_END, p, p + 1);
-value:
-  if (p >= e) return lex_expected(x, p, "a JSON value");
-  x->state = S_AFTER;
-  switch (*p) {
-  case '{':
-  case '[': {
-    int obj = *p == '{';
-    size_t i = x->depth;
-    if (i + 1 > x->maxdepth) {
-      char m[64];
-      snprintf(m, sizeof m, "nesting deeper than %lu",
-               (unsigned long)x->maxdepth);
-      return lex_error(x, ACR_ELIMIT, p, m);
-    }
-    if (obj) x->kinds[i >> 3] |= (uchar)(1u << (i & 7));
-    else x->kinds[i >> 3] &= (uchar)~(1u << (i & 7));
-    x->depth++;
-    x->state = obj ? S_OBJ_FIRST : S_ARR_FIRST;
-    return token(x, obj ? ACR_JT_OBJECT : ACR_JT_ARRAY, p, p + 1);
-  }
-  case '"':
-    if ((q = acr_jscan_str(p, e, &x->esc, &err)) == NULL)
-      return lex_error(x, ACR_ESYNTAX, err.pos, err.msg);
-    token(x, ACR_JT_STRING, p, q);
-    x->text = (const char *)p + 1;
-    x->len = (size_t)(q - p) - 2;
-    return ACR_JT_STRING;
-  case 't': case 'f': case 'n':
-    if ((q = acr_jscan_lit(p, e, &err)) == NULL)
-      return lex_error(x, ACR_ESYNTAX, err.pos, err.msg);
-    return token(x, *p == 't' ? ACR_JT_TRUE
-                    : *p == 'f' ? ACR_JT_FALSE : ACR_JT_NULL, p, q);
-  default:
-    if (*p == '-' || (*p >= '0' && *p <= '9')) {
-      if ((q = acr_jscan_num(p, e, &err)) == NULL)
-        return lex_error(x, ACR_ESYNTAX, err.pos, err.msg);
-      return token(x, ACR_JT_NUMBER, p, q);
-    }
-    return lex_expected(x, p, "a JSON value");
-  }
+void acr_jlex_capture_gap(acr_jlex *x, const uchar *p, const uchar *q) {
+  if (p > x->cap_from &&
+      acr_buf_add(x->cap, (const char *)x->cap_from,
+                  (size_t)(p - x->cap_from)) != ACR_OK)
+    x->cap_fail = 1;
+  x->cap_from = q;
+}
+
+acr_status acr_jlex_capture_end(acr_jlex *x) {
+  if (x->cap == NULL) return ACR_OK;
+  acr_jlex_capture_gap(x, x->p, x->p);
+  x->cap = NULL;
+  return x->cap_fail ? ACR_EMEMORY : ACR_OK;
 }
 
 acr_status acr_jlex_skip(acr_jlex *x) {

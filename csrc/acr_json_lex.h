@@ -4,16 +4,18 @@
  * Two layers, one file each side of this header (acr_json_lex.c):
  *  - scanners: one token's text at a time (string, number, literal,
  *    whitespace), with every check RFC 8259 asks (UTF-8, escapes,
- *    surrogates, number grammar).  The schema reader (acr_json_read.c)
- *    drives them directly: it knows what it expects at each step.  The
- *    string scanner's fast path is inline here: it is the reader's hot loop.
+ *    surrogates, number grammar).  Only the pull lexer calls them.
  *  - a pull lexer (acr_jlex): next token with its position, the grammar
  *    between tokens checked (',' and ':' consumed, containers matched,
  *    nesting within ACR_MAX_DEPTH), so a caller walks any JSON value
- *    token by token without a tree.  Used for schema-less values (unknown
- *    fields: validation and minification), for semantic equality
- *    (acr_json_equal.c) and by the binding to turn kept JSON into Lua
- *    values.
+ *    token by token without a tree.  Every reader of JSON text is built on
+ *    it: the schema reader (acr_json_read.c, acr_json_doc.c, through the
+ *    inline fast paths acr_jlex_next_value/_member/_item: its hot loop),
+ *    unknown fields (validation and minification), semantic equality
+ *    (acr_json_equal.c) and the binding that turns kept JSON into Lua
+ *    values.  A capture keeps the
+ *    text passed over, minified, as it is read (the reader keeps the
+ *    members met before a RunListResult's "value" that way).
  * Positions are byte offsets into the text; acr_jlex_locate turns one into
  * a line and column when an error is reported (never before).
  * Lua-free; nothing here allocates.
@@ -160,6 +162,16 @@ typedef enum acr_jtok {
 #define ACR_JLEX_VALUE 0x01u /* one value, whatever follows it (the reader
                                 walks a value inside a larger text) */
 
+/* Grammar states between tokens. */
+enum {
+  ACR_JS_VALUE,     /* a value must come */
+  ACR_JS_ARR_FIRST, /* after '[': a value or ']' */
+  ACR_JS_OBJ_FIRST, /* after '{': a member name or '}' */
+  ACR_JS_KEY,       /* after ',' in an object: a member name */
+  ACR_JS_AFTER,     /* after a value: ',' or the close, or the end */
+  ACR_JS_DONE       /* the value is complete */
+};
+
 typedef struct acr_jlex {
   const unsigned char *s, *p, *e; /* the text, the position, its end */
   /* the current token */
@@ -170,14 +182,21 @@ typedef struct acr_jlex {
   size_t len;
   int esc;      /* a string or key body with escapes (acr_junescape) */
   int comma;    /* a ',' came before the token (for minifiers) */
+  unsigned long ntok; /* tokens produced so far (what a pass costs) */
   /* grammar */
   unsigned flags;
   int state;
   size_t depth, maxdepth;
   unsigned char kinds[ACR_MAX_DEPTH / 8 + 1]; /* bit set: an object */
+  /* capture (acr_jlex_capture): the text passed over, minified */
+  acr_buf *cap;
+  const unsigned char *cap_from; /* passed over, not yet in cap */
+  int cap_fail;                  /* cap could not grow */
   /* the error, when tok == ACR_JT_ERROR */
   acr_status st; /* ACR_ESYNTAX or ACR_ELIMIT */
   size_t err_off;
+  int err_key;   /* the error is the ':' after a member name, which text,
+                    len and esc hold */
   char msg[128]; /* the reason only, no position */
 } acr_jlex;
 
@@ -195,7 +214,7 @@ ACR_HIDDEN void acr_jlex_resume(acr_jlex *x, const char *text, size_t len,
  * before it, strings and keys quoted (escapes kept), ':' after a key.
  * ACR_OK or ACR_EMEMORY. */
 ACR_HIDDEN acr_status acr_jlex_append(const acr_jlex *x, acr_buf *out);
-/* The next token (also stored in x->tok). */
+/* The next token (also stored in x->tok): acr_jlex_next_in, out of line. */
 ACR_HIDDEN acr_jtok acr_jlex_next(acr_jlex *x);
 /* After a token that starts a value (x->tok), skips to its end: for '{' or
  * '[' to the matching close.  ACR_OK, or the lexer's error status. */
@@ -203,6 +222,319 @@ ACR_HIDDEN acr_status acr_jlex_skip(acr_jlex *x);
 /* Line and column (1-based) of byte offset off in text. */
 ACR_HIDDEN void acr_jlex_locate(const char *text, size_t len, size_t off,
                                 long *line, long *column);
+
+/* Capture: from now on (the current position), the text the lexer passes
+ * over is also kept minified, without a second look at it: whitespace
+ * between tokens cuts it into runs of bytes copied to out as each gap is
+ * met (minified text is never copied until acr_jlex_capture_end).  A
+ * place passed over is named by acr_jlex_capture_at, an offset in the
+ * minified text that stays valid.  acr_jlex_capture_end copies what is
+ * left, stops, and says whether out could hold it all. */
+ACR_HIDDEN void acr_jlex_capture(acr_jlex *x, acr_buf *out);
+ACR_HIDDEN acr_status acr_jlex_capture_end(acr_jlex *x);
+/* Stops a capture whose text is not wanted (nothing more is copied). */
+#define acr_jlex_capture_drop(x) ((x)->cap = NULL)
+ACR_HIDDEN void acr_jlex_capture_gap(acr_jlex *x, const unsigned char *p,
+                                     const unsigned char *q);
+static inline size_t acr_jlex_capture_at(const acr_jlex *x,
+                                         const unsigned char *pos) {
+  return x->cap->len + (size_t)(pos - x->cap_from);
+}
+
+/* Cold paths of acr_jlex_next_in: the error token. */
+ACR_HIDDEN acr_jtok acr_jlex_fail(acr_jlex *x, acr_status st,
+                                  const unsigned char *pos, const char *msg);
+ACR_HIDDEN acr_jtok acr_jlex_expected(acr_jlex *x, const unsigned char *p,
+                                      const char *what);
+ACR_HIDDEN acr_jtok acr_jlex_too_deep(acr_jlex *x, const unsigned char *p);
+
+/* The one whitespace skipper of the lexer: a gap is reported to a
+ * capture. */
+static inline const unsigned char *acr_jlex_ws(acr_jlex *x,
+                                               const unsigned char *p) {
+  const unsigned char *q = acr_jskip_ws(p, x->e);
+  if (x->cap != NULL && q != p) acr_jlex_capture_gap(x, p, q);
+  return q;
+}
+
+#if defined(__GNUC__)
+#  define ACR_JLEX_INLINE static __inline__ __attribute__((always_inline))
+#else
+#  define ACR_JLEX_INLINE static inline
+#endif
+
+/* The token [p, q) of kind t. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_token(acr_jlex *x, acr_jtok t,
+                                        const unsigned char *p,
+                                        const unsigned char *q) {
+  x->tok = t;
+  x->off = (size_t)(p - x->s);
+  x->text = (const char *)p;
+  x->len = (size_t)(q - p);
+  x->p = q;
+  x->ntok++;
+  return t;
+}
+
+/* The pieces of acr_jlex_next, each from p (where a token starts, after
+ * whitespace): the lexer's one implementation, put together by
+ * acr_jlex_next_in and by the fast paths below. */
+
+/* A member name at p (its opening quote), then ':'. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_key_at(acr_jlex *x,
+                                         const unsigned char *p) {
+  const unsigned char *q, *c, *e = x->e;
+  acr_jscan_err err;
+  if ((q = acr_jscan_str(p, e, &x->esc, &err)) == NULL)
+    return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+  c = acr_jlex_ws(x, q);
+  x->text = (const char *)p + 1;
+  x->len = (size_t)(q - p) - 2;
+  if (c >= e || *c != ':') {
+    acr_jlex_expected(x, c, "':' after object member name");
+    x->err_key = 1;
+    return ACR_JT_ERROR;
+  }
+  x->tok = ACR_JT_KEY;
+  x->off = (size_t)(p - x->s);
+  x->p = c + 1;
+  x->ntok++;
+  x->state = ACR_JS_VALUE;
+  return ACR_JT_KEY;
+}
+
+/* The close at p ('}' or ']', matching the open container). */
+ACR_JLEX_INLINE acr_jtok acr_jlex_close_at(acr_jlex *x,
+                                           const unsigned char *p) {
+  x->depth--;
+  x->state = ACR_JS_AFTER;
+  return acr_jlex_token(x, *p == '}' ? ACR_JT_OBJECT_END : ACR_JT_ARRAY_END,
+                        p, p + 1);
+}
+
+/* A value at p. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_value_at(acr_jlex *x,
+                                           const unsigned char *p) {
+  const unsigned char *q, *e = x->e;
+  acr_jscan_err err;
+  if (p >= e) return acr_jlex_expected(x, p, "a JSON value");
+  x->state = ACR_JS_AFTER;
+  switch (*p) {
+  case '"':
+    if ((q = acr_jscan_str(p, e, &x->esc, &err)) == NULL)
+      return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+    acr_jlex_token(x, ACR_JT_STRING, p, q);
+    x->text = (const char *)p + 1;
+    x->len = (size_t)(q - p) - 2;
+    return ACR_JT_STRING;
+  case '{':
+  case '[': {
+    int obj = *p == '{';
+    size_t i = x->depth;
+    if (i + 1 > x->maxdepth) return acr_jlex_too_deep(x, p);
+    if (obj) x->kinds[i >> 3] |= (unsigned char)(1u << (i & 7));
+    else x->kinds[i >> 3] &= (unsigned char)~(1u << (i & 7));
+    x->depth++;
+    x->state = obj ? ACR_JS_OBJ_FIRST : ACR_JS_ARR_FIRST;
+    return acr_jlex_token(x, obj ? ACR_JT_OBJECT : ACR_JT_ARRAY, p, p + 1);
+  }
+  case 't':
+    if (e - p >= 4 && memcmp(p, "true", 4) == 0)
+      return acr_jlex_token(x, ACR_JT_TRUE, p, p + 4);
+    break;
+  case 'f':
+    if (e - p >= 5 && memcmp(p, "false", 5) == 0)
+      return acr_jlex_token(x, ACR_JT_FALSE, p, p + 5);
+    break;
+  case 'n':
+    if (e - p >= 4 && memcmp(p, "null", 4) == 0)
+      return acr_jlex_token(x, ACR_JT_NULL, p, p + 4);
+    break;
+  default:
+    if (*p == '-' || (*p >= '0' && *p <= '9')) {
+      if ((q = acr_jscan_num(p, e, &err)) == NULL)
+        return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+      return acr_jlex_token(x, ACR_JT_NUMBER, p, q);
+    }
+    return acr_jlex_expected(x, p, "a JSON value");
+  }
+  /* t, f or n that starts no literal */
+  acr_jscan_lit(p, e, &err);
+  return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+}
+
+/* In an object (after its '{' or one of its members): ',' and the next
+ * member name, or the close. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_member_at(acr_jlex *x,
+                                            const unsigned char *p) {
+  const unsigned char *e = x->e;
+  if (x->state == ACR_JS_OBJ_FIRST) {
+    if (p < e && *p == '}') return acr_jlex_close_at(x, p);
+    if (p >= e || *p != '"')
+      return acr_jlex_expected(x, p, "'\"' or '}' after '{'");
+    return acr_jlex_key_at(x, p);
+  }
+  if (p < e && *p == ',') {
+    p = acr_jlex_ws(x, p + 1);
+    x->comma = 1;
+    if (p >= e || *p != '"')
+      return acr_jlex_expected(x, p, "'\"' (a member name) after ','");
+    return acr_jlex_key_at(x, p);
+  }
+  if (p < e && *p == '}') return acr_jlex_close_at(x, p);
+  return acr_jlex_expected(x, p, "',' or '}' after object member");
+}
+
+/* In an array (after its '[' or one of its items): ',' and the next item,
+ * or the close. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_item_at(acr_jlex *x,
+                                          const unsigned char *p) {
+  const unsigned char *e = x->e;
+  if (x->state == ACR_JS_ARR_FIRST) {
+    if (p < e && *p == ']') return acr_jlex_close_at(x, p);
+    return acr_jlex_value_at(x, p);
+  }
+  if (p < e && *p == ',') {
+    p = acr_jlex_ws(x, p + 1);
+    x->comma = 1;
+    return acr_jlex_value_at(x, p);
+  }
+  if (p < e && *p == ']') return acr_jlex_close_at(x, p);
+  return acr_jlex_expected(x, p, "',' or ']' after array element");
+}
+
+/* The next token: acr_jlex_next is this, out of line. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_next_in(acr_jlex *x) {
+  const unsigned char *p;
+  if (x->tok == ACR_JT_ERROR) return ACR_JT_ERROR;
+  p = acr_jlex_ws(x, x->p);
+  x->comma = 0;
+  x->esc = 0;
+  switch (x->state) {
+  case ACR_JS_AFTER:
+    if (x->depth == 0) break;
+    {
+      size_t i = x->depth - 1;
+      if ((x->kinds[i >> 3] >> (i & 7)) & 1) return acr_jlex_member_at(x, p);
+    }
+    return acr_jlex_item_at(x, p);
+  case ACR_JS_OBJ_FIRST:
+    return acr_jlex_member_at(x, p);
+  case ACR_JS_KEY:
+    if (p >= x->e || *p != '"')
+      return acr_jlex_expected(x, p, "'\"' (a member name) after ','");
+    return acr_jlex_key_at(x, p);
+  case ACR_JS_ARR_FIRST:
+    return acr_jlex_item_at(x, p);
+  case ACR_JS_VALUE:
+    return acr_jlex_value_at(x, p);
+  default:
+    break;
+  }
+  /* the value is complete */
+  x->state = ACR_JS_DONE;
+  if (!(x->flags & ACR_JLEX_VALUE) && p < x->e)
+    return acr_jlex_expected(x, p, "end of input after the JSON value");
+  x->p = p;
+  x->off = (size_t)(p - x->s);
+  x->len = 0;
+  return x->tok = ACR_JT_END;
+}
+
+/* Fast paths for a caller that knows where it is (the schema reader):
+ * the same tokens as acr_jlex_next, without asking the state.
+ *  - acr_jlex_next_value: after a member name (ACR_JT_KEY), its value;
+ *  - acr_jlex_next_member: in an object, the next member name or '}';
+ *  - acr_jlex_next_item: in an array, the next item or ']'.
+ * None may follow an error token. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_next_value(acr_jlex *x) {
+  const unsigned char *p = acr_jlex_ws(x, x->p);
+  x->comma = 0;
+  return acr_jlex_value_at(x, p);
+}
+ACR_JLEX_INLINE acr_jtok acr_jlex_next_member(acr_jlex *x) {
+  const unsigned char *p = acr_jlex_ws(x, x->p);
+  x->comma = 0;
+  return acr_jlex_member_at(x, p);
+}
+/* a[0..n) == b[0..n), by words that overlap at the end rather than a
+ * byte loop: every read stays within the n bytes of both. */
+ACR_JLEX_INLINE int acr_jbytes_eq(const char *a, const char *b, size_t n) {
+  if (n >= 8) {
+    uint64_t x, y;
+    size_t k;
+    for (k = 0; k + 8 < n; k += 8) {
+      memcpy(&x, a + k, 8);
+      memcpy(&y, b + k, 8);
+      if (x != y) return 0;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x, y, z, w;
+    memcpy(&x, a, 4);
+    memcpy(&y, b, 4);
+    memcpy(&z, a + n - 4, 4);
+    memcpy(&w, b + n - 4, 4);
+    return x == y && z == w;
+  }
+  if (n >= 2) {
+    uint16_t x, y, z, w;
+    memcpy(&x, a, 2);
+    memcpy(&y, b, 2);
+    memcpy(&z, a + n - 2, 2);
+    memcpy(&w, b + n - 2, 2);
+    return x == y && z == w;
+  }
+  return n == 0 || a[0] == b[0];
+}
+
+/* acr_jlex_next_member for a caller that expects the member name to be
+ * name (n bytes of plain ASCII: no quote, backslash or control
+ * character).  When it is, written as it is, *named is set and the name
+ * is taken without scanning it; any other text is lexed as usual. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_next_member_named(acr_jlex *x,
+                                                    const char *name,
+                                                    size_t n, int *named) {
+  const unsigned char *p = acr_jlex_ws(x, x->p), *c, *e = x->e;
+  x->comma = 0;
+  *named = 0;
+  if (x->state != ACR_JS_OBJ_FIRST) {
+    if (p >= e || *p != ',') return acr_jlex_member_at(x, p);
+    p = acr_jlex_ws(x, p + 1);
+    x->comma = 1;
+    if (p >= e || *p != '"')
+      return acr_jlex_expected(x, p, "'\"' (a member name) after ','");
+  } else if (p >= e || *p != '"') {
+    return acr_jlex_member_at(x, p);
+  }
+  if ((size_t)(e - p) <= n + 1 || p[n + 1] != '"' ||
+      !acr_jbytes_eq((const char *)p + 1, name, n))
+    return acr_jlex_key_at(x, p);
+  c = acr_jlex_ws(x, p + n + 2);
+  x->text = (const char *)p + 1;
+  x->len = n;
+  x->esc = 0;
+  if (c >= e || *c != ':') {
+    acr_jlex_expected(x, c, "':' after object member name");
+    x->err_key = 1;
+    return ACR_JT_ERROR;
+  }
+  x->tok = ACR_JT_KEY;
+  x->off = (size_t)(p - x->s);
+  x->p = c + 1;
+  x->ntok++;
+  x->state = ACR_JS_VALUE;
+  *named = 1;
+  return ACR_JT_KEY;
+}
+ACR_JLEX_INLINE acr_jtok acr_jlex_next_item(acr_jlex *x) {
+  const unsigned char *p = acr_jlex_ws(x, x->p);
+  x->comma = 0;
+  return acr_jlex_item_at(x, p);
+}
 
 /* acr_json_equal, where with nulls_absent a member whose value is null
  * counts as absent (null means absent for the model): the round-trip rule

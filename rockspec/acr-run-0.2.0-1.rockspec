@@ -31,6 +31,7 @@ build = {
         "csrc/acr_diff.c",
         "csrc/acr_filter_match.c",
         "csrc/acr_filter_parse.c",
+        "csrc/acr_json_doc.c",
         "csrc/acr_json_equal.c",
         "csrc/acr_json_lex.c",
         "csrc/acr_json_read.c",

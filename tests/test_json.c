@@ -8,6 +8,7 @@
 
 #include "acr_internal.h"
 #include "acr_json_lex.h"
+#include "acr_json_read.h"
 
 #include <dirent.h>
 
@@ -1447,6 +1448,148 @@ static void test_linear_nesting(void) {
   }
 }
 
+/* ---- issue 10: every byte read once ---------------------------------------- */
+
+/* Tokens in doc, for one pass of the lexer. */
+static unsigned long count_tokens(const char *doc, size_t n) {
+  acr_jlex x;
+  acr_jtok t;
+  acr_jlex_init(&x, doc, n, 0, 0);
+  do
+    t = acr_jlex_next(&x);
+  while (t != ACR_JT_END && t != ACR_JT_ERROR);
+  return x.ntok;
+}
+
+/* Decodes doc counting the tokens read; checks they are the tokens of one
+ * pass over it (a re-read would count its tokens again). */
+static acr_status decode_once(const char *doc, int strict, acr_run **r,
+                              acr_runlist **l, acr_error *e, int line) {
+  acr_decode_opts o;
+  unsigned long read = 0, once = count_tokens(doc, strlen(doc));
+  acr_status st;
+  o.strict = strict;
+  o.max_depth = 0;
+  st = acr_json_decode_counted(doc, strlen(doc), &o, &A, r, l, e, &read);
+  CHECKF(read == once, "line %d: %lu tokens read for %lu in the text", line,
+         read, once);
+  return st;
+}
+
+/* A RunListResult whose "value" comes after many members: they are kept
+ * as they were read (nextLink, unknown members minified, whitespace and
+ * all), never read again as a list's. */
+static void test_read_once_list(void) {
+  acr_buf b;
+  acr_run *r = NULL;
+  acr_runlist *l = NULL;
+  acr_error e;
+  int i;
+  acr_buf_init(&b, &A);
+  acr_buf_addlit(&b, "{\n  \"nextLink\" : \"https:\\/\\/next\",\n");
+  for (i = 0; i < 300; i++) {
+    char m[160];
+    snprintf(m, sizeof m,
+             "  \"m%d\" : { \"a\" : [ 1 , \"x y\" , { \"b\" : null } ] ,"
+             " \"runId\" : %d },\n",
+             i, i);
+    acr_buf_add(&b, m, strlen(m));
+  }
+  acr_buf_addlit(&b, "  \"status\": \"Bogus\", \"properties\": {\"runId\": 7},\n"
+                     "  \"value\" : [ {\"runId\":\"a\"}, {\"runId\":\"b\"} ],\n"
+                     "  \"after\" : [true]\n}");
+  acr_buf_addc(&b, '\0');
+  CHECK(decode_once(b.p, 0, &r, &l, &e, __LINE__) == ACR_OK && !r && l);
+  if (l) {
+    CHECK(l->n == 2 && l->nextLink &&
+          strcmp(l->nextLink->s, "https://next") == 0);
+    CHECK(l->unknown && l->unknown->n == 2 * (300 + 3));
+    CHECK_STR(unknown_get(l->unknown, "m0"),
+              "{\"a\":[1,\"x y\",{\"b\":null}],\"runId\":0}");
+    CHECK_STR(unknown_get(l->unknown, "m299"),
+              "{\"a\":[1,\"x y\",{\"b\":null}],\"runId\":299}");
+    CHECK_STR(unknown_get(l->unknown, "status"), "\"Bogus\"");
+    CHECK_STR(unknown_get(l->unknown, "properties"), "{\"runId\":7}");
+    CHECK_STR(unknown_get(l->unknown, "after"), "[true]");
+    acr_runlist_free(l);
+  }
+  /* strict: the first member that is no RunListResult's is the error */
+  CHECK(decode_once(b.p, 1, &r, &l, &e, __LINE__) == ACR_ESCHEMA && !l);
+  CHECK_STR(e.path, "m0");
+  acr_buf_free(&b);
+  /* the rules of a RunListResult, for members met before "value" */
+  CHECK(decode_once("{\"value\":5,\"value\":[]}", 0, &r, &l, &e, __LINE__) ==
+            ACR_ESCHEMA &&
+        strcmp(e.path, "value") == 0 && e.column == 10);
+  CHECK(decode_once("{\"nextLink\":[],\"value\":[]}", 0, &r, &l, &e,
+                    __LINE__) == ACR_ESCHEMA &&
+        strcmp(e.path, "nextLink") == 0);
+  CHECK(decode_once("{\"value\":null,\"value\":[]}", 1, &r, &l, &e,
+                    __LINE__) == ACR_ESCHEMA &&
+        strstr(e.message, "duplicate key \"value\"") && e.column == 15);
+  CHECK(decode_once("{\"n\\u0065xtLink\":\"a\\u0062\",\"valu\\u0065\":[]}", 0,
+                    &r, &l, &e, __LINE__) == ACR_OK &&
+        l && l->nextLink && strcmp(l->nextLink->s, "ab") == 0);
+  acr_runlist_free(l);
+  l = NULL;
+  CHECK(decode_once("{\"nextLink\":\"n\",\"nextLink\":null,\"value\":[]}", 0,
+                    &r, &l, &e, __LINE__) == ACR_OK &&
+        l && !l->nextLink);
+  acr_runlist_free(l);
+  l = NULL;
+  CHECK(CT.live == 0);
+}
+
+/* After a schema error the rest of the value is skipped by reading on:
+ * deep values in the wrong place, many of them, are read once. */
+static void test_read_once_errors(void) {
+  acr_buf b;
+  acr_run *r = NULL;
+  acr_runlist *l = NULL;
+  acr_error e;
+  int i, k, strict;
+  acr_buf_init(&b, &A);
+  acr_buf_addlit(&b, "{\"value\":[");
+  for (i = 0; i < 50; i++) {
+    if (i) acr_buf_addc(&b, ',');
+    acr_buf_addlit(&b, "{\"properties\":{\"runId\":5,\"platform\":");
+    for (k = 0; k < 100; k++) acr_buf_addlit(&b, "[{\"a\":");
+    acr_buf_addlit(&b, "1");
+    for (k = 0; k < 100; k++) acr_buf_addlit(&b, "}]");
+    acr_buf_addlit(&b, ",\"outputImages\":{\"x\":[[[{\"y\":[]}]]]},"
+                       "\"status\":{\"deep\":[[[[[[\"Running\"]]]]]]},"
+                       "\"timeout\":\"3600\",\"customRegistries\":"
+                       "[\"a\",{\"b\":[1,2,3]},\"c\"]},\"runResult\":7}");
+  }
+  acr_buf_addlit(&b, "]}");
+  acr_buf_addc(&b, '\0');
+  for (strict = 0; strict < 2; strict++) {
+    CHECK(decode_once(b.p, strict, &r, &l, &e, __LINE__) == ACR_ESCHEMA &&
+          !r && !l);
+    CHECK_STR(e.path, "value[1].properties.runId");
+  }
+  /* a syntax error after them still wins, found on the same one pass */
+  b.len -= 3; /* "]}" and the NUL */
+  acr_buf_addlit(&b, ",]}");
+  acr_buf_addc(&b, '\0');
+  CHECK(dec(b.p, strlen(b.p), 0, &r, &l, &e) == ACR_ESYNTAX);
+  acr_buf_free(&b);
+  /* task runs, error bodies: their parts are looked at once more (the
+   * token count says how much) */
+  {
+    static const char tr[] =
+        "{\"name\":\"t\",\"properties\":{\"runResult\":{\"runId\":\"r\"},"
+        "\"x\":[1,2]}}";
+    unsigned long read = 0;
+    CHECK(acr_json_decode_counted(tr, sizeof tr - 1, NULL, &A, &r, &l, &e,
+                                  &read) == ACR_OK && r);
+    acr_run_release(r);
+    r = NULL;
+    CHECKF(read <= 2 * count_tokens(tr, sizeof tr - 1), "%lu", read);
+  }
+  CHECK(CT.live == 0);
+}
+
 /* ---- issue 11: what the service sends comes back exactly --------------- */
 
 /* For every bundled real and example body: decode then encode gives the
@@ -1646,6 +1789,8 @@ int main(int argc, char **argv) {
   test_mutations();
   test_oom();
   test_linear_nesting();
+  test_read_once_list();
+  test_read_once_errors();
   test_lexer();
   test_error_format();
   test_writers();

@@ -1,0 +1,321 @@
+/*
+ * acr_json_read.h -- the schema reader's private state (internal, hidden).
+ *
+ * The reader is two files over one lexer (acr_json_lex.h):
+ *  - acr_json_read.c: records.  The reader state and its errors, the
+ *    readers of every field kind, nested records and lists, unknown
+ *    members kept as minified text, skipping a value after a schema error;
+ *    acr_json_validate.
+ *  - acr_json_doc.c: documents.  What the text is (a run in any shape, a
+ *    task run, a list, an ARM error body, not a run), Run objects and
+ *    their "properties", run lists, acr_json_decode(_next).
+ * Every arrow points from acr_json_doc.c to acr_json_read.c.
+ *
+ * Both pull tokens from the one acr_jlex in jr, from the first byte to the
+ * last: nothing is read twice (the test counts the tokens).
+ */
+#ifndef ACR_JSON_READ_H
+#define ACR_JSON_READ_H
+
+#include "acr_json_lex.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#  define ACR_JR_INLINE __inline__ __attribute__((always_inline))
+#else
+#  define ACR_JR_INLINE
+#endif
+
+/* A step of the field path, on the C stack; key is raw text (esc: it has
+ * escapes to undo), otherwise index (1-based) of an array item. */
+typedef struct jframe {
+  const struct jframe *up;
+  const unsigned char *key;
+  size_t keylen;
+  size_t index;
+  int esc;
+} jframe;
+
+typedef struct jerrstate {
+  acr_status st;
+  const unsigned char *pos;
+  acr_path path;
+  char msg[ACR_MSG_MAX];
+} jerrstate;
+
+/* The order in which members of records of type t came last (next[i]:
+ * the field after the field with index i - 1, next[0] the first; at
+ * first the spec's order): lists hold runs written alike, so after the
+ * first one the name of nearly every member is found at the first
+ * comparison. */
+#define JR_ORDER_TYPES 16
+typedef struct jorder {
+  const acr_type *t;
+  int where;   /* a Run object's own members (0) or its "properties" */
+  unsigned char next[33];
+} jorder;
+
+/* A member of the root object met before "value" (see acr_json_doc.c):
+ * where its name and value are, in the text and in the capture. */
+typedef struct jmember {
+  size_t koff, voff;      /* the name's quote, the value's first byte */
+  size_t rawklen;         /* the name's length as written */
+  size_t vstart, vend;    /* the value, minified, in jr.cap */
+  acr_jtok vtok;          /* its first token */
+  int kesc, vesc;         /* name, string value: with escapes */
+} jmember;
+#define JR_MEMBERS_SMALL 8
+
+typedef struct jr {
+  acr_jlex x;    /* the one lexer, over the whole text */
+  const unsigned char *s, *e;
+  const acr_allocator *a;
+  int strict;
+  int tasknest;
+  unsigned long side_tok; /* tokens of the other passes: the parts of a
+                             task run kept beside its run, an ARM error
+                             body (see acr_json_doc.c) */
+  jerrstate es;  /* the fatal error: syntax, limit, memory */
+  jerrstate pend; /* the first schema error, while reading goes on */
+  const unsigned char *svc_start, *svc_end; /* the root is an ARM error
+                                               body: its "error" object */
+  acr_buf tmp;   /* minified unknown values */
+  acr_buf key;   /* unescaped keys */
+  acr_buf sbuf;  /* unescaped enum / date-time text */
+  acr_buf cap;   /* the root object, minified, until "value" shows what it
+                    is (acr_json_doc.c) */
+  jmember msmall[JR_MEMBERS_SMALL]; /* its members so far: the first */
+  acr_buf members; /* the others (jmember records) */
+  size_t nmembers;
+  jorder order[JR_ORDER_TYPES];
+  acr_strpool *pool; /* texts of ACR_F_SHARED fields of a list's runs */
+} jr;
+
+#define jr_tokpos(J) ((J)->s + (J)->x.off)
+/* The next token where the reader knows what comes: a member name or '}',
+ * a member's value, an item or ']' (the lexer's inline fast paths); or
+ * anything (out of line). */
+#define jr_member(J) acr_jlex_next_member(&(J)->x)
+#define jr_value(J) acr_jlex_next_value(&(J)->x)
+#define jr_item(J) acr_jlex_next_item(&(J)->x)
+
+#define jr_next(J) acr_jlex_next(&(J)->x)
+
+ACR_HIDDEN void acr_jr_init(jr *J, const char *text, size_t len,
+                            const acr_allocator *a, int strict,
+                            int max_depth, unsigned lexflags);
+ACR_HIDDEN void acr_jr_free(jr *J);
+
+/* Records an error (see acr_json_read.c) and returns its kind, or the
+ * fatal error already recorded. */
+ACR_HIDDEN int acr_jr_fail(jr *J, const jframe *fr, const unsigned char *pos,
+                           acr_status kind, const char *fmt, ...)
+    ACR_PRINTF(5, 6);
+ACR_HIDDEN int acr_jr_nomem(jr *J, const jframe *fr,
+                            const unsigned char *pos);
+/* Copies J's error to err: kind, path, position and the reason. */
+ACR_HIDDEN void acr_jr_report(const jr *J, acr_error *err);
+ACR_HIDDEN extern const acr_allocator acr_jr_default_allocator;
+/* The lexer's error (the current token is ACR_JT_ERROR) at fr. */
+ACR_HIDDEN int acr_jr_lexfail(jr *J, const jframe *fr);
+/* The lexer's error where a member name or '}' was due in the object at
+ * fr; prev: the member before (NULL after '{'). */
+ACR_HIDDEN int acr_jr_keyfail(jr *J, const jframe *fr, const jframe *prev);
+/* The lexer's error where an item or ']' was due; item->index counts the
+ * items read, first: none yet. */
+ACR_HIDDEN int acr_jr_itemfail(jr *J, jframe *item, int first);
+/* The current token (a value's first) is not what the schema wants. */
+ACR_HIDDEN int acr_jr_type(jr *J, const jframe *fr, const char *want);
+/* "a string", "an object", ... for the value starting with token t. */
+ACR_HIDDEN const char *acr_jr_kind(acr_jtok t);
+/* Quoted text s (n bytes) for a message, escaped and cut when long. */
+ACR_HIDDEN const char *acr_jr_msgtext(const char *s, size_t n, char *buf,
+                                      size_t cap);
+
+/* After a schema error about the value whose first token is current: the
+ * rest of it is skipped by reading on (a '{' or '[' to its close).
+ * Returns the fatal error met on the way, or ACR_OK. */
+ACR_HIDDEN int acr_jr_skip(jr *J, const jframe *fr);
+#define JR_RECOVER(J, st, fr) \
+  ((st) == ACR_ESCHEMA ? acr_jr_skip((J), (fr)) : (st))
+/* The value whose first token is current, read to its end and, with out,
+ * appended to it minified. */
+ACR_HIDDEN int acr_jr_any(jr *J, acr_buf *out, const jframe *fr);
+
+/* Text [q, q+raw) of a string body with escapes, unescaped into b. */
+ACR_HIDDEN int acr_jr_unescaped(jr *J, acr_buf *b, const char *q, size_t raw,
+                                const char **s, size_t *n, const jframe *fr);
+/* The name of the KEY token: as it is, or unescaped into J->key. */
+static inline int acr_jr_keytext(jr *J, const char **key, size_t *klen,
+                                 const jframe *fr) {
+  if (!J->x.esc) {
+    *key = J->x.text;
+    *klen = J->x.len;
+    return ACR_OK;
+  }
+  return acr_jr_unescaped(J, &J->key, J->x.text, J->x.len, key, klen, fr);
+}
+
+#define acr_jr_bytes_eq acr_jbytes_eq
+
+/* The member order learnt for type t (see jorder): its home slot, or
+ * another (open addressing). */
+#define JR_ORDER_HASH(t, where)                                          \
+  (((unsigned)((uintptr_t)(t) >> 3) * 2654435761u >> 27) + (unsigned)(where))
+ACR_HIDDEN jorder *acr_jr_order_slow(jr *J, const acr_type *t, int where);
+static inline jorder *acr_jr_order(jr *J, const acr_type *t, int where) {
+  jorder *o = &J->order[JR_ORDER_HASH(t, where) % JR_ORDER_TYPES];
+  if (o->t == t && o->where == where) return o;
+  return acr_jr_order_slow(J, t, where);
+}
+ACR_HIDDEN const acr_field *acr_jr_find_field_slow(jorder *o,
+                                                   const acr_type *t,
+                                                   const char *k, size_t n,
+                                                   unsigned *last);
+/* Field of t named k[0..n), or NULL.  *last: 1 + the index of the field
+ * of the member before (0 for the first); the field that came after it
+ * last time is tried first. */
+static inline const acr_field *acr_jr_find_field(jorder *o,
+                                                 const acr_type *t,
+                                                 const char *k, size_t n,
+                                                 unsigned *last) {
+  unsigned g = o->next[*last];
+  if (g < t->nfields) {
+    const acr_field *f = &t->fields[g];
+    if (f->namelen == n && acr_jr_bytes_eq(k, f->name, n)) {
+      *last = g + 1;
+      return f;
+    }
+  }
+  return acr_jr_find_field_slow(o, t, k, n, last);
+}
+
+/* jr_member expecting the name of the field that came next last time in
+ * records of this type (o), after the field *last - 1: *f is that field
+ * when the name is its name, else NULL. */
+static inline acr_jtok jr_member_guess(jr *J, const jorder *o,
+                                       const acr_type *t, unsigned last,
+                                       const acr_field **f) {
+  unsigned g = o->next[last];
+  int named;
+  acr_jtok tk;
+  *f = NULL;
+  if (g >= t->nfields) return acr_jlex_next_member(&J->x);
+  tk = acr_jlex_next_member_named(&J->x, t->fields[g].name,
+                                  t->fields[g].namelen, &named);
+  if (named) *f = &t->fields[g];
+  return tk;
+}
+#define JR_MARK(rec, f) (((acr_rechdr *)(rec))->present |= 1u << (f)->index)
+
+/* The current STRING token into r's arena as an acr_str: one copy,
+ * unescaping on the way (the block is sized for the raw text; the few
+ * bytes escapes save are reclaimed by compaction). */
+static inline acr_str *acr_jr_arena_str(jr *J, acr_run *r,
+                                        const jframe *fr) {
+  size_t raw = J->x.len;
+  acr_str *s;
+  if (raw > UINT32_MAX - 16) {
+    acr_jr_fail(J, fr, jr_tokpos(J), ACR_ELIMIT, "string longer than 4 GiB");
+    return NULL;
+  }
+  s = (acr_str *)acr_run_alloc(r, offsetof(acr_str, s) + raw + 1);
+  if (s == NULL) {
+    acr_jr_nomem(J, fr, jr_tokpos(J));
+    return NULL;
+  }
+  if (!J->x.esc) { /* checked by the lexer: UTF-8, no control character */
+    memcpy(s->s, J->x.text, raw);
+    s->len = (uint32_t)raw;
+    s->flags = ACR_STR_PLAIN;
+  } else {
+    s->len = (uint32_t)acr_junescape((const unsigned char *)J->x.text,
+                                     (const unsigned char *)J->x.text + raw,
+                                     s->s);
+    s->flags = acr_str_flags(s->s, s->len);
+  }
+  s->s[s->len] = '\0';
+  return s;
+}
+
+ACR_HIDDEN acr_str *acr_jr_pool_str(jr *J, acr_run *r, const acr_field *f,
+                                    const jframe *fr);
+/* The current STRING token as the value of field f for run r: in the
+ * list's pool when f is ACR_F_SHARED or an enum (texts that repeat from
+ * run to run; r then holds a reference to the pool), else in r's arena.
+ * The one place the reader stores strings. */
+static inline acr_str *acr_jr_field_str(jr *J, acr_run *r,
+                                        const acr_field *f,
+                                        const jframe *fr) {
+  if (J->pool == NULL || (r->pool != NULL && r->pool != J->pool) ||
+      !((f->flags & ACR_F_SHARED) || f->kind == ACR_K_ENUM))
+    return acr_jr_arena_str(J, r, fr);
+  return acr_jr_pool_str(J, r, f, fr);
+}
+
+/* Reads the value whose first token is current (not null) into field f
+ * of rec.  A schema error about a scalar or about the kind of value is
+ * returned with the value's first token current (the caller skips the
+ * rest); containers are read whole. */
+ACR_HIDDEN int acr_jr_field(jr *J, const jframe *fr, acr_run *run, void *rec,
+                            const acr_field *f);
+
+/* A member named by field f, its value's first token current: null
+ * clears the field, anything else is read into it; strict mode refuses
+ * a second one (seen: the fields met). */
+static inline int acr_jr_member(jr *J, const jframe *mf,
+                                const unsigned char *kp, acr_run *run,
+                                void *rec, const acr_field *f,
+                                uint32_t *seen) {
+  uint32_t bit = 1u << f->index;
+  int st;
+  if (J->strict && (*seen & bit))
+    st = acr_jr_fail(J, mf, kp, ACR_ESCHEMA, "duplicate key \"%s\"",
+                     f->name);
+  else if (J->x.tok == ACR_JT_NULL) { /* null: absent */
+    acr_rec_clear(run, rec, f);
+    st = ACR_OK;
+  } else if (f->kind == ACR_K_STRING && J->x.tok == ACR_JT_STRING) {
+    acr_str *s = acr_jr_field_str(J, run, f, mf); /* the most common */
+    if (s == NULL) return J->es.st;
+    *(acr_str **)ACR_SLOT(rec, f) = s;
+    JR_MARK(rec, f);
+    st = ACR_OK;
+  } else {
+    st = acr_jr_field(J, mf, run, rec, f);
+  }
+  *seen |= bit;
+  return st;
+}
+
+/* An unknown member: its value kept, minified, in rec (env: in the run's
+ * envelope) under key. */
+ACR_HIDDEN int acr_jr_keep_unknown(jr *J, const jframe *mf, acr_run *run,
+                                   void *rec, int env, const char *key,
+                                   size_t klen, const unsigned char *kp);
+/* Text of the current STRING token: as it is, or unescaped into b. */
+static inline int acr_jr_strtext(jr *J, acr_buf *b, const char **s,
+                                 size_t *n, const jframe *fr) {
+  if (!J->x.esc) {
+    *s = J->x.text;
+    *n = J->x.len;
+    return ACR_OK;
+  }
+  return acr_jr_unescaped(J, b, J->x.text, J->x.len, s, n, fr);
+}
+
+/* acr_json_decode that also says how many tokens it read, counting every
+ * pass (the test that nothing is read twice). */
+ACR_HIDDEN acr_status acr_json_decode_counted(
+    const char *text, size_t len, const acr_decode_opts *opts,
+    const acr_allocator *a, acr_run **run_out, acr_runlist **list_out,
+    acr_error *err, unsigned long *ntok);
+
+static inline int acr_jr_key_is(const char *k, size_t n, const char *lit,
+                                size_t ln) {
+  return n == ln && memcmp(k, lit, n) == 0;
+}
+
+#endif
