@@ -6,7 +6,9 @@
  * run's root record -- strings, nested records, lists -- lives there, so a
  * change never frees piecemeal and an error half-way through building a
  * value leaks nothing: the abandoned bytes are reclaimed by compaction,
- * which copies the live graph into one exact-size chunk.
+ * which copies the live graph into one exact-size chunk: records and lists
+ * 8-aligned from its start, strings 4-aligned (all acr_str needs) from its
+ * end, and a name equal to the runId (as the service writes runs) once.
  *
  * A run decoded in a list may also point into the list's string pool
  * (run->pool, acr_strpool.c): those strings are immutable and shared.
@@ -42,7 +44,11 @@ struct acr_arena_chunk {
 };
 
 #define CHUNK_HDR offsetof(struct acr_arena_chunk, data)
+#define ALIGN4(n) (((n) + 3u) & ~(size_t)3u)
 #define STR_SIZE(n) ALIGN8(offsetof(acr_str, s) + (size_t)(n) + 1)
+/* A string in an exact chunk made by compaction or clone, which packs the
+ * strings at its end 4-aligned (acr_str needs no more). */
+#define STR4_SIZE(n) ALIGN4(offsetof(acr_str, s) + (size_t)(n) + 1)
 #define LIST_SIZE(cap) \
   ALIGN8(offsetof(acr_list, items) + sizeof(void *) * ((cap) ? (cap) : 1))
 
@@ -133,7 +139,8 @@ typedef struct keepset {
   int trust;
 } keepset;
 
-static INLINE int kept_str(const keepset *k, const acr_field *f, const acr_str *s) {
+static INLINE int kept_str(const keepset *k, const acr_field *f,
+                           const acr_str *s) {
   if (k == NULL || k->pool == NULL) return 0;
   if (k->trust) return (f->flags & ACR_F_SHARED) || f->kind == ACR_K_ENUM;
   return acr_strpool_owns(k->pool, s);
@@ -142,18 +149,21 @@ static INLINE int kept_str(const keepset *k, const acr_field *f, const acr_str *
 static size_t record_size(const acr_type *t, const void *rec,
                           const keepset *keep);
 
-/* Bytes a copy of s (of field f) takes: none when it stays in the pool. */
+/* Bytes a copy of s (of field f) takes in an exact chunk: none when it
+ * stays in the pool. */
 static INLINE size_t str_size(const acr_str *s, const keepset *keep,
-                       const acr_field *f) {
-  return kept_str(keep, f, s) ? 0 : STR_SIZE(s->len);
+                              const acr_field *f) {
+  return kept_str(keep, f, s) ? 0 : STR4_SIZE(s->len);
 }
 
+/* Sizes in an exact chunk (records and lists 8-aligned from its start,
+ * strings 4-aligned from its end: the sum is what it takes). */
 static size_t unknown_size(const acr_list *l) {
-  size_t n = 0;
+  size_t n;
   uint32_t i;
   if (l == NULL) return 0;
-  n += LIST_SIZE(l->n);
-  for (i = 0; i < l->n; i++) n += STR_SIZE(((acr_str *)l->items[i])->len);
+  n = LIST_SIZE(l->n);
+  for (i = 0; i < l->n; i++) n += STR4_SIZE(((acr_str *)l->items[i])->len);
   return n;
 }
 
@@ -206,22 +216,47 @@ static size_t record_size(const acr_type *t, const void *rec,
   return ALIGN8(t->size) + children_size(t, rec, keep);
 }
 
-/* A copy of s in r's arena, its flags included (they follow from the
- * bytes, which are the same). */
-static acr_str *str_copy(acr_run *r, const acr_str *s) {
-  size_t n = offsetof(acr_str, s) + (size_t)s->len + 1;
-  acr_str *c = (acr_str *)acr_run_alloc(r, n);
-  if (c != NULL) memcpy(c, s, n);
-  return c;
-}
-
 /* A deep copy into r's arena: strings of the pool keep are not copied (the
- * pointers stay; kept counts them), every other one is. */
+ * pointers stay; kept counts them), every other one is.  With lo set, the
+ * copy fills one exact chunk: records and lists from lo up, strings from
+ * hi down; else it allocates from r's arena. */
 typedef struct copyctx {
   acr_run *r;
   const keepset *keep;
   size_t kept;
+  char *lo, *hi;
 } copyctx;
+
+static INLINE void *copy_alloc(copyctx *c, size_t n) {
+  void *p;
+  if (c->lo == NULL) return acr_run_alloc(c->r, n);
+  p = c->lo;
+  c->lo += ALIGN8(n);
+  return p;
+}
+
+static acr_list *copy_list_new(copyctx *c, uint32_t cap) {
+  acr_list *l = (acr_list *)copy_alloc(c, LIST_SIZE(cap));
+  if (l == NULL) return NULL;
+  l->n = 0;
+  l->cap = cap ? cap : 1;
+  return l;
+}
+
+/* A copy of s, its flags included (they follow from the bytes, which are
+ * the same). */
+static INLINE acr_str *str_copy(copyctx *cc, const acr_str *s) {
+  size_t n = offsetof(acr_str, s) + (size_t)s->len + 1;
+  acr_str *c;
+  if (cc->lo != NULL) {
+    cc->hi -= ALIGN4(n);
+    c = (acr_str *)cc->hi;
+  } else if ((c = (acr_str *)acr_run_alloc(cc->r, n)) == NULL) {
+    return NULL;
+  }
+  memcpy(c, s, n);
+  return c;
+}
 
 /* f: the field s is (an item of) the value of; NULL for unknown fields,
  * which are never pooled. */
@@ -231,12 +266,12 @@ static INLINE acr_str *copy_str(copyctx *c, const acr_field *f,
     c->kept++;
     return s;
   }
-  return str_copy(c->r, s);
+  return str_copy(c, s);
 }
 
 static acr_list *list_copy_strs(copyctx *cc, const acr_field *f,
                                 const acr_list *l) {
-  acr_list *c = acr_list_new(cc->r, l->n);
+  acr_list *c = copy_list_new(cc, l->n);
   uint32_t i;
   if (c == NULL) return NULL;
   for (i = 0; i < l->n; i++)
@@ -251,7 +286,6 @@ static void *record_copy(copyctx *cc, const acr_type *t, const void *rec);
 /* rec is a shallow copy of a record: replace each pointer it holds with a
  * deep copy in r's arena.  Returns 0 when out of memory. */
 static int copy_children(copyctx *cc, const acr_type *t, void *rec) {
-  acr_run *r = cc->r;
   acr_rechdr *h = (acr_rechdr *)rec;
   uint8_t i;
   uint32_t j;
@@ -282,7 +316,7 @@ static int copy_children(copyctx *cc, const acr_type *t, void *rec) {
     case ACR_K_RECORD_LIST: {
       acr_list **lp = (acr_list **)slot;
       const acr_list *src = *lp;
-      acr_list *c = acr_list_new(r, src->n);
+      acr_list *c = copy_list_new(cc, src->n);
       if (c == NULL) return 0;
       for (j = 0; j < src->n; j++)
         if ((c->items[j] = record_copy(cc, f->sub, src->items[j])) == NULL)
@@ -304,7 +338,7 @@ static int copy_children(copyctx *cc, const acr_type *t, void *rec) {
 }
 
 static void *record_copy(copyctx *cc, const acr_type *t, const void *rec) {
-  void *c = acr_run_alloc(cc->r, t->size);
+  void *c = copy_alloc(cc, t->size);
   if (c == NULL) return NULL;
   memcpy(c, rec, t->size);
   return copy_children(cc, t, c) ? c : NULL;
@@ -315,23 +349,39 @@ void *acr_record_copy(acr_run *r, const acr_type *t, const void *rec) {
   cc.r = r;
   cc.keep = NULL; /* rec may come from another run: copy all of it */
   cc.kept = 0;
+  cc.lo = cc.hi = NULL;
   return record_copy(&cc, t, rec);
 }
 
 /* Deep-copies src's graph into dst, whose arena is empty: one exact chunk.
- * Strings of the pool keep stay shared; returns how many did in *kept. */
+ * Strings of the pool keep stay shared; returns how many did in *kept.  A
+ * name equal to the runId (as the service writes runs) is stored once. */
 static int copy_run_graph(acr_run *dst, const acr_run *src,
                           const keepset *keep, size_t *kept) {
-  size_t need = children_size(&acr_type_run, &src->rec, keep) +
-                unknown_size(src->env_unknown) + unknown_size(src->taskrun);
+  const uint32_t name_bit = 1u << ACR_RUN_NAME;
+  const uint32_t runid_bit = 1u << ACR_RUN_RUNID;
+  int one_name = (src->rec.h.present & (name_bit | runid_bit)) ==
+                     (name_bit | runid_bit) &&
+                 acr_str_eq(src->rec.name, src->rec.runId);
+  size_t need;
+  struct acr_arena_chunk *c;
   copyctx cc;
-  cc.r = dst;
-  cc.keep = keep;
-  cc.kept = 0;
   dst->rec = src->rec;
   dst->env_unknown = src->env_unknown;
   dst->taskrun = src->taskrun;
-  if (need > 0 && chunk_new(dst, need) == NULL) return 0;
+  if (one_name) dst->rec.h.present &= ~name_bit;
+  need = ALIGN8(children_size(&acr_type_run, &dst->rec, keep) +
+                unknown_size(src->env_unknown) + unknown_size(src->taskrun));
+  cc.r = dst;
+  cc.keep = keep;
+  cc.kept = 0;
+  cc.lo = cc.hi = NULL;
+  if (need > 0) {
+    if ((c = chunk_new(dst, need)) == NULL) return 0;
+    c->used = need; /* filled below, from both ends */
+    cc.lo = (char *)c->data;
+    cc.hi = cc.lo + need;
+  }
   if (!copy_children(&cc, &acr_type_run, &dst->rec)) return 0;
   if (dst->env_unknown && (dst->env_unknown = list_copy_strs(
                                &cc, NULL, dst->env_unknown)) == NULL)
@@ -339,6 +389,10 @@ static int copy_run_graph(acr_run *dst, const acr_run *src,
   if (dst->taskrun &&
       (dst->taskrun = list_copy_strs(&cc, NULL, dst->taskrun)) == NULL)
     return 0;
+  if (one_name) {
+    dst->rec.h.present |= name_bit;
+    dst->rec.name = dst->rec.runId;
+  }
   dst->arena_base = dst->arena_bytes;
   *kept = cc.kept;
   return 1;

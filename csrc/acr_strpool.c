@@ -41,6 +41,12 @@
 #  define REF_LOAD(p) (*(p))
 #endif
 
+#if defined(__GNUC__)
+#  define INLINE __inline__ __attribute__((always_inline))
+#else
+#  define INLINE
+#endif
+
 #define POOL_ALIGN(n) (((n) + 7u) & ~(size_t)7u)
 #define POOL_MIN_CHUNK 1024u
 #define POOL_STR_SIZE(n) POOL_ALIGN(offsetof(acr_str, s) + (size_t)(n) + 1)
@@ -150,7 +156,7 @@ size_t acr_strpool_bytes(const acr_strpool *p) {
  * middle, last) for longer texts, all of it for shorter ones, so that it
  * costs the same for any length; texts that agree on those words collide
  * and are told apart by the comparison. */
-static uint32_t text_hash(const char *s, size_t n) {
+static INLINE uint32_t text_hash(const char *s, size_t n) {
   uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)n, a = 0, b = 0, c = 0;
   if (n >= 8) {
     memcpy(&a, s, 8);
@@ -170,7 +176,7 @@ static uint32_t text_hash(const char *s, size_t n) {
 }
 
 /* s[0..n) == t[0..n), by 8-byte words (the last one overlapping). */
-static int text_eq(const char *s, const char *t, size_t n) {
+static INLINE int text_eq(const char *s, const char *t, size_t n) {
   uint64_t x, y;
   size_t k;
   if (n < 8) {

@@ -518,7 +518,8 @@ static void test_enum_spelling(void) {
 
 static const char pool_json[] =
     "{\"value\": ["
-    "{\"id\": \"/r/runs/a\", \"type\": \"Microsoft.ContainerRegistry/registries/runs\","
+    "{\"id\": \"/r/runs/a\", \"name\": \"a\","
+    " \"type\": \"Microsoft.ContainerRegistry/registries/runs\","
     " \"properties\": {\"runId\": \"a\", \"task\": \"build\", \"status\": \"Failed\","
     " \"platform\": {\"os\": \"linux\"},"
     " \"outputImages\": [{\"registry\": \"r.azurecr.io\", \"repository\": \"web\","
@@ -589,6 +590,8 @@ static void pool_lifetimes(const acr_allocator *a, test_counter *c) {
   CHECK(!acr_strpool_owns(r0->pool, r0->rec.id)); /* not shared: own arena */
   CHECK(!acr_strpool_owns(r0->pool, r0->rec.runId));
   CHECK(!acr_strpool_owns(r0->pool, image_of(r0, 0)->tag));
+  /* a name equal to the runId is stored once in the run */
+  CHECK(r0->rec.name == r0->rec.runId);
   /* memsize: the pool once for the list, shared out between its runs */
   for (i = 0; i < l->n; i++)
     own += sizeof *l->runs[i] + l->runs[i]->arena_bytes;
@@ -643,6 +646,12 @@ static void pool_lifetimes(const acr_allocator *a, test_counter *c) {
     if (acr_run_compact(r0) == ACR_OK) CHECK(r0->pool == NULL);
     CHECK_STR(r0->rec.task->s, "deploy");
     CHECK_STR(r0->rec.runId->s, "a");
+    /* the name stored once changes alone */
+    if (acr_rec_set_string(r0, &r0->rec, F(&acr_type_run, "name"), "n", 1,
+                           NULL) == ACR_OK) {
+      CHECK_STR(r0->rec.name->s, "n");
+      CHECK_STR(r0->rec.runId->s, "a");
+    }
   }
   acr_run_release(r0);
   (void)c;
@@ -682,6 +691,47 @@ static void test_pool(void) {
   CHECK(done);
 }
 
+/* Compaction packs strings 4-aligned at the end of one exact block and
+ * records 8-aligned at its start: strings of every length come back. */
+static void test_packed(void) {
+  test_counter c = {0};
+  acr_allocator a = {test_alloc, &c};
+  acr_run *r = acr_run_new(&a), *k = NULL;
+  char text[64];
+  acr_list *l = NULL;
+  uint32_t i;
+  int ok = r != NULL;
+  memset(text, 'x', sizeof text);
+  for (i = 0; ok && i < 40; i++) {
+    acr_str *s = acr_run_str(r, text, i);
+    ok = s != NULL && acr_list_push(r, &l, s) == ACR_OK;
+  }
+  ok = ok && acr_rec_attach(r, &r->rec, F(&acr_type_run, "customRegistries"),
+                            l) == ACR_OK;
+  ok = ok && acr_rec_set_string(r, &r->rec, F(&acr_type_run, "runId"), "a",
+                                1, NULL) == ACR_OK;
+  ok = ok && acr_rec_add_unknown(r, &r->rec, 0, "k", 1, "[1]", 3, NULL) ==
+                 ACR_OK;
+  ok = ok && (k = acr_run_clone(r, &a)) != NULL;
+  CHECK(ok);
+  if (ok) {
+    size_t before = acr_run_memsize(r);
+    CHECK(acr_run_compact(r) == ACR_OK);
+    CHECK(acr_run_equal(r, k));
+    CHECK(acr_run_memsize(r) <= before);
+    CHECK(acr_run_memsize(r) == acr_run_memsize(k));
+    for (i = 0; i < 40; i++) {
+      const acr_str *s = (const acr_str *)r->rec.customRegistries->items[i];
+      CHECK(s->len == i && s->s[i] == '\0' && memcmp(s->s, text, i) == 0);
+      CHECK(((uintptr_t)s & 3u) == 0);
+    }
+    CHECK(((uintptr_t)r->rec.customRegistries & 7u) == 0);
+  }
+  acr_run_release(k);
+  acr_run_release(r);
+  CHECK(c.live == 0);
+}
+
 int main(void) {
   test_schema();
   test_basic();
@@ -691,5 +741,6 @@ int main(void) {
   test_diff();
   test_enum_spelling();
   test_pool();
+  test_packed();
   return test_report("test_model");
 }
