@@ -5,6 +5,8 @@
 
 #include "acr_internal.h"
 
+#include <pthread.h>
+
 static const acr_field *F(const acr_type *t, const char *n) {
   return acr_type_field(t, n, strlen(n));
 }
@@ -732,6 +734,70 @@ static void test_packed(void) {
   CHECK(c.live == 0);
 }
 
+/* Runs of one decode released on different threads at once: the pool's
+ * reference count is shared by them (make tsan checks it is atomic). */
+typedef struct pool_half {
+  acr_run **runs;
+  size_t n;
+  size_t bad;
+} pool_half;
+
+static void *pool_release_half(void *ud) {
+  pool_half *h = (pool_half *)ud;
+  size_t i;
+  for (i = 0; i < h->n; i++) {
+    if (strcmp(h->runs[i]->rec.type->s,
+               "Microsoft.ContainerRegistry/registries/runs") != 0)
+      h->bad++;
+    acr_run_release(h->runs[i]);
+  }
+  return NULL;
+}
+
+static void test_pool_threads(void) {
+  static const acr_allocator a = {acr_default_alloc, NULL};
+  enum { NRUNS = 64 };
+  acr_run *runs[NRUNS], *split[2][NRUNS / 2];
+  pool_half half[2];
+  pthread_t t[2];
+  int round;
+  for (round = 0; round < 20; round++) {
+    size_t i, n = 0;
+    int k;
+    /* 3 runs a decode, one pool each: decode until there are 64 */
+    while (n < NRUNS) {
+      acr_runlist *m = pool_decode(&a);
+      if (m == NULL) break;
+      for (i = 0; i < m->n && n < NRUNS; i++) {
+        acr_run_retain(m->runs[i]);
+        runs[n++] = m->runs[i];
+      }
+      acr_runlist_free(m);
+    }
+    CHECK(n == NRUNS);
+    if (n != NRUNS) {
+      for (i = 0; i < n; i++) acr_run_release(runs[i]);
+      return;
+    }
+    /* every other run to each thread: the runs of each pool on both */
+    for (i = 0; i < NRUNS; i++) split[i % 2][i / 2] = runs[i];
+    for (k = 0; k < 2; k++) {
+      half[k].runs = split[k];
+      half[k].n = NRUNS / 2;
+      half[k].bad = 0;
+      if (pthread_create(&t[k], NULL, pool_release_half, &half[k]) != 0)
+        pool_release_half(&half[k]); /* no thread: release them here */
+      else
+        continue;
+      t[k] = pthread_self();
+    }
+    for (k = 0; k < 2; k++) {
+      if (!pthread_equal(t[k], pthread_self())) pthread_join(t[k], NULL);
+      CHECK(half[k].bad == 0);
+    }
+  }
+}
+
 int main(void) {
   test_schema();
   test_basic();
@@ -742,5 +808,6 @@ int main(void) {
   test_enum_spelling();
   test_pool();
   test_packed();
+  test_pool_threads();
   return test_report("test_model");
 }
