@@ -174,7 +174,18 @@ ACR_HIDDEN size_t acr_strpool_share(const acr_strpool *p);
 ACR_HIDDEN size_t acr_strpool_bytes(const acr_strpool *p);
 /* acr_run_compact for a run the JSON reader has just built: every string
  * of its ACR_F_SHARED fields and enums is in r->pool (when set), so the
- * copy keeps those without looking them up. */
-ACR_HIDDEN acr_status acr_run_compact_decoded(acr_run *r);
+ * copy keeps those without looking them up.  The reader passes one arena
+ * block from run to run instead of freeing and allocating one a run:
+ * when *spare is NULL, compaction leaves the largest old block (up to
+ * 16 KB) there; acr_run_adopt_chunk makes *spare the first block of a new
+ * run's empty arena (and sets it NULL); acr_arena_chunk_free frees a
+ * spare left at the end (NULL is ignored).  All with the run's allocator,
+ * which must be the one the block came from. */
+ACR_HIDDEN acr_status acr_run_compact_decoded(acr_run *r,
+                                              struct acr_arena_chunk **spare);
+ACR_HIDDEN void acr_run_adopt_chunk(acr_run *r,
+                                    struct acr_arena_chunk **spare);
+ACR_HIDDEN void acr_arena_chunk_free(const acr_allocator *a,
+                                     struct acr_arena_chunk *c);
 
 #endif

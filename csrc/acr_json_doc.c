@@ -642,6 +642,7 @@ static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
   rc.doc_top = doc_top;
   *rout = NULL;
   if ((rc.run = acr_run_new(J->a)) == NULL) return acr_jr_nomem(J, fr, start);
+  acr_run_adopt_chunk(rc.run, &J->spare);
   J->pend.st = ACR_OK;
   if (doc_top) acr_jlex_capture(&J->x, &J->cap);
   st = parse_run_obj(J, fr, &rc, M_TOP);
@@ -737,7 +738,7 @@ static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
     rc.run->rec.h.unknown = rc.run->env_unknown;
     rc.run->env_unknown = NULL;
   }
-  if (acr_run_compact_decoded(rc.run) != ACR_OK) {
+  if (acr_run_compact_decoded(rc.run, &J->spare) != ACR_OK) {
     acr_run_release(rc.run);
     return acr_jr_nomem(J, fr, p);
   }

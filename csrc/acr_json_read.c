@@ -55,6 +55,7 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
   J->es.pos = J->pend.pos = NULL;
   J->svc_start = J->svc_end = NULL;
   J->pool = NULL;
+  J->spare = NULL;
   for (i = 0; i < JR_ORDER_TYPES; i++) J->order[i].t = NULL;
   if (text == NULL) { /* no arithmetic on NULL */
     text = "";
@@ -77,6 +78,7 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
 void acr_jr_free(jr *J) {
   acr_strpool_seal(J->pool); /* the runs' pool is immutable from now on */
   acr_strpool_release(J->pool);
+  acr_arena_chunk_free(J->a, J->spare);
   acr_buf_free(&J->tmp);
   acr_buf_free(&J->key);
   acr_buf_free(&J->sbuf);

@@ -91,6 +91,7 @@ typedef struct jr {
   size_t nmembers;
   jorder order[JR_ORDER_TYPES];
   acr_strpool *pool; /* texts of ACR_F_SHARED fields of a list's runs */
+  struct acr_arena_chunk *spare; /* arena block passed from run to run */
 } jr;
 
 #define jr_tokpos(J) ((J)->s + (J)->x.off)

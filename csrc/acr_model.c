@@ -412,7 +412,38 @@ acr_run *acr_run_clone(const acr_run *r, const acr_allocator *a) {
   return c;
 }
 
-static acr_status compact(acr_run *r, int trust) {
+#define SPARE_MAX 16384u
+
+void acr_run_adopt_chunk(acr_run *r, struct acr_arena_chunk **spare) {
+  struct acr_arena_chunk *c = *spare;
+  if (c == NULL || r->chunks != NULL) return;
+  *spare = NULL;
+  c->used = 0;
+  c->next = NULL;
+  r->chunks = c;
+  r->arena_bytes += CHUNK_HDR + c->size;
+}
+
+void acr_arena_chunk_free(const acr_allocator *a, struct acr_arena_chunk *c) {
+  chunks_free(a, c);
+}
+
+/* Unlinks from *list the largest block of at most SPARE_MAX bytes. */
+static struct acr_arena_chunk *take_spare(struct acr_arena_chunk **list) {
+  struct acr_arena_chunk **best = NULL, **pp, *c;
+  for (pp = list; *pp != NULL; pp = &(*pp)->next)
+    if ((*pp)->size <= SPARE_MAX &&
+        (best == NULL || (*pp)->size > (*best)->size))
+      best = pp;
+  if (best == NULL) return NULL;
+  c = *best;
+  *best = c->next;
+  c->next = NULL;
+  return c;
+}
+
+static acr_status compact(acr_run *r, int trust,
+                          struct acr_arena_chunk **spare) {
   acr_run tmp;
   size_t kept;
   keepset k;
@@ -428,6 +459,7 @@ static acr_status compact(acr_run *r, int trust) {
     acr_strpool_release(r->pool);
     r->pool = NULL;
   }
+  if (spare != NULL && *spare == NULL) *spare = take_spare(&r->chunks);
   chunks_free(&r->alloc, r->chunks);
   acr_run_touch(r); /* columns may hold pointers into the old blocks */
   r->rec = tmp.rec;
@@ -439,9 +471,12 @@ static acr_status compact(acr_run *r, int trust) {
   return ACR_OK;
 }
 
-acr_status acr_run_compact(acr_run *r) { return compact(r, 0); }
+acr_status acr_run_compact(acr_run *r) { return compact(r, 0, NULL); }
 
-acr_status acr_run_compact_decoded(acr_run *r) { return compact(r, 1); }
+acr_status acr_run_compact_decoded(acr_run *r,
+                                   struct acr_arena_chunk **spare) {
+  return compact(r, 1, spare);
+}
 
 void acr_run_pin(acr_run *r) { r->pins++; }
 
