@@ -243,8 +243,16 @@ acr_encode_shape lacr_shape_opt(lua_State *L, int idx);
 /* Read the encode options table at idx (0 or nil: none) into *o; an indent
  * string stays on the stack.  Raises on bad options (may run Lua). */
 void lacr_encode_opts(lua_State *L, int idx, acr_encode_opts *o);
-/* Encode run or list into the box b (made before: no Lua runs here) and
- * push the JSON text; raises on failure. */
+/* The state's encode buffer, empty: a box kept in the registry from one
+ * encode to the next, so that a big document is written into memory the
+ * process already has instead of pages mapped afresh (which cost as much
+ * as the encoding itself).  Call it before reading the value to encode:
+ * the first call allocates (and may run Lua code). */
+acr_buf *lacr_encbuf(lua_State *L);
+/* Encode run or list into b (from lacr_encbuf, taken before: no Lua runs
+ * here) and push the JSON text; raises on failure.  b keeps its memory
+ * for the next call, unless this document used under a quarter of what an
+ * earlier one had left in it. */
 int lacr_push_encoded(lua_State *L, acr_buf *b, const acr_run *run,
                       const acr_runlist *list, const acr_encode_opts *o);
 

@@ -163,7 +163,7 @@ static int l_encode(lua_State *L) {
   /* Options and the buffer first (they may run Lua code), then the value:
    * the writer runs no Lua. */
   lacr_encode_opts(L, 2, &o);
-  b = lacr_newbox(L);
+  b = lacr_encbuf(L);
   if (lacr_testrun(L, 1))
     return lacr_push_encoded(L, b, lacr_checkrun(L, 1)->run, NULL, &o);
   return lacr_push_encoded(L, b, NULL, lacr_checklist(L, 1)->list, &o);

@@ -312,13 +312,32 @@ void lacr_encode_opts(lua_State *L, int idx, acr_encode_opts *o) {
   lua_pop(L, 1);
 }
 
+#define LACR_ENCBUF "acr.run.encbuf" /* registry: the kept encode buffer */
+#define ENCBUF_SMALL ((size_t)64 * 1024) /* kept whatever the next use */
+
+acr_buf *lacr_encbuf(lua_State *L) {
+  acr_buf *b;
+  lua_getfield(L, LUA_REGISTRYINDEX, LACR_ENCBUF);
+  b = (acr_buf *)luaL_testudata(L, -1, LACR_BOX);
+  lua_pop(L, 1);
+  if (b == NULL) {
+    b = lacr_newbox(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LACR_ENCBUF);
+  }
+  b->len = 0;
+  return b;
+}
+
 int lacr_push_encoded(lua_State *L, acr_buf *b, const acr_run *run,
                       const acr_runlist *list, const acr_encode_opts *o) {
   acr_status st = ACR_EMISUSE;
+  size_t cap0 = b->cap;
+  b->len = 0;
   if (run != NULL) st = acr_json_encode_run(run, o, b);
   else if (list != NULL) st = acr_json_encode_list(list, o, b);
   if (st != ACR_OK) {
     acr_error e;
+    lacr_box_free(b);
     acr_err_clear(&e);
     if (st == ACR_EMEMORY) acr_err_nomem(&e);
     else if (st == ACR_EMISUSE && run != NULL) /* shape taskrun */
@@ -330,7 +349,12 @@ int lacr_push_encoded(lua_State *L, acr_buf *b, const acr_run *run,
     return lacr_raise(L, &e);
   }
   lua_pushlstring(L, b->p ? b->p : "", b->len);
-  lacr_box_free(b);
+  /* The copy is made: Lua code may run from here (the GC).  Memory this
+   * document needed stays for the next; a document that used under a
+   * quarter of what an earlier one left gives it back. */
+  if (b->cap > ENCBUF_SMALL && b->cap == cap0 && b->len < b->cap / 4)
+    lacr_box_free(b);
+  b->len = 0;
   return 1;
 }
 

@@ -412,7 +412,7 @@ static int l_encode(lua_State *L) {
   lua_settop(L, 2);
   lacr_list_of(L, 1);
   lacr_encode_opts(L, 2, &o); /* may run Lua: before the list is read */
-  b = lacr_newbox(L);
+  b = lacr_encbuf(L);
   return lacr_push_encoded(L, b, NULL, lacr_list_of(L, 1), &o);
 }
 

@@ -330,7 +330,7 @@ int lacr_run_encode(lua_State *L) {
   lua_settop(L, 2);
   lacr_check_run_ctx(L, 1);
   lacr_encode_opts(L, 2, &o); /* may run Lua: before the run is read */
-  b = lacr_newbox(L);
+  b = lacr_encbuf(L);
   return lacr_push_encoded(L, b, lacr_live_run(L, 1), NULL, &o);
 }
 

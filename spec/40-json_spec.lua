@@ -706,6 +706,27 @@ describe("acr.encode escapes strings from every path that makes them", function(
     assert.equal(BAD, got.nextLink)
   end)
 
+  it("gives the same text whatever was encoded before (the kept buffer)", function()
+    local runs = {}
+    for i = 1, 1500 do
+      runs[i] = acr.from_table({ runId = "r" .. i, task = BAD, status = "Queued",
+        createTime = "2020-01-01T00:00:00.5+01:00", customRegistries = { "a", "b" } })
+    end
+    local big = acr.list(runs)
+    local small = acr.new({ runId = "s" })
+    local b1 = big:encode()
+    assert.is_true(#b1 > 64 * 1024)
+    assert.equal('{"runId":"s"}', small:encode())
+    assert.equal(b1, acr.encode(big))
+    assert.has_error(function() small:encode({ shape = "taskrun" }) end)
+    assert.equal(b1, big:encode())
+    assert.equal('{"runId":"s"}', acr.encode(small))
+    assert.equal(big:encode({ pretty = true }), acr.encode(big, { pretty = true }))
+    local back = assert(acr.decode(b1))
+    assert.equal(1500, #back)
+    assert.equal(BAD, back[1500].task)
+  end)
+
   it("request fields", function()
     local q = acr.request({ type = "TaskRunRequest", taskName = BAD,
       values = { { name = BAD, value = BAD } } })
