@@ -65,6 +65,29 @@ static INLINE acr_status put1(acr_buf *b, char c) {
 
 #define PUTLIT(b, lit) put((b), (lit), sizeof(lit) - 1)
 
+/* memcpy for the short texts of a run (tags, names, digests): up to 32
+ * bytes as two fixed-size moves that may overlap, reading and writing
+ * only [s, s + n) and [d, d + n); longer ones through memcpy. */
+static INLINE void copy_text(char *d, const char *s, size_t n) {
+  if (n >= 8) {
+    if (n <= 16) {
+      memcpy(d, s, 8);
+      memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n <= 32) {
+      memcpy(d, s, 16);
+      memcpy(d + n - 16, s + n - 16, 16);
+    } else {
+      memcpy(d, s, n);
+    }
+  } else if (n >= 4) {
+    memcpy(d, s, 4);
+    memcpy(d + n - 4, s + n - 4, 4);
+  } else {
+    size_t i;
+    for (i = 0; i < n; i++) d[i] = s[i];
+  }
+}
+
 /* ---- strings ------------------------------------------------------------- */
 
 /* The escape letter of a control character ('u': \u00XX). */
@@ -192,7 +215,7 @@ static INLINE acr_status put_quoted(acr_buf *b, const char *s, size_t n) {
   if (!ROOM(b, n + 2)) return ACR_EMEMORY;
   o = b->p + b->len;
   o[0] = '"';
-  memcpy(o + 1, s, n);
+  copy_text(o + 1, s, n);
   o[n + 1] = '"';
   b->len += n + 2;
   return ACR_OK;
@@ -511,7 +534,7 @@ static acr_status write_fields(jw *W, const acr_type *t, const void *rec,
       if (!ROOM(b, KEYW + 3 + (size_t)s->len)) return ACR_EMEMORY;
       o = put_key(b, first, keys[i], keylen);
       *o++ = '"';
-      memcpy(o, s->s, s->len);
+      copy_text(o, s->s, s->len);
       o += s->len;
       *o++ = '"';
       b->len = (size_t)(o - b->p);
