@@ -509,6 +509,39 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Moves the r-th smallest of a[0..n) to a[r], the smaller ones before it
+ * and the others after (quickselect: median-of-three pivot, three-way
+ * partition, so equal values cost one pass).  Past 4 n element moves it
+ * sorts what is left instead, so it stays O(n log n) on any input. */
+static void select_nth(double *a, size_t n, size_t r) {
+  size_t lo = 0, hi = n, work = 0;
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2, lt, i, gt;
+    double x = a[mid], p = a[lo], q = a[hi - 1], t;
+    if (work > 4 * n) {
+      qsort(a + lo, hi - lo, sizeof *a, cmp_double);
+      return;
+    }
+    /* x = the median of a[lo], a[mid], a[hi - 1] */
+    if ((p <= x && x <= q) || (q <= x && x <= p)) {
+    } else if ((x <= p && p <= q) || (q <= p && p <= x)) {
+      x = p;
+    } else {
+      x = q;
+    }
+    /* a[lo..lt) < x, a[lt..i) == x, a[gt..hi) > x */
+    for (lt = lo, i = lo, gt = hi; i < gt;) {
+      if (a[i] < x) t = a[i], a[i++] = a[lt], a[lt++] = t;
+      else if (a[i] > x) t = a[i], a[i] = a[--gt], a[gt] = t;
+      else i++;
+    }
+    work += hi - lo;
+    if (r < lt) hi = lt;
+    else if (r >= gt) lo = gt;
+    else return;
+  }
+}
+
 static int is_failed(int32_t code) {
   switch (code) {
   case ACR_RUNSTATUS_FAILED: case ACR_RUNSTATUS_ERROR:
@@ -519,12 +552,22 @@ static int is_failed(int32_t code) {
   }
 }
 
-/* finishTime - startTime of row i in seconds: 1 if it has both. */
+/* finishTime - startTime of row i in seconds: 1 if it has both.  As
+ * acr_datetime_diff computes it, without its normalising copies when both
+ * values are normal and near (as parsed values are). */
 static int row_duration(const acr_cols *c, size_t i, double *d) {
   uint32_t need = (1u << ACR_RUN_STARTTIME) | (1u << ACR_RUN_FINISHTIME);
+  const acr_datetime *x, *y;
   if ((c->present[i] & need) != need) return 0;
-  *d = acr_datetime_diff(&((const acr_datetime *)c->col[ACR_RUN_STARTTIME])[i],
-                         &((const acr_datetime *)c->col[ACR_RUN_FINISHTIME])[i]);
+  x = &((const acr_datetime *)c->col[ACR_RUN_STARTTIME])[i];
+  y = &((const acr_datetime *)c->col[ACR_RUN_FINISHTIME])[i];
+  if (x->nsec >= 0 && x->nsec < 1000000000 && y->nsec >= 0 &&
+      y->nsec < 1000000000 && x->sec > -((int64_t)1 << 61) &&
+      x->sec < ((int64_t)1 << 61) && y->sec > -((int64_t)1 << 61) &&
+      y->sec < ((int64_t)1 << 61))
+    *d = (double)(y->sec - x->sec) + (double)(y->nsec - x->nsec) / 1e9;
+  else
+    *d = acr_datetime_diff(x, y);
   return 1;
 }
 
@@ -599,10 +642,12 @@ acr_status acr_runlist_summary(const acr_runlist *l, acr_summary *s) {
     if (k == 0) continue;
     seg = durs + ndurs;
     ndurs += k;
-    qsort(seg, k, sizeof *seg, cmp_double);
-    /* nearest rank: the ceil(q * k)-th smallest */
-    t->p50 = seg[(k - k / 2) - 1];
+    /* nearest rank: the ceil(q * k)-th smallest; p50's is in the part
+     * before p95's once that is selected */
+    select_nth(seg, k, (k - k / 20) - 1);
     t->p95 = seg[(k - k / 20) - 1];
+    select_nth(seg, (k - k / 20), (k - k / 2) - 1);
+    t->p50 = seg[(k - k / 2) - 1];
   }
   s->total = l->n;
   st = ACR_OK;

@@ -997,6 +997,11 @@ static void test_lists(void) {
   }
 }
 
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return x < y ? -1 : x > y;
+}
+
 static void test_summary(void) {
   acr_run *r[7];
   acr_runlist *l;
@@ -1063,6 +1068,43 @@ static void test_summary(void) {
     acr_summary_free(&s);
     acr_runlist_free(l);
     for (i = 0; i < 100; i++) acr_run_release(many[i]);
+  }
+  {
+    /* the percentiles are selected, not sorted: check them against a sort
+     * for sizes and value patterns (equal values, runs, descending) */
+    static const size_t sizes[] = {1, 2, 3, 19, 20, 21, 100, 401, 1000};
+    size_t z, pat, j;
+    for (z = 0; z < sizeof sizes / sizeof *sizes; z++)
+      for (pat = 0; pat < 4; pat++) {
+        size_t n = sizes[z];
+        acr_run **runs = (acr_run **)malloc(n * sizeof *runs);
+        int *secs = (int *)malloc(n * sizeof *secs);
+        unsigned seed = 7;
+        char fin[40];
+        for (j = 0; j < n; j++) {
+          seed = seed * 1103515245u + 12345u;
+          secs[j] = pat == 0 ? (int)(seed >> 16) % 3000
+                  : pat == 1 ? 42
+                  : pat == 2 ? (int)(n - j)
+                             : (int)(j % 7);
+          snprintf(fin, sizeof fin, "2019-05-01T%02d:%02d:%02dZ",
+                   10 + secs[j] / 3600, secs[j] / 60 % 60, secs[j] % 60);
+          runs[j] = mk("task", "t", "startTime", "2019-05-01T10:00:00Z",
+                       "finishTime", fin, NULL);
+        }
+        qsort(secs, n, sizeof *secs, cmp_int);
+        l = list_of(runs, n);
+        acr_summary_init(&s, &A);
+        CHECK(acr_runlist_summary(l, &s) == ACR_OK);
+        CHECKF(s.ntasks == 1 && s.tasks[0].p50 == secs[(n - n / 2) - 1] &&
+                   s.tasks[0].p95 == secs[(n - n / 20) - 1],
+               "n %u pattern %u", (unsigned)n, (unsigned)pat);
+        acr_summary_free(&s);
+        acr_runlist_free(l);
+        for (j = 0; j < n; j++) acr_run_release(runs[j]);
+        free(runs);
+        free(secs);
+      }
   }
   for (i = 0; i < 7; i++) acr_run_release(r[i]);
 }
