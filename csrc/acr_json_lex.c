@@ -1,7 +1,9 @@
 /*
- * acr_json_lex.c -- the one JSON lexer: token scanners (strings with their
- * UTF-8 and escapes, numbers, literals) and the pull lexer built on them.
- * See acr_json_lex.h for who uses which layer.
+ * acr_json_lex.c -- the one JSON lexer, out of line: the token scanners
+ * slow paths (strings with their UTF-8 and escapes, numbers, literals) and
+ * the pull lexer's entry points, error tokens and capture.  The pull
+ * lexer's body is inline in acr_json_lex.h (the schema reader's hot loop);
+ * see there for who uses which layer.
  *
  * Messages are reasons only ("expected ':' after object member name, found
  * '}'"); the position is the offset beside them, turned into a line and
