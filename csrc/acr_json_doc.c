@@ -173,9 +173,7 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
     if (tk != ACR_JT_KEY) return acr_jr_keyfail(J, fr, first ? NULL : &mf);
     first = 0;
     kp = jr_tokpos(J);
-    mf.key = (const uchar *)J->x.text;
-    mf.keylen = J->x.len;
-    mf.esc = J->x.esc;
+    jr_key_frame(J, &mf);
     if (f != NULL) { /* the name guessed */
       key = J->x.text;
       klen = J->x.len;
@@ -290,10 +288,7 @@ static int parse_runs_array(jr *J, const jframe *fr, acr_runlist *l) {
   /* one pool for the runs of the document's lists */
   if (J->pool == NULL && (J->pool = acr_strpool_new(J->a)) == NULL)
     return acr_jr_nomem(J, fr, jr_tokpos(J));
-  item.up = fr;
-  item.key = NULL;
-  item.index = 0;
-  item.esc = 0;
+  jr_item_frame(&item, fr);
   for (;;) {
     acr_run *r = NULL;
     acr_jtok t = jr_item(J);
@@ -439,9 +434,7 @@ static int parse_list_obj(jr *J, const jframe *fr, acr_runlist *l,
       if (tk != ACR_JT_KEY) return acr_jr_keyfail(J, fr, first ? NULL : &mf);
       first = 0;
       kp = jr_tokpos(J);
-      mf.key = (const uchar *)J->x.text;
-      mf.keylen = J->x.len;
-      mf.esc = J->x.esc;
+      jr_key_frame(J, &mf);
       if (acr_jr_keytext(J, &key, &klen, fr) != ACR_OK) return J->es.st;
       if ((vt = jr_value(J)) == ACR_JT_ERROR) return acr_jr_lexfail(J, &mf);
     }

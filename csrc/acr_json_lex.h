@@ -280,17 +280,14 @@ ACR_JLEX_INLINE acr_jtok acr_jlex_token(acr_jlex *x, acr_jtok t,
  * whitespace): the lexer's one implementation, put together by
  * acr_jlex_next_in and by the fast paths below. */
 
-/* A member name at p (its opening quote), then ':'. */
-ACR_JLEX_INLINE acr_jtok acr_jlex_key_at(acr_jlex *x,
-                                         const unsigned char *p) {
-  const unsigned char *q, *c, *e = x->e;
-  acr_jscan_err err;
-  if ((q = acr_jscan_str(p, e, &x->esc, &err)) == NULL)
-    return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
-  c = acr_jlex_ws(x, q);
+/* The member name [p, q) (its quotes included) is lexed: then ':'. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_key_colon(acr_jlex *x,
+                                            const unsigned char *p,
+                                            const unsigned char *q) {
+  const unsigned char *c = acr_jlex_ws(x, q);
   x->text = (const char *)p + 1;
   x->len = (size_t)(q - p) - 2;
-  if (c >= e || *c != ':') {
+  if (c >= x->e || *c != ':') {
     acr_jlex_expected(x, c, "':' after object member name");
     x->err_key = 1;
     return ACR_JT_ERROR;
@@ -301,6 +298,16 @@ ACR_JLEX_INLINE acr_jtok acr_jlex_key_at(acr_jlex *x,
   x->ntok++;
   x->state = ACR_JS_VALUE;
   return ACR_JT_KEY;
+}
+
+/* A member name at p (its opening quote), then ':'. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_key_at(acr_jlex *x,
+                                         const unsigned char *p) {
+  const unsigned char *q;
+  acr_jscan_err err;
+  if ((q = acr_jscan_str(p, x->e, &x->esc, &err)) == NULL)
+    return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+  return acr_jlex_key_colon(x, p, q);
 }
 
 /* The close at p ('}' or ']', matching the open container). */
@@ -498,7 +505,7 @@ ACR_JLEX_INLINE int acr_jbytes_eq(const char *a, const char *b, size_t n) {
 ACR_JLEX_INLINE acr_jtok acr_jlex_next_member_named(acr_jlex *x,
                                                     const char *name,
                                                     size_t n, int *named) {
-  const unsigned char *p = acr_jlex_ws(x, x->p), *c, *e = x->e;
+  const unsigned char *p = acr_jlex_ws(x, x->p), *e = x->e;
   x->comma = 0;
   *named = 0;
   if (x->state != ACR_JS_OBJ_FIRST) {
@@ -513,22 +520,9 @@ ACR_JLEX_INLINE acr_jtok acr_jlex_next_member_named(acr_jlex *x,
   if ((size_t)(e - p) <= n + 1 || p[n + 1] != '"' ||
       !acr_jbytes_eq((const char *)p + 1, name, n))
     return acr_jlex_key_at(x, p);
-  c = acr_jlex_ws(x, p + n + 2);
-  x->text = (const char *)p + 1;
-  x->len = n;
   x->esc = 0;
-  if (c >= e || *c != ':') {
-    acr_jlex_expected(x, c, "':' after object member name");
-    x->err_key = 1;
-    return ACR_JT_ERROR;
-  }
-  x->tok = ACR_JT_KEY;
-  x->off = (size_t)(p - x->s);
-  x->p = c + 1;
-  x->ntok++;
-  x->state = ACR_JS_VALUE;
   *named = 1;
-  return ACR_JT_KEY;
+  return acr_jlex_key_colon(x, p, p + n + 2);
 }
 ACR_JLEX_INLINE acr_jtok acr_jlex_next_item(acr_jlex *x) {
   const unsigned char *p = acr_jlex_ws(x, x->p);

@@ -392,10 +392,7 @@ static int parse_list_field(jr *J, const jframe *fr, acr_run *run, void *rec,
   int st, first = 1;
   if ((l = acr_list_new(run, 4)) == NULL)
     return acr_jr_nomem(J, fr, jr_tokpos(J));
-  item.up = fr;
-  item.key = NULL;
-  item.index = 0;
-  item.esc = 0;
+  jr_item_frame(&item, fr);
   for (;;) {
     void *v = NULL;
     acr_jtok t = jr_item(J);
@@ -569,9 +566,7 @@ static int parse_rec(jr *J, const jframe *fr, acr_run *run, void *rec,
     if (tk != ACR_JT_KEY) return acr_jr_keyfail(J, fr, first ? NULL : &mf);
     first = 0;
     kp = jr_tokpos(J);
-    mf.key = (const uchar *)J->x.text;
-    mf.keylen = J->x.len;
-    mf.esc = J->x.esc;
+    jr_key_frame(J, &mf);
     if (f != NULL) { /* the name guessed */
       key = J->x.text;
       klen = J->x.len;

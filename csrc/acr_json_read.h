@@ -95,6 +95,20 @@ typedef struct jr {
 } jr;
 
 #define jr_tokpos(J) ((J)->s + (J)->x.off)
+
+/* The frame of an array's items (index 0: none yet) under up. */
+static inline void jr_item_frame(jframe *item, const jframe *up) {
+  item->up = up;
+  item->key = NULL;
+  item->index = 0;
+  item->esc = 0;
+}
+/* mf names the member whose name (a KEY token) is current. */
+static inline void jr_key_frame(const jr *J, jframe *mf) {
+  mf->key = (const unsigned char *)J->x.text;
+  mf->keylen = J->x.len;
+  mf->esc = J->x.esc;
+}
 /* The next token where the reader knows what comes: a member name or '}',
  * a member's value, an item or ']' (the lexer's inline fast paths); or
  * anything (out of line). */
