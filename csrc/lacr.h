@@ -167,7 +167,9 @@ enum {
   LACR_CTX_RECMT,
   LACR_CTX_LISTMT,
   LACR_CTX_LISTMETH,     /* FieldList methods by name */
-  LACR_CTX_NSLOTS = LACR_CTX_LISTMETH
+  LACR_CTX_DTMT,         /* the DateTime metatable (filled by
+                            lacr_open_datetime) */
+  LACR_CTX_NSLOTS = LACR_CTX_DTMT
 };
 #define LACR_CTX lua_upvalueindex(1)
 /* Create the context (pushed): name tables, enum strings, the metatables
@@ -213,6 +215,9 @@ void lacr_check_path_writable(lua_State *L, const lacr_View *v);
 /* ---- lacr_datetime.c ----------------------------------------------------- */
 void lacr_open_datetime(lua_State *L); /* module table at -1 */
 void lacr_pushdatetime(lua_State *L, const acr_datetime *dt);
+/* The same from a function registered over the context (LACR_CTX): the
+ * metatable is one lua_rawgeti away instead of a registry lookup by name. */
+void lacr_pushdatetime_ctx(lua_State *L, const acr_datetime *dt);
 acr_datetime *lacr_testdatetime(lua_State *L, int idx);
 /* DateTime, RFC 3339 string or number (epoch seconds) at idx -> *out.
  * Returns ACR_OK or fills err (kind schema, message says what was wrong).*/
@@ -323,7 +328,8 @@ acr_run *lacr_live_run(lua_State *L, int ud);
  * the run is taken from the userdata. */
 acr_run *lacr_pin_ud(lua_State *L, int ud, lacr_Pins **pins);
 /* Push field f of what sr shows (value, DateTime or a view; nil when
- * absent), copying out before calling Lua. */
+ * absent), copying out before calling Lua.  Called from functions
+ * registered over the context. */
 void lacr_push_field(lua_State *L, const lacr_src *sr, const acr_field *f);
 /* Set field f of the record the Run or Record view at ud shows from the
  * value at v, as acr.new validates (recpath names the record). */
@@ -395,8 +401,9 @@ acr_runlist *lacr_newlist(lua_State *L);
  * acr.from_table does (its Run pushed, anchoring it); raises naming arg. */
 acr_run *lacr_torun(lua_State *L, int idx, int arg);
 void lacr_list_push(lua_State *L, acr_runlist *l, acr_run *r);
-/* Push element i (1-based) of the RunList at index 1 as a Run, or nil:
- * the userdata is made first, the run read after. */
+/* Push element i (1-based) of the RunList at index 1 (checked by the
+ * caller) as a Run, or nil: the userdata is made first, the run read
+ * after. */
 void lacr_list_push_element(lua_State *L, size_t i);
 /* A guard (pushed) pinning every run of the RunList at idx, in order, then
  * (when meta) its meta run (nextLink, unknown keys): made before the list

@@ -8,16 +8,19 @@
  *
  * The context table is also the Run's name table: its string keys are the
  * Run's field names and methods, its integer keys the slots and (from
- * ENUM_BASE) the canonical enum strings, so a field read on a Run is a
- * lua_rawget on upvalue 1 and an enum value one lua_rawgeti more.
+ * ENUM_BASE) the canonical enum strings, so an enum value read on a Run is
+ * one lua_rawgeti on upvalue 1 (the Run's field itself is found in C:
+ * lacr_run.c).
  *
  * Several lua_States each get their own context: nothing here is global.
  */
 #include "lacr.h"
 
 #define LACR_CTXKEY "acr.run.context"
-#define ENUM_STRIDE 16
-#define ENUM_BASE 64 /* above the slots */
+/* The canonical enum strings follow the slots, each enum's values after
+ * the previous enum's, with no gap: all in the table's array part, so a
+ * read of an enum field indexes an array instead of hashing. */
+#define ENUM_BASE (LACR_CTX_NSLOTS + 1)
 
 static const acr_type *const rec_types[] = {
     &acr_type_run,          &acr_type_systemdata,
@@ -39,17 +42,20 @@ static int type_id(const acr_type *t) {
   return 0;
 }
 
-static int enum_id(const acr_enum_def *d) {
-  int i;
-  for (i = 0; i < NENUMS; i++)
-    if (enum_defs[i] == d) return i;
-  return 0;
+/* Context key of the first canonical string of d (ENUM_BASE for the first
+ * enum of enum_defs, which is RunStatus). */
+static int enum_base(const acr_enum_def *d) {
+  int i, base = ENUM_BASE;
+  for (i = 0; i < NENUMS && enum_defs[i] != d; i++)
+    base += enum_defs[i]->count;
+  return base;
 }
 
 void lacr_ctx_new(lua_State *L) {
-  int ctx, i, j;
+  int ctx, i, j, n_enum, key;
   luaL_checkstack(L, 8, "opening acr.run");
-  lua_createtable(L, LACR_CTX_NSLOTS, 40);
+  for (i = 0, n_enum = 0; i < NENUMS; i++) n_enum += enum_defs[i]->count;
+  lua_createtable(L, ENUM_BASE - 1 + n_enum, 40);
   ctx = lua_gettop(L);
   lua_pushvalue(L, ctx);
   lua_rawseti(L, ctx, LACR_CTX_RUNNAMES);
@@ -66,10 +72,11 @@ void lacr_ctx_new(lua_State *L) {
     lua_rawseti(L, -2, i + 1);
   }
   lua_rawseti(L, ctx, LACR_CTX_TYPES);
+  key = ENUM_BASE;
   for (i = 0; i < NENUMS; i++)
     for (j = 0; j < enum_defs[i]->count; j++) {
       lua_pushlstring(L, enum_defs[i]->values[j], enum_defs[i]->lengths[j]);
-      lua_rawseti(L, ctx, ENUM_BASE + i * ENUM_STRIDE + j);
+      lua_rawseti(L, ctx, key++);
     }
   luaL_newmetatable(L, LACR_RUN);
   lua_rawseti(L, ctx, LACR_CTX_RUNMT);
@@ -77,6 +84,8 @@ void lacr_ctx_new(lua_State *L) {
   lua_rawseti(L, ctx, LACR_CTX_RECMT);
   luaL_newmetatable(L, LACR_FLIST);
   lua_rawseti(L, ctx, LACR_CTX_LISTMT);
+  luaL_newmetatable(L, LACR_DATETIME); /* its functions: lacr_datetime.c */
+  lua_rawseti(L, ctx, LACR_CTX_DTMT);
   lua_createtable(L, 0, 4);
   lua_rawseti(L, ctx, LACR_CTX_LISTMETH);
   lua_pushvalue(L, ctx);
@@ -139,5 +148,5 @@ void lacr_push_type_names(lua_State *L, const acr_type *t) {
 }
 
 void lacr_push_enum_text(lua_State *L, const acr_enum_def *d, int code) {
-  lua_rawgeti(L, LACR_CTX, ENUM_BASE + enum_id(d) * ENUM_STRIDE + code);
+  lua_rawgeti(L, LACR_CTX, enum_base(d) + code);
 }

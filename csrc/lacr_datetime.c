@@ -20,6 +20,13 @@ void lacr_pushdatetime(lua_State *L, const acr_datetime *dt) {
   luaL_setmetatable(L, LACR_DATETIME);
 }
 
+void lacr_pushdatetime_ctx(lua_State *L, const acr_datetime *dt) {
+  acr_datetime *u = (acr_datetime *)lua_newuserdata(L, sizeof *u);
+  *u = *dt;
+  lua_rawgeti(L, LACR_CTX, LACR_CTX_DTMT);
+  lua_setmetatable(L, -2);
+}
+
 acr_datetime *lacr_testdatetime(lua_State *L, int idx) {
   return (acr_datetime *)luaL_testudata(L, idx, LACR_DATETIME);
 }

@@ -94,8 +94,12 @@ void lacr_list_push(lua_State *L, acr_runlist *l, acr_run *r) {
  * first, the run read after (making it may run Lua code that changes the
  * list); nil when i is out of range by then. */
 void lacr_list_push_element(lua_State *L, size_t i) {
+  /* index 1 was checked by the caller; its block does not move, so after
+   * the allocation only its list is read again (closed: raise) */
+  lacr_RunList *lu = (lacr_RunList *)lua_touserdata(L, 1);
   lacr_Run *u = lacr_newrun_slot(L);
-  acr_runlist *l = lacr_list_of(L, 1);
+  acr_runlist *l = lu->list;
+  if (l == NULL) luaL_argerror(L, 1, "RunList is closed");
   if (i < 1 || i > l->n) {
     lua_pop(L, 1);
     lua_pushnil(L);

@@ -47,21 +47,36 @@ int lacr_run_gc(lua_State *L) {
 
 /* ---- Run metamethods --------------------------------------------------- */
 
-/* The hot path, in five API calls.  The key's entry in the context (which
- * is the Run's name table: string keys) is the field itself (a light
- * userdata: lua_touserdata gives NULL for the method functions).  No metatable check: the Run metatable is hidden
- * (__metatable), so Lua code cannot call this with another value; the VM
- * calls it with exactly two values (a direct call with fewer reads the key
- * as nil: index 2 is acceptable). */
+/* The Run field named k (n bytes), or NULL: one test per field, generated
+ * from the schema's list, of the length and then of the bytes against a
+ * constant (which the compiler turns into a few word compares). */
+#define RUN_FIELD_TEST(R, s, ID, name, KIND, flags, arg)                   \
+  if (n == sizeof #name - 1 && memcmp(k, #name, sizeof #name - 1) == 0)   \
+    return &acr_type_run.fields[ACR_##R##_##ID];
+static const acr_field *run_field(const char *k, size_t n) {
+  ACR_RUN_FIELDS(RUN_FIELD_TEST, RUN, runrec)
+  return NULL;
+}
+#undef RUN_FIELD_TEST
+
+/* The hot path, in four API calls (three before the value is pushed): the
+ * key's text is looked up among the Run's fields in C (run_field), not in
+ * the context table, so nothing is pushed before
+ * the value; methods and unknown names take the slow path.  No metatable
+ * check: the Run metatable is hidden (__metatable), so Lua code cannot
+ * call this with another value; the VM calls it with exactly two values
+ * (a direct call with fewer reads the key as nil: index 2 is
+ * acceptable). */
 int lacr_run_index(lua_State *L) {
   lacr_Run *u = (lacr_Run *)lua_touserdata(L, 1);
   const acr_field *f;
+  size_t n;
+  const char *k;
   if (u == NULL) return luaL_argerror(L, 1, "Run expected");
   if (lua_type(L, 2) != LUA_TSTRING) /* integer keys are the slots */
     return lacr_unknown_field(L, "run", &acr_type_run, 2);
-  lua_pushvalue(L, 2);
-  lua_rawget(L, LACR_CTX);
-  f = (const acr_field *)lua_touserdata(L, -1);
+  k = lua_tolstring(L, 2, &n);
+  f = run_field(k, n);
   if (f != NULL) {
     lacr_src sr;
     if (u->run == NULL) return luaL_error(L, "attempt to use a closed Run");
@@ -71,7 +86,9 @@ int lacr_run_index(lua_State *L) {
     lacr_push_field(L, &sr, f);
     return 1;
   }
-  if (!lua_isnil(L, -1)) return 1; /* a method */
+  lua_pushvalue(L, 2);
+  lua_rawget(L, LACR_CTX);
+  if (lua_type(L, -1) == LUA_TFUNCTION) return 1; /* a method */
   return lacr_unknown_field(L, "run", &acr_type_run, 2);
 }
 

@@ -96,8 +96,9 @@ int lacr_view_gc(lua_State *L) {
 
 /* A read resolves what it shows, copies it to C locals and only then calls
  * Lua to push it (pushing may run finalisers that change the run; see
- * lacr_pin.c).  Texts up to SMALL_TEXT bytes are copied to the C stack;
- * a longer one gets a buffer first (an allocation) and is resolved again
+ * lacr_pin.c).  Where lua_pushlstring collects before it copies (5.1, 5.2,
+ * LuaJIT), texts up to SMALL_TEXT bytes are copied to the C stack first; a
+ * longer one gets a buffer first (an allocation) and is resolved again
  * after it.  Reads take no pin: the hot path stays a handful of calls. */
 #define SMALL_TEXT 256
 
@@ -157,10 +158,18 @@ static const acr_str *src_text(const lacr_src *sr, const acr_field *f,
   }
 }
 
+/* t: what src_text(sr, f, elem) gives now (the caller has resolved it).
+ * Lua 5.3 and 5.4 copy the bytes before their GC step (lua_pushlstring
+ * makes the string, then collects), so there the text is pushed as it is;
+ * 5.1, 5.2 and LuaJIT collect first, hence the copy. */
 static void push_text(lua_State *L, const lacr_src *sr, const acr_field *f,
-                      uint32_t elem) {
-  for (;;) {
-    const acr_str *t = src_text(sr, f, elem);
+                      uint32_t elem, const acr_str *t) {
+#if LUA_VERSION_NUM >= 503
+  (void)sr, (void)f, (void)elem;
+  if (t == NULL) lua_pushnil(L);
+  else lua_pushlstring(L, t->s, t->len);
+#else
+  for (;; t = src_text(sr, f, elem)) {
     size_t n;
     char *b;
     if (t == NULL) {
@@ -184,6 +193,7 @@ static void push_text(lua_State *L, const lacr_src *sr, const acr_field *f,
     }
     lua_pop(L, 1); /* changed meanwhile: read it again */
   }
+#endif
 }
 
 /* Push the value of field f of the record the Run or Record view at ud
@@ -199,19 +209,19 @@ void lacr_push_field(lua_State *L, const lacr_src *sr, const acr_field *f) {
   slot = ACR_SLOT(rec, f);
   switch (f->kind) {
   case ACR_K_STRING:
-    push_text(L, sr, f, 0);
+    push_text(L, sr, f, 0, *(acr_str *const *)slot);
     break;
   case ACR_K_ENUM: {
     const acr_enumval *e = (const acr_enumval *)slot;
     if (e->code >= 0)
       lacr_push_enum_text(L, f->enumdef, e->code);
     else
-      push_text(L, sr, f, 0);
+      push_text(L, sr, f, 0, e->raw);
     break;
   }
   case ACR_K_DATETIME: {
     acr_datetime dt = *(const acr_datetime *)slot;
-    lacr_pushdatetime(L, &dt);
+    lacr_pushdatetime_ctx(L, &dt);
     break;
   }
   case ACR_K_BOOL:
@@ -441,7 +451,7 @@ static void push_element(lua_State *L, lacr_View *v, const lacr_target *tg,
     sr.ud = 1;
     sr.u = NULL;
     sr.v = v;
-    push_text(L, &sr, NULL, i);
+    push_text(L, &sr, NULL, i, src_text(&sr, NULL, i));
   }
 }
 
