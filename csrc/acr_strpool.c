@@ -22,7 +22,7 @@
  * its own arena (it may use another allocator, whose lifetime the pool's
  * does not follow).
  */
-#include "acr_internal.h"
+#include "acr_json_lex.h" /* acr_jbytes_eq */
 
 #include <string.h>
 
@@ -175,25 +175,6 @@ static INLINE uint32_t text_hash(const char *s, size_t n) {
   return (uint32_t)(h ^ (h >> 33));
 }
 
-/* s[0..n) == t[0..n), by 8-byte words (the last one overlapping). */
-static INLINE int text_eq(const char *s, const char *t, size_t n) {
-  uint64_t x, y;
-  size_t k;
-  if (n < 8) {
-    for (k = 0; k < n; k++)
-      if (s[k] != t[k]) return 0;
-    return 1;
-  }
-  for (k = 0; k + 8 < n; k += 8) {
-    memcpy(&x, s + k, 8);
-    memcpy(&y, t + k, 8);
-    if (x != y) return 0;
-  }
-  memcpy(&x, s + n - 8, 8);
-  memcpy(&y, t + n - 8, 8);
-  return x == y;
-}
-
 static int table_grow(acr_strpool *p) {
   size_t n = p->nslots ? p->nslots * 2 : 64, i;
   pool_slot *t = (pool_slot *)acr_malloc(&p->alloc, n * sizeof *t);
@@ -246,14 +227,15 @@ acr_str *acr_strpool_intern(acr_strpool *p, const void *key, const char *s,
   /* the same text as the last one of this key: a run's images share a
    * registry, every run has the same type */
   if (m->key == key && m->s != NULL && m->s->len == n &&
-      text_eq(m->s->s, s, n))
+      acr_jbytes_eq(m->s->s, s, n))
     return m->s;
   if (p->sealed || n > UINT32_MAX - 16) return NULL;
   if (2 * (p->count + 1) > p->nslots && !table_grow(p)) return NULL;
   hash = text_hash(s, n);
   for (h = hash & (p->nslots - 1); (str = p->slots[h].s) != NULL;
        h = (h + 1) & (p->nslots - 1))
-    if (p->slots[h].hash == hash && str->len == n && text_eq(str->s, s, n))
+    if (p->slots[h].hash == hash && str->len == n &&
+        acr_jbytes_eq(str->s, s, n))
       goto found;
   if ((str = pool_store(p, s, n)) == NULL) return NULL;
   p->slots[h].s = str;
