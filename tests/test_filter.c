@@ -1211,9 +1211,25 @@ static void test_scale(void) {
   CHECK(acr_runlist_sort(l, F("createTime"), 1) == ACR_OK);
   CHECK(acr_runlist_sort(l, F("runId"), 0) == ACR_OK);
   CHECK(strcmp(l->runs[0]->rec.runId->s, "run000000") == 0);
-  d = acr_runlist_top(l, 15);
-  CHECK(d && d->n == 15);
-  acr_runlist_free(d);
+  {
+    /* top keeps a window for small n and sorts all rows for large n: both
+     * give the head of the stable descending sort */
+    static const size_t tops[] = {15, 256, 257, 1000};
+    acr_runlist *byc = acr_runlist_new(&A);
+    size_t t, k;
+    for (k = 0; k < l->n; k++) acr_runlist_push(byc, l->runs[k]);
+    CHECK(acr_runlist_sort(byc, F("createTime"), 1) == ACR_OK);
+    for (t = 0; t < sizeof tops / sizeof *tops; t++) {
+      int same = 1;
+      d = acr_runlist_top(l, tops[t]);
+      CHECK(d && d->n == tops[t]);
+      for (k = 0; d && k < d->n; k++)
+        if (d->runs[k] != byc->runs[k]) same = 0;
+      CHECKF(same, "top %u", (unsigned)tops[t]);
+      acr_runlist_free(d);
+    }
+    acr_runlist_free(byc);
+  }
   acr_groups_init(&g, &A);
   CHECK(acr_runlist_count_by(l, F("runId"), &g) == ACR_OK && g.n == N);
   CHECK(acr_runlist_count_by(l, F("status"), &g) == ACR_OK && g.n == 4);
