@@ -131,6 +131,11 @@ ACR_HIDDEN const unsigned char *acr_jscan_lit(const unsigned char *p,
  * end - q bytes to out; returns the length. */
 ACR_HIDDEN size_t acr_junescape(const unsigned char *q,
                                 const unsigned char *end, char *out);
+/* The int32 value of the number text [p, q), exactly (for the reader and
+ * the request reader): 2, 2.0, 20e-1 are 2; 2.5 is not an integer; 1e10
+ * is out of range.  Returns 0, or 1 (not an integer) or 2 (out of range). */
+ACR_HIDDEN int acr_jnum_int32(const unsigned char *p, const unsigned char *q,
+                              int32_t *out);
 /* Length of the UTF-8 sequence at q (q < e): RFC 3629, shortest form, no
  * surrogates, at most U+10FFFF (acr_utf8_check); 0 if it is not one. */
 ACR_HIDDEN size_t acr_jutf8_seq(const unsigned char *q,

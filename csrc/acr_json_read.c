@@ -322,62 +322,6 @@ acr_str *acr_jr_pool_str(jr *J, acr_run *r, const acr_field *f,
   return s;
 }
 
-/* The int32 value of the number text [p, q), exactly: 2, 2.0, 20e-1 are 2;
- * 2.5 is not an integer; 1e10 is out of range.  Returns 0, or 1 (not an
- * integer) or 2 (out of range). */
-static int num_int32(const uchar *p, const uchar *q, int32_t *out) {
-  const uchar *ip, *ie, *fp = NULL, *fe = NULL, *c;
-  int neg = 0;
-  long ex = 0, exp10;
-  size_t total, k, first = (size_t)-1, last = 0, nsig;
-  int64_t v = 0;
-  if (*p == '-') {
-    neg = 1;
-    p++;
-  }
-  ip = p;
-  while (p < q && *p >= '0' && *p <= '9') p++;
-  ie = p;
-  if (p < q && *p == '.') {
-    fp = ++p;
-    while (p < q && *p >= '0' && *p <= '9') p++;
-    fe = p;
-  }
-  if (p < q && (*p == 'e' || *p == 'E')) {
-    int eneg = 0;
-    p++;
-    if (*p == '+' || *p == '-') eneg = (*p++ == '-');
-    for (; p < q; p++)
-      if (ex < 100000000L) ex = ex * 10 + (*p - '0');
-    if (eneg) ex = -ex;
-  }
-  total = (size_t)(ie - ip) + (size_t)(fe - fp);
-  for (k = 0; k < total; k++) {
-    c = k < (size_t)(ie - ip) ? ip + k : fp + (k - (size_t)(ie - ip));
-    if (*c != '0') {
-      if (first == (size_t)-1) first = k;
-      last = k;
-    }
-  }
-  if (first == (size_t)-1) { /* zero, whatever the exponent */
-    *out = 0;
-    return 0;
-  }
-  nsig = last - first + 1;
-  /* value = sig * 10^exp10 */
-  exp10 = ex - (long)(fe - fp) + (long)(total - 1 - last);
-  if (exp10 < 0) return 1;
-  if ((long)nsig + exp10 > 10) return 2;
-  for (k = first; k <= last; k++) {
-    c = k < (size_t)(ie - ip) ? ip + k : fp + (k - (size_t)(ie - ip));
-    v = v * 10 + (*c - '0');
-  }
-  for (; exp10 > 0; exp10--) v *= 10;
-  if (neg) v = -v;
-  if (v < INT32_MIN || v > INT32_MAX) return 2;
-  *out = (int32_t)v;
-  return 0;
-}
 
 static int parse_rec(jr *J, const jframe *fr, acr_run *run, void *rec,
                      const acr_type *t);
@@ -502,7 +446,7 @@ int acr_jr_field(jr *J, const jframe *fr, acr_run *run, void *rec,
     int32_t v = 0;
     int r;
     if (t != ACR_JT_NUMBER) return acr_jr_type(J, fr, "an integer");
-    if ((r = num_int32(p, p + J->x.len, &v)) != 0) {
+    if ((r = acr_jnum_int32(p, p + J->x.len, &v)) != 0) {
       char mt[128];
       acr_jr_msgtext((const char *)p, J->x.len, mt, sizeof mt);
       if (r == 1)

@@ -8,11 +8,14 @@
  *
  * Decoding first checks the text with acr_json_validate (the core's JSON
  * checker: syntax errors get their line and column there) into its
- * minified form, then walks that form, which has no white space and is
- * known to be well formed: the walk below only reads, it never has to
- * diagnose syntax.
+ * minified form, then walks that form token by token with the library's
+ * one lexer (acr_json_lex.h): the walk only reads, it never has to
+ * diagnose syntax.  Request bodies are small; a run document is told
+ * apart (acr_json_is_request) by a look at the root's member names that
+ * stops at the first name only a Run has.
  */
 #include "acr_internal.h"
+#include "acr_json_lex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -348,9 +351,10 @@ acr_status acr_json_encode_request(const acr_request *q,
 
 /* ---- decode -------------------------------------------------------------- */
 
-/* The walk over minified, valid JSON. */
+/* The walk over the document's minified text (valid JSON: acr_json_validate
+ * has read it once) with the library's one lexer, token by token. */
 typedef struct rd {
-  const char *p, *end;
+  acr_jlex x;
   acr_request *q;
   acr_path path;
   acr_error *err;
@@ -365,132 +369,79 @@ static acr_status rfail(rd *R, acr_status kind, const char *fmt,
   return acr_err(R->err, kind, "%s%s", fmt, detail);
 }
 
-/* Reads the string at R->p (at its quote) into R->tmp (unescaped). */
-static acr_status rstring(rd *R) {
-  const char *p = R->p + 1;
-  R->tmp.len = 0;
-  for (;;) {
-    const char *s = p;
-    while (*p != '"' && *p != '\\') p++;
-    if (acr_buf_add(&R->tmp, s, (size_t)(p - s))) return acr_err_nomem(R->err);
-    if (*p == '"') break;
-    p++; /* the backslash */
-    if (*p == 'u') {
-      unsigned long cp = (unsigned long)acr_hex4(p + 1);
-      char u8[4];
-      p += 5;
-      if (cp >= 0xD800 && cp <= 0xDBFF && p[0] == '\\' && p[1] == 'u') {
-        long lo = acr_hex4(p + 2);
-        if (lo >= 0xDC00 && lo <= 0xDFFF) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
-          p += 6;
-        }
-      }
-      if (acr_buf_add(&R->tmp, u8, acr_utf8_put(u8, cp)))
-        return acr_err_nomem(R->err);
-    } else {
-      static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-      const char *k = strchr(from, *p);
-      if (acr_buf_addc(&R->tmp, k ? to[k - from] : *p))
-        return acr_err_nomem(R->err);
-      p++;
-    }
+/* The current STRING or KEY token's text, unescaped into R->tmp when it
+ * has escapes. */
+static acr_status rtext(rd *R, const char **s, size_t *n) {
+  if (!R->x.esc) {
+    *s = R->x.text;
+    *n = R->x.len;
+    return ACR_OK;
   }
-  R->p = p + 1;
+  R->tmp.len = 0;
+  if (acr_buf_reserve(&R->tmp, R->x.len + 1) != ACR_OK)
+    return acr_err_nomem(R->err);
+  *n = acr_junescape((const unsigned char *)R->x.text,
+                     (const unsigned char *)R->x.text + R->x.len, R->tmp.p);
+  *s = R->tmp.p;
   return ACR_OK;
 }
 
-static const char *json_type(char c) {
-  switch (c) {
-  case '{': return "an object";
-  case '[': return "an array";
-  case '"': return "a string";
-  case 't': case 'f': return "a boolean";
-  case 'n': return "null";
+static const char *json_type(acr_jtok t) {
+  switch (t) {
+  case ACR_JT_OBJECT: return "an object";
+  case ACR_JT_ARRAY: return "an array";
+  case ACR_JT_STRING: return "a string";
+  case ACR_JT_TRUE: case ACR_JT_FALSE: return "a boolean";
+  case ACR_JT_NULL: return "null";
   default: return "a number";
   }
 }
 
 static acr_status wrong(rd *R, const char *want) {
   char detail[64];
-  snprintf(detail, sizeof detail, ", got %s", json_type(*R->p));
+  snprintf(detail, sizeof detail, ", got %s", json_type(R->x.tok));
   return rfail(R, ACR_ESCHEMA, want, detail);
 }
 
-/* A JSON number as an int32: integral (2, 2.0, 2e1, 20e-1) and in range.
- * The significant digits are kept (leading and trailing zeros become the
- * exponent), so the test is exact whatever the spelling. */
-static acr_status rint32(rd *R, int32_t *out) {
-  const char *p = R->p;
-  char d[16];
-  size_t nd = 0, i;
-  long exp = 0, e = 0;
-  int neg = 0, lost = 0, eneg = 0;
-  long long v = 0;
-  if (*p == '-') neg = 1, p++;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    if (nd == 0 && *p == '0') continue;
-    if (nd < sizeof d) d[nd++] = *p;
-    else exp++, lost |= *p != '0';
-  }
-  if (*p == '.')
-    for (p++; *p >= '0' && *p <= '9'; p++) {
-      if (nd == 0 && *p == '0') { exp--; continue; }
-      if (nd < sizeof d) d[nd++] = *p, exp--;
-      else lost |= *p != '0';
-    }
-  if (*p == 'e' || *p == 'E') {
-    p++;
-    if (*p == '+' || *p == '-') eneg = *p++ == '-';
-    for (; *p >= '0' && *p <= '9'; p++)
-      if (e < 100000) e = e * 10 + (*p - '0');
-  }
-  R->p = p;
-  exp += eneg ? -e : e;
-  while (nd > 0 && d[nd - 1] == '0') nd--, exp++;
-  if (nd == 0) exp = 0;
-  if (exp < 0 || lost) return rfail(R, ACR_ESCHEMA, "expected an integer", "");
-  if ((long)nd + exp > 10) goto range;
-  for (i = 0; i < nd; i++) v = v * 10 + (d[i] - '0');
-  for (; exp > 0; exp--) v *= 10;
-  if (v > (neg ? 2147483648LL : 2147483647LL)) goto range;
-  *out = (int32_t)(neg ? -v : v);
-  return ACR_OK;
-range:
-  return rfail(R, ACR_ESCHEMA,
-               "out of the int32 range -2147483648..2147483647", "");
-}
+static acr_status rrecord(rd *R, const acr_type *t, void *rec);
 
-static acr_status rrecord(rd *R, const acr_type *t, void *rec, int depth);
-
+/* The value of field f whose first token is current. */
 static acr_status rvalue(rd *R, const acr_type *t, void *rec,
-                         const acr_field *f, int depth) {
+                         const acr_field *f) {
   acr_run *A = R->q->arena;
+  acr_jtok tk = R->x.tok;
+  const char *s;
+  size_t n;
   acr_error e;
   acr_status st;
-  char c = *R->p;
   acr_err_clear(&e);
   switch (f->kind) {
   case ACR_K_STRING:
   case ACR_K_ENUM:
-    if (c != '"') return wrong(R, "expected a string");
-    if ((st = rstring(R)) != ACR_OK) return st;
+    if (tk != ACR_JT_STRING) return wrong(R, "expected a string");
+    if ((st = rtext(R, &s, &n)) != ACR_OK) return st;
     if (f->kind == ACR_K_STRING)
-      st = acr_rec_set_string(A, rec, f, R->tmp.p, R->tmp.len, &e);
+      st = acr_rec_set_string(A, rec, f, s, n, &e);
     else
-      st = acr_rec_set_enum(A, rec, f, R->tmp.p, R->tmp.len, 1, &e);
+      st = acr_rec_set_enum(A, rec, f, s, n, 1, &e);
     if (st == ACR_EMEMORY) return acr_err_nomem(R->err);
     if (st != ACR_OK) return rfail(R, st, e.message, "");
     return ACR_OK;
   case ACR_K_BOOL:
-    if (c != 't' && c != 'f') return wrong(R, "expected a boolean");
-    R->p += c == 't' ? 4 : 5;
-    acr_rec_set_bool(A, rec, f, c == 't', &e);
+    if (tk != ACR_JT_TRUE && tk != ACR_JT_FALSE)
+      return wrong(R, "expected a boolean");
+    acr_rec_set_bool(A, rec, f, tk == ACR_JT_TRUE, &e);
     return ACR_OK;
   case ACR_K_INT32: {
     int32_t v = 0;
-    if (c != '-' && (c < '0' || c > '9')) return wrong(R, "expected an integer");
-    if ((st = rint32(R, &v)) != ACR_OK) return st;
+    int r;
+    if (tk != ACR_JT_NUMBER) return wrong(R, "expected an integer");
+    r = acr_jnum_int32((const unsigned char *)R->x.text,
+                       (const unsigned char *)R->x.text + R->x.len, &v);
+    if (r == 1) return rfail(R, ACR_ESCHEMA, "expected an integer", "");
+    if (r == 2)
+      return rfail(R, ACR_ESCHEMA,
+                   "out of the int32 range -2147483648..2147483647", "");
     if ((st = acr_request_check_int(t, f, v, &e)) != ACR_OK)
       return rfail(R, st, e.message, "");
     acr_rec_set_int32(A, rec, f, v, &e);
@@ -498,53 +449,56 @@ static acr_status rvalue(rd *R, const acr_type *t, void *rec,
   }
   case ACR_K_RECORD: {
     void *sub;
-    if (c != '{') return wrong(R, "expected an object");
+    if (tk != ACR_JT_OBJECT) return wrong(R, "expected an object");
     if ((sub = acr_rec_new_record(A, rec, f)) == NULL)
       return acr_err_nomem(R->err);
-    return rrecord(R, f->sub, sub, depth + 1);
+    return rrecord(R, f->sub, sub);
   }
   case ACR_K_RECORD_LIST:
   case ACR_K_STRING_LIST: {
     int map = (f->flags & ACR_F_MAP) != 0;
-    acr_list *l = acr_list_new(A, 4);
+    acr_list *l;
     uint32_t i = 0;
-    if (c != (map ? '{' : '[')) return wrong(R, map ? "expected an object" : "expected an array");
-    if (l == NULL) return acr_err_nomem(R->err);
-    R->p++;
-    while (*R->p != (map ? '}' : ']')) {
+    if (tk != (map ? ACR_JT_OBJECT : ACR_JT_ARRAY))
+      return wrong(R, map ? "expected an object" : "expected an array");
+    if ((l = acr_list_new(A, 4)) == NULL) return acr_err_nomem(R->err);
+    for (;;) {
       size_t old;
       void *item;
-      if (i > 0) R->p++; /* , */
+      tk = acr_jlex_next(&R->x);
+      if (tk == ACR_JT_OBJECT_END || tk == ACR_JT_ARRAY_END) break;
       i++;
-      if (map) {
-        const acr_field *kf = &f->sub->fields[ACR_CUSTOMREGISTRY_LOGINSERVER];
-        if ((st = rstring(R)) != ACR_OK) return st;
-        old = acr_path_mapkey(&R->path, R->tmp.p, R->tmp.len);
-        R->p++; /* : */
-        if (*R->p != '{') return wrong(R, "expected an object");
-        if ((item = acr_record_new(A, f->sub)) == NULL) return acr_err_nomem(R->err);
-        st = acr_rec_set_string(A, item, kf, R->tmp.p, R->tmp.len, &e);
+      if (map) { /* "login.server": {credentials} */
+        const acr_field *kf =
+            &f->sub->fields[ACR_CUSTOMREGISTRY_LOGINSERVER];
+        if ((st = rtext(R, &s, &n)) != ACR_OK) return st;
+        old = acr_path_mapkey(&R->path, s, n);
+        if ((item = acr_record_new(A, f->sub)) == NULL)
+          return acr_err_nomem(R->err);
+        st = acr_rec_set_string(A, item, kf, s, n, &e);
         if (st == ACR_EMEMORY) return acr_err_nomem(R->err);
         if (st != ACR_OK) return rfail(R, st, e.message, "");
-        if ((st = rrecord(R, f->sub, item, depth + 1)) != ACR_OK) return st;
+        if (acr_jlex_next(&R->x) != ACR_JT_OBJECT)
+          return wrong(R, "expected an object");
+        if ((st = rrecord(R, f->sub, item)) != ACR_OK) return st;
       } else {
         old = acr_path_index(&R->path, i);
         if (f->kind == ACR_K_STRING_LIST) {
-          if (*R->p != '"') return wrong(R, "expected a string");
-          if ((st = rstring(R)) != ACR_OK) return st;
-          item = acr_run_text(A, R->tmp.p, R->tmp.len, &e);
-          if (item == NULL) return e.kind == ACR_EMEMORY ? acr_err_nomem(R->err)
-                                                        : rfail(R, e.kind, e.message, "");
+          if (tk != ACR_JT_STRING) return wrong(R, "expected a string");
+          if ((st = rtext(R, &s, &n)) != ACR_OK) return st;
+          if ((item = acr_run_text(A, s, n, &e)) == NULL)
+            return e.kind == ACR_EMEMORY ? acr_err_nomem(R->err)
+                                         : rfail(R, e.kind, e.message, "");
         } else {
-          if (*R->p != '{') return wrong(R, "expected an object");
-          if ((item = acr_record_new(A, f->sub)) == NULL) return acr_err_nomem(R->err);
-          if ((st = rrecord(R, f->sub, item, depth + 1)) != ACR_OK) return st;
+          if (tk != ACR_JT_OBJECT) return wrong(R, "expected an object");
+          if ((item = acr_record_new(A, f->sub)) == NULL)
+            return acr_err_nomem(R->err);
+          if ((st = rrecord(R, f->sub, item)) != ACR_OK) return st;
         }
       }
       acr_path_pop(&R->path, old);
       if (acr_list_push(A, &l, item) != ACR_OK) return acr_err_nomem(R->err);
     }
-    R->p++;
     acr_rec_attach(A, rec, f, l);
     return ACR_OK;
   }
@@ -553,126 +507,92 @@ static acr_status rvalue(rd *R, const acr_type *t, void *rec,
   }
 }
 
-static acr_status rrecord(rd *R, const acr_type *t, void *rec, int depth) {
-  int first = 1;
-  (void)depth;
-  R->p++; /* { */
-  while (*R->p != '}') {
+/* The object whose '{' is the current token, to its '}'. */
+static acr_status rrecord(rd *R, const acr_type *t, void *rec) {
+  for (;;) {
     const acr_field *f;
-    size_t old;
+    const char *k;
+    size_t kn, old;
     acr_status st;
-    if (!first) R->p++; /* , */
-    first = 0;
-    if ((st = rstring(R)) != ACR_OK) return st;
-    R->p++; /* : */
+    if (acr_jlex_next(&R->x) != ACR_JT_KEY) return ACR_OK; /* '}' */
+    if ((st = rtext(R, &k, &kn)) != ACR_OK) return st;
     if (t == &acr_type_runrequest)
-      f = acr_request_field(R->q->kind, R->tmp.p, R->tmp.len);
+      f = acr_request_field(R->q->kind, k, kn);
     else
-      f = acr_type_field(t, R->tmp.p, R->tmp.len);
+      f = acr_type_field(t, k, kn);
     if (f == NULL || (f->flags & ACR_F_MAPKEY)) {
       char name[80];
       snprintf(name, sizeof name, "%.*s' (%s has no such field)",
-               R->tmp.len > 40 ? 40 : (int)R->tmp.len, R->tmp.p,
+               kn > 40 ? 40 : (int)kn, k,
                t == &acr_type_runrequest
                    ? acr_enum_runrequesttype.values[R->q->kind]
                    : t->name);
       return rfail(R, ACR_ESCHEMA, "unknown field '", name);
     }
     old = acr_path_key(&R->path, f->name, f->namelen);
-    if (*R->p == 'n') { /* null: absent */
-      R->p += 4;
+    if (acr_jlex_next(&R->x) == ACR_JT_NULL) { /* null: absent */
       acr_rec_clear(R->q->arena, rec, f);
     } else if (f == F(TYPE) && t == &acr_type_runrequest) {
       /* the discriminator: read before, must not change here */
-      int k;
-      if (*R->p != '"') return wrong(R, "expected a string");
-      if ((st = rstring(R)) != ACR_OK) return st;
-      k = acr_enum_lookup(&acr_enum_runrequesttype, R->tmp.p, R->tmp.len);
-      if (k != R->q->kind)
+      const char *s;
+      size_t n;
+      if (R->x.tok != ACR_JT_STRING) return wrong(R, "expected a string");
+      if ((st = rtext(R, &s, &n)) != ACR_OK) return st;
+      if (acr_enum_lookup(&acr_enum_runrequesttype, s, n) != R->q->kind)
         return rfail(R, ACR_ESCHEMA, "a second, different \"type\"", "");
-    } else if ((st = rvalue(R, t, rec, f, depth)) != ACR_OK) {
+    } else if ((st = rvalue(R, t, rec, f)) != ACR_OK) {
       return st;
     }
     acr_path_pop(&R->path, old);
   }
-  R->p++;
-  return ACR_OK;
 }
 
 /* ---- the discriminator --------------------------------------------------- */
 
-/* A light look at raw text (any text: bounds checked, nothing assumed
- * well formed) for the kind its top-level "type" names.  It stops at the
- * first top-level "type", and at "value" or "properties", which only a
- * run list or a run has: a list's runs are never scanned. */
-static const char *ws(const char *p, const char *e) {
-  while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
-  return p;
+/* Whether the member name k belongs to a Run and to no kind of request: a
+ * document that has one is a run, whatever follows. */
+static int run_only(const char *k, size_t kn) {
+  int kind;
+  if (acr_type_field(&acr_type_run, k, kn) == NULL) return 0;
+  for (kind = 0; kind < ACR_RUNREQUESTTYPE_COUNT; kind++)
+    if (acr_request_field(kind, k, kn) != NULL) return 0;
+  return 1;
 }
 
-/* Past the closing quote of the string at p, or NULL. */
-static const char *str_end(const char *p, const char *e) {
-  for (p++; p < e; p++) {
-    if (*p == '\\') p++;
-    else if (*p == '"') return p + 1;
-  }
-  return NULL;
-}
-
-/* Past the value at p, or NULL (brackets counted, not matched). */
-static const char *skip_value(const char *p, const char *e) {
-  size_t depth = 0;
-  if (p < e && *p == '"') return str_end(p, e);
-  if (p < e && (*p == '{' || *p == '[')) {
-    for (; p < e; p++) {
-      if (*p == '"') {
-        if ((p = str_end(p, e)) == NULL) return NULL;
-        p--;
-      } else if (*p == '{' || *p == '[') {
-        depth++;
-      } else if ((*p == '}' || *p == ']') && --depth == 0) {
-        return p + 1;
-      }
+/* A look at the root object's members, with the one lexer, for the kind its
+ * "type" names, or -1.  It stops at that "type", at "value" or
+ * "properties" (only a run list or a run has them) and at any other name
+ * only a Run has, so a run's or a list's body is not read; the values
+ * passed over before are skipped token by token. */
+static int kind_of(const char *text, size_t len) {
+  acr_jlex x;
+  char buf[64];
+  acr_jlex_init(&x, text, len, 0, 0);
+  if (acr_jlex_next(&x) != ACR_JT_OBJECT) return -1;
+  while (acr_jlex_next(&x) == ACR_JT_KEY) {
+    const char *k = x.text;
+    size_t kn = x.len;
+    if (x.esc) { /* no name the look stops at has escapes, nor any kind */
+      if (kn >= sizeof buf) return -1;
+      kn = acr_junescape((const unsigned char *)x.text,
+                         (const unsigned char *)x.text + x.len, buf);
+      k = buf;
     }
-    return NULL;
-  }
-  while (p < e && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
-         *p != '\n' && *p != '\r' && *p != '\t')
-    p++;
-  return p;
-}
-
-static int kind_of(const char *p, const char *e) {
-  p = ws(p, e);
-  if (p == e || *p != '{') return -1;
-  for (p++;;) {
-    const char *k, *q;
-    size_t kn;
-    p = ws(p, e);
-    if (p == e || *p != '"') return -1;
-    k = p + 1;
-    if ((q = str_end(p, e)) == NULL) return -1;
-    kn = (size_t)(q - 1 - k);
-    p = ws(q, e);
-    if (p == e || *p != ':') return -1;
-    p = ws(p + 1, e);
     if (kn == 4 && memcmp(k, "type", 4) == 0) {
-      if (p == e || *p != '"' || (q = str_end(p, e)) == NULL) return -1;
-      return acr_enum_lookup(&acr_enum_runrequesttype, p + 1,
-                             (size_t)(q - 1 - (p + 1)));
+      if (acr_jlex_next(&x) != ACR_JT_STRING || x.esc) return -1;
+      return acr_enum_lookup(&acr_enum_runrequesttype, x.text, x.len);
     }
     if ((kn == 5 && memcmp(k, "value", 5) == 0) ||
-        (kn == 10 && memcmp(k, "properties", 10) == 0))
+        (kn == 10 && memcmp(k, "properties", 10) == 0) || run_only(k, kn))
       return -1;
-    if ((p = skip_value(p, e)) == NULL) return -1;
-    p = ws(p, e);
-    if (p == e || *p != ',') return -1;
-    p++;
+    if (acr_jlex_next(&x) == ACR_JT_ERROR || acr_jlex_skip(&x) != ACR_OK)
+      return -1;
   }
+  return -1;
 }
 
 int acr_json_is_request(const char *text, size_t len) {
-  return kind_of(text, text + len) >= 0;
+  return kind_of(text, len) >= 0;
 }
 
 acr_status acr_json_decode_request(const char *text, size_t len,
@@ -690,16 +610,15 @@ acr_status acr_json_decode_request(const char *text, size_t len,
   acr_buf_init(&mini, a);
   st = acr_json_validate(text, len, opts && opts->max_depth ? opts->max_depth : 0,
                          &mini, err);
-  if (st == ACR_OK && acr_buf_addc(&mini, '\0') != ACR_OK) st = acr_err_nomem(err);
   if (st != ACR_OK) {
     acr_buf_free(&mini);
     return st;
   }
-  if (mini.p[0] != '{') {
+  if (mini.len == 0 || mini.p[0] != '{') {
     acr_buf_free(&mini);
     return acr_err(err, ACR_ESCHEMA, "expected a RunRequest object");
   }
-  kind = kind_of(mini.p, mini.p + mini.len);
+  kind = kind_of(mini.p, mini.len);
   if (kind < 0) {
     char list[160];
     acr_buf_free(&mini);
@@ -712,12 +631,12 @@ acr_status acr_json_decode_request(const char *text, size_t len,
     acr_buf_free(&mini);
     return acr_err_nomem(err);
   }
-  R.p = mini.p;
-  R.end = mini.p + mini.len;
+  acr_jlex_init(&R.x, mini.p, mini.len, 0, 0);
+  acr_jlex_next(&R.x); /* '{' */
   R.err = err;
   acr_path_init(&R.path);
   acr_buf_init(&R.tmp, a);
-  st = rrecord(&R, &acr_type_runrequest, R.q->rec, 0);
+  st = rrecord(&R, &acr_type_runrequest, R.q->rec);
   if (st == ACR_OK) st = acr_request_validate(R.q, err);
   acr_buf_free(&R.tmp);
   acr_buf_free(&mini);

@@ -136,12 +136,19 @@ static void test_discriminator(void) {
   static const char *yes[] = {
       "{\"type\":\"TaskRunRequest\"}",
       " {\n \"a\" : [1, {\"type\":\"x\"}], \"type\" : \"dockerbuildrequest\"}",
+      /* escapes in names; request fields (some a Run also has) before */
+      "{\"t\\u0079pe\":\"TaskRunRequest\"}",
+      "{\"isArchiveEnabled\":true,\"platform\":{\"os\":\"Linux\"},"
+      "\"agentConfiguration\":{\"cpu\":2},\"type\":\"DockerBuildRequest\"}",
   };
   static const char *no[] = {
       "", "[]", "{}", "{\"type\":\"Microsoft.ContainerRegistry/registries/runs\"}",
       "{\"value\":[{\"type\":\"TaskRunRequest\"}]}",
       "{\"properties\":{},\"type\":\"TaskRunRequest\"}",
       "{\"runId\":\"x\"}", "{\"type\"", "{\"a\":\"\\\"", "{\"a\":[[[",
+      /* a name only a Run has ends the look: a bare run is not read on */
+      "{\"runId\":\"x\",\"type\":\"TaskRunRequest\"}",
+      "{\"status\":\"Queued\",\"type\":\"TaskRunRequest\"}",
   };
   size_t i;
   for (i = 0; i < sizeof yes / sizeof *yes; i++)
