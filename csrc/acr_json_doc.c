@@ -321,6 +321,15 @@ static void list_clear_runs(acr_runlist *l) {
 #define SEEN_VALUE 1u
 #define SEEN_NEXTLINK 2u
 
+/* Strict mode: an unknown member of a RunListResult is a schema error. */
+static int list_strict_unknown(jr *J, const jframe *mf, const char *key,
+                               size_t klen, const uchar *kp) {
+  char mt[128];
+  return acr_jr_fail(J, mf, kp, ACR_ESCHEMA,
+                     "unknown field \"%s\" in RunListResult",
+                     acr_jr_msgtext(key, klen, mt, sizeof mt));
+}
+
 /* An unknown member of a RunListResult: its minified value text kept in
  * l->unknown (in l->meta's arena). */
 static int list_unknown(jr *J, const jframe *mf, acr_runlist *l,
@@ -390,10 +399,7 @@ static int list_noted(jr *J, const jframe *fr, acr_runlist *l,
       }
       *seen |= bit;
     } else if (J->strict) {
-      char mt[128];
-      st = acr_jr_fail(J, &mf, kp, ACR_ESCHEMA,
-                       "unknown field \"%s\" in RunListResult",
-                       acr_jr_msgtext(key, klen, mt, sizeof mt));
+      st = list_strict_unknown(J, &mf, key, klen, kp);
     } else {
       st = list_unknown(J, &mf, l, key, klen, v, m.vend - m.vstart, kp);
     }
@@ -470,10 +476,7 @@ static int parse_list_obj(jr *J, const jframe *fr, acr_runlist *l,
       }
       seen |= bit;
     } else if (J->strict) {
-      char mt[128];
-      st = acr_jr_fail(J, &mf, kp, ACR_ESCHEMA,
-                       "unknown field \"%s\" in RunListResult",
-                       acr_jr_msgtext(key, klen, mt, sizeof mt));
+      st = list_strict_unknown(J, &mf, key, klen, kp);
     } else {
       J->tmp.len = 0;
       if ((st = acr_jr_any(J, &J->tmp, &mf)) != ACR_OK) return st;
