@@ -138,8 +138,8 @@ static void test_discriminator(void) {
       " {\n \"a\" : [1, {\"type\":\"x\"}], \"type\" : \"dockerbuildrequest\"}",
       /* escapes in names; request fields (some a Run also has) before */
       "{\"t\\u0079pe\":\"TaskRunRequest\"}",
-      "{\"isArchiveEnabled\":true,\"platform\":{\"os\":\"Linux\"},"
-      "\"agentConfiguration\":{\"cpu\":2},\"type\":\"DockerBuildRequest\"}",
+      ("{\"isArchiveEnabled\":true,\"platform\":{\"os\":\"Linux\"},"
+       "\"agentConfiguration\":{\"cpu\":2},\"type\":\"DockerBuildRequest\"}"),
   };
   static const char *no[] = {
       "", "[]", "{}", "{\"type\":\"Microsoft.ContainerRegistry/registries/runs\"}",
