@@ -71,6 +71,13 @@ static inline int acr_lower(int c) {
   ((((const acr_rechdr *)(rec))->present >> (f)->index) & 1u)
 
 /* Byte equality of two stored strings; NULL equals only NULL. */
+/* FNV-1a hash of a string's bytes (unknown-field names: dedupe, equality). */
+static inline uint32_t acr_str_hash(const acr_str *s) {
+  uint32_t h = 2166136261u, i;
+  for (i = 0; i < s->len; i++) h = (h ^ (unsigned char)s->s[i]) * 16777619u;
+  return h;
+}
+
 static inline int acr_str_eq(const acr_str *a, const acr_str *b) {
   if (a == NULL || b == NULL) return a == b;
   return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;

@@ -1,6 +1,7 @@
 /*
  * acr_model.c -- runs: their arena, life cycle, generic field setters,
- * lists, unknown fields, deep copy/compaction, equality and problems.
+ * lists, unknown fields, deep copy/compaction (equality and problems:
+ * acr_check.c).
  *
  * A run owns an arena (a chain of chunks).  Everything reachable from the
  * run's root record -- strings, nested records, lists -- lives there, so a
@@ -701,12 +702,6 @@ acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
   return ACR_OK;
 }
 
-static uint32_t name_hash(const acr_str *s) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  uint32_t i;
-  for (i = 0; i < s->len; i++) h = (h ^ (unsigned char)s->s[i]) * 16777619u;
-  return h;
-}
 
 acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
   size_t nfields, nslots, size, i;
@@ -721,7 +716,7 @@ acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
   /* slots hold the output position (in pairs) of each distinct name. */
   for (i = 0; i < nfields; i++) {
     acr_str *name = (acr_str *)l->items[2 * i];
-    size_t h = name_hash(name) & (nslots - 1);
+    size_t h = acr_str_hash(name) & (nslots - 1);
     for (;;) {
       uint32_t k = slots[h];
       if (k == UINT32_MAX) {
@@ -741,230 +736,4 @@ acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
   l->n = 2 * out;
   acr_free(&r->alloc, slots, size);
   return ACR_OK;
-}
-
-/* ---- equality ------------------------------------------------------------ */
-
-/* Index of each name of b in a hash table (slots hold item positions), so
- * that comparing large unknown lists in another order stays linear.
- * Returns NULL (the caller falls back to scanning) when out of memory. */
-static uint32_t *name_index(const acr_allocator *A, const acr_list *b,
-                            size_t *nslots) {
-  size_t n = 16, i;
-  uint32_t *slots;
-  while (n < b->n) n *= 2;
-  if ((slots = (uint32_t *)acr_malloc(A, n * sizeof *slots)) == NULL)
-    return NULL;
-  memset(slots, 0xff, n * sizeof *slots);
-  for (i = 0; i < b->n; i += 2) {
-    size_t h = name_hash((const acr_str *)b->items[i]) & (n - 1);
-    while (slots[h] != UINT32_MAX) h = (h + 1) & (n - 1);
-    slots[h] = (uint32_t)i;
-  }
-  *nslots = n;
-  return slots;
-}
-
-static int text_equal(const acr_list *a, uint32_t i, const acr_list *b,
-                      uint32_t j) {
-  const acr_str *x = (const acr_str *)a->items[i + 1];
-  const acr_str *y = (const acr_str *)b->items[j + 1];
-  return acr_json_equal(x->s, x->len, y->s, y->len);
-}
-
-/* Unknown fields are compared as sets of name -> JSON value: a decoded run
- * and the same run built from a Lua table may list them in other orders.
- * A is used for a temporary index of large lists (may be NULL). */
-static int unknown_equal(const acr_list *a, const acr_list *b,
-                         const acr_allocator *A) {
-  uint32_t an = a ? a->n : 0, bn = b ? b->n : 0, i, j;
-  uint32_t *slots = NULL;
-  size_t nslots = 0;
-  int ok = 1;
-  if (an != bn) return 0;
-  /* Usual case, same order: linear; otherwise look each name up. */
-  for (i = 0; i < an; i += 2)
-    if (!acr_str_eq((const acr_str *)a->items[i],
-                    (const acr_str *)b->items[i]))
-      break;
-  if (i == an) {
-    for (i = 0; i < an; i += 2)
-      if (!text_equal(a, i, b, i)) return 0;
-    return 1;
-  }
-  if (A != NULL && an > ACR_UNKNOWN_SCAN_MAX)
-    slots = name_index(A, b, &nslots);
-  for (i = 0; i < an && ok; i += 2) {
-    const acr_str *name = (const acr_str *)a->items[i];
-    int found = 0;
-    if (slots) {
-      size_t h = name_hash(name) & (nslots - 1);
-      for (; slots[h] != UINT32_MAX && !found; h = (h + 1) & (nslots - 1))
-        if (acr_str_eq(name, (const acr_str *)b->items[slots[h]])) {
-          found = 1;
-          ok = text_equal(a, i, b, slots[h]);
-        }
-    } else {
-      for (j = 0; j < bn && !found; j += 2)
-        if (acr_str_eq(name, (const acr_str *)b->items[j])) {
-          found = 1;
-          ok = text_equal(a, i, b, j);
-        }
-    }
-    if (!found) ok = 0;
-  }
-  if (slots) acr_free(A, slots, nslots * sizeof *slots);
-  return ok;
-}
-
-static int record_equal(const acr_type *t, const void *a, const void *b,
-                        const acr_allocator *A);
-
-int acr_record_equal(const acr_type *t, const void *a, const void *b) {
-  return record_equal(t, a, b, NULL);
-}
-
-static int record_equal(const acr_type *t, const void *a, const void *b,
-                        const acr_allocator *A) {
-  const acr_rechdr *ha = (const acr_rechdr *)a, *hb = (const acr_rechdr *)b;
-  uint8_t i;
-  uint32_t j;
-  if (ha->present != hb->present) return 0;
-  if (!unknown_equal(ha->unknown, hb->unknown, A)) return 0;
-  for (i = 0; i < t->nfields; i++) {
-    const acr_field *f = &t->fields[i];
-    const void *sa = (const char *)a + f->offset;
-    const void *sb = (const char *)b + f->offset;
-    if (!(ha->present & (1u << i))) continue;
-    switch (f->kind) {
-    case ACR_K_STRING:
-      if (!acr_str_eq(*(acr_str *const *)sa, *(acr_str *const *)sb)) return 0;
-      break;
-    case ACR_K_ENUM: {
-      const acr_enumval *x = (const acr_enumval *)sa;
-      const acr_enumval *y = (const acr_enumval *)sb;
-      if (x->code != y->code) return 0;
-      if (x->code == ACR_ENUM_UNKNOWN && !acr_str_eq(x->raw, y->raw)) return 0;
-      break;
-    }
-    case ACR_K_DATETIME: {
-      const acr_datetime *x = (const acr_datetime *)sa;
-      const acr_datetime *y = (const acr_datetime *)sb;
-      /* Same instant written the same way. */
-      if (x->sec != y->sec || x->nsec != y->nsec || x->offset != y->offset ||
-          x->digits != y->digits || x->flags != y->flags)
-        return 0;
-      break;
-    }
-    case ACR_K_BOOL:
-      if (*(const uint8_t *)sa != *(const uint8_t *)sb) return 0;
-      break;
-    case ACR_K_INT32:
-      if (*(const int32_t *)sa != *(const int32_t *)sb) return 0;
-      break;
-    case ACR_K_RECORD:
-      if (!record_equal(f->sub, *(void *const *)sa, *(void *const *)sb, A))
-        return 0;
-      break;
-    case ACR_K_RECORD_LIST: {
-      const acr_list *x = *(acr_list *const *)sa, *y = *(acr_list *const *)sb;
-      if (x->n != y->n) return 0;
-      for (j = 0; j < x->n; j++)
-        if (!record_equal(f->sub, x->items[j], y->items[j], A)) return 0;
-      break;
-    }
-    case ACR_K_STRING_LIST: {
-      const acr_list *x = *(acr_list *const *)sa, *y = *(acr_list *const *)sb;
-      if (x->n != y->n) return 0;
-      for (j = 0; j < x->n; j++)
-        if (!acr_str_eq((const acr_str *)x->items[j], (const acr_str *)y->items[j]))
-          return 0;
-      break;
-    }
-    default:
-      break;
-    }
-  }
-  return 1;
-}
-
-int acr_run_equal(const acr_run *a, const acr_run *b) {
-  if (a == b) return 1;
-  return record_equal(&acr_type_run, &a->rec, &b->rec, &a->alloc) &&
-         unknown_equal(a->env_unknown, b->env_unknown, &a->alloc);
-}
-
-/* ---- problems and helpers ------------------------------------------------ */
-
-static int enum_problems(const acr_type *t, const void *rec,
-                         const char *prefix, acr_problem_cb cb, void *ud) {
-  const acr_rechdr *h = (const acr_rechdr *)rec;
-  int n = 0;
-  uint8_t i;
-  for (i = 0; i < t->nfields; i++) {
-    const acr_field *f = &t->fields[i];
-    if (f->kind == ACR_K_ENUM && (h->present & (1u << i))) {
-      const acr_enumval *v = (const acr_enumval *)ACR_SLOT(rec, f);
-      if (v->code == ACR_ENUM_UNKNOWN) {
-        char path[128], msg[400], list[256];
-        acr_enum_list(f->enumdef, list, sizeof list);
-        snprintf(path, sizeof path, "%s%s", prefix, f->name);
-        snprintf(msg, sizeof msg,
-                 "unknown %s value \"%.64s\" (known values: %s)",
-                 f->enumdef->name, v->raw->s, list);
-        if (cb) cb(ud, path, msg);
-        n++;
-      }
-    }
-  }
-  return n;
-}
-
-int acr_run_problems(const acr_run *r, acr_problem_cb cb, void *ud) {
-  const acr_runrec *rec = &r->rec;
-  int n = 0;
-  uint32_t present = rec->h.present;
-  n += enum_problems(&acr_type_run, rec, "", cb, ud);
-  if ((present & (1u << ACR_RUN_SYSTEMDATA)) && rec->systemData)
-    n += enum_problems(&acr_type_systemdata, rec->systemData, "systemData.",
-                       cb, ud);
-  if ((present & (1u << ACR_RUN_PLATFORM)) && rec->platform) {
-    n += enum_problems(&acr_type_platform, rec->platform, "platform.", cb, ud);
-    if (!(rec->platform->h.present & (1u << ACR_PLATFORM_OS))) {
-      if (cb) cb(ud, "platform.os", "platform is set without the required os");
-      n++;
-    }
-  }
-  if ((present & (1u << ACR_RUN_STARTTIME)) &&
-      (present & (1u << ACR_RUN_FINISHTIME)) &&
-      acr_datetime_cmp(&rec->startTime, &rec->finishTime) > 0) {
-    if (cb) cb(ud, "startTime", "startTime is after finishTime");
-    n++;
-  }
-  if ((present & (1u << ACR_RUN_CREATETIME)) &&
-      (present & (1u << ACR_RUN_FINISHTIME)) &&
-      acr_datetime_cmp(&rec->createTime, &rec->finishTime) > 0) {
-    if (cb) cb(ud, "finishTime", "finishTime is before createTime");
-    n++;
-  }
-  return n;
-}
-
-int acr_run_is_terminal(const acr_run *r) {
-  if (!(r->rec.h.present & (1u << ACR_RUN_STATUS))) return 0;
-  switch (r->rec.status.code) {
-  case ACR_RUNSTATUS_SUCCEEDED: case ACR_RUNSTATUS_FAILED:
-  case ACR_RUNSTATUS_CANCELED: case ACR_RUNSTATUS_ERROR:
-  case ACR_RUNSTATUS_TIMEOUT:
-    return 1;
-  default:
-    return 0;
-  }
-}
-
-int acr_run_duration(const acr_run *r, double *secs) {
-  uint32_t need = (1u << ACR_RUN_STARTTIME) | (1u << ACR_RUN_FINISHTIME);
-  if ((r->rec.h.present & need) != need) return 0;
-  *secs = acr_datetime_diff(&r->rec.startTime, &r->rec.finishTime);
-  return 1;
 }

@@ -29,6 +29,7 @@ build = {
     ["acr.run"] = {
       sources = {
         "csrc/acr_buf.c",
+        "csrc/acr_check.c",
         "csrc/acr_datetime.c",
         "csrc/acr_diff.c",
         "csrc/acr_filter_match.c",
