@@ -529,12 +529,26 @@ void lacr_push_plain_record(lua_State *L, const acr_type *t,
   push_unknowns(L, ((const acr_rechdr *)rec)->unknown, amt);
 }
 
+/* The set fields of a run's root record of the kinds in `which`
+ * (ROOT_PROPS, ROOT_ENV) into the table on top. */
+static void push_root_fields(lua_State *L, const acr_runrec *rec, int which,
+                             int amt) {
+  uint32_t i;
+  for (i = 0; i < acr_type_run.nfields; i++) {
+    const acr_field *f = &acr_type_run.fields[i];
+    if (!HAS(rec, f) ||
+        !(which & ((f->flags & ACR_F_ENVELOPE) ? ROOT_ENV : ROOT_PROPS)))
+      continue;
+    lacr_push_plain(L, f, rec, amt);
+    lua_setfield(L, -2, f->name);
+  }
+}
+
 /* In the shape the JSON writer uses (acr_run_written_shape), so that
  * to_table equals cjson.decode(run:encode()). */
 void lacr_run_to_table(lua_State *L, const acr_run *r, int amt,
                        acr_encode_shape shape) {
   const acr_runrec *rec = &r->rec;
-  uint8_t i;
   if (shape == ACR_ENCODE_AS_READ) shape = acr_run_written_shape(r);
   luaL_checkstack(L, 8, "to_table");
   if (shape == ACR_ENCODE_TASKRUN) {
@@ -563,39 +577,19 @@ void lacr_run_to_table(lua_State *L, const acr_run *r, int amt,
   } else if (shape == ACR_ENCODE_CLI) {
     /* the Azure CLI's: envelope and properties side by side */
     lua_createtable(L, 0, acr_type_run.nfields);
-    for (i = 0; i < acr_type_run.nfields; i++) {
-      const acr_field *f = &acr_type_run.fields[i];
-      if (!HAS(rec, f)) continue;
-      lacr_push_plain(L, f, rec, amt);
-      lua_setfield(L, -2, f->name);
-    }
+    push_root_fields(L, rec, ROOT_PROPS | ROOT_ENV, amt);
     push_unknowns(L, rec->h.unknown, amt);
     push_unknowns(L, r->env_unknown, amt);
   } else if (shape == ACR_ENCODE_BARE) { /* properties only */
     lua_createtable(L, 0, acr_type_run.nfields);
-    for (i = 0; i < acr_type_run.nfields; i++) {
-      const acr_field *f = &acr_type_run.fields[i];
-      if ((f->flags & ACR_F_ENVELOPE) || !HAS(rec, f)) continue;
-      lacr_push_plain(L, f, rec, amt);
-      lua_setfield(L, -2, f->name);
-    }
+    push_root_fields(L, rec, ROOT_PROPS, amt);
     push_unknowns(L, rec->h.unknown, amt);
   } else {
     lua_createtable(L, 0, 6);
-    for (i = 0; i < acr_type_run.nfields; i++) {
-      const acr_field *f = &acr_type_run.fields[i];
-      if (!(f->flags & ACR_F_ENVELOPE) || !HAS(rec, f)) continue;
-      lacr_push_plain(L, f, rec, amt);
-      lua_setfield(L, -2, f->name);
-    }
+    push_root_fields(L, rec, ROOT_ENV, amt);
     push_unknowns(L, r->env_unknown, amt);
     lua_createtable(L, 0, acr_type_run.nfields);
-    for (i = 0; i < acr_type_run.nfields; i++) {
-      const acr_field *f = &acr_type_run.fields[i];
-      if ((f->flags & ACR_F_ENVELOPE) || !HAS(rec, f)) continue;
-      lacr_push_plain(L, f, rec, amt);
-      lua_setfield(L, -2, f->name);
-    }
+    push_root_fields(L, rec, ROOT_PROPS, amt);
     push_unknowns(L, rec->h.unknown, amt);
     lua_setfield(L, -2, "properties");
   }
