@@ -201,8 +201,7 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       if (vt != ACR_JT_OBJECT && vt != ACR_JT_NULL) {
         st = acr_jr_type(J, &mf, "an object");
       } else if (J->strict && (seen & SEEN_PROPERTIES)) {
-        st = acr_jr_fail(J, &mf, kp, ACR_ESCHEMA,
-                         "duplicate key \"properties\"");
+        st = acr_jr_dupfail(J, &mf, kp, "properties");
       } else {
         seen |= SEEN_PROPERTIES;
         if (rc->saw_props) clear_props(run);
@@ -212,8 +211,7 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       }
     } else if (vt == ACR_JT_OBJECT && key_is(key, klen, "runResult", 9)) {
       if (J->strict && (seen & SEEN_RUNRESULT)) {
-        st = acr_jr_fail(J, &mf, kp, ACR_ESCHEMA,
-                         "duplicate key \"runResult\"");
+        st = acr_jr_dupfail(J, &mf, kp, "runResult");
       } else if (J->tasknest >= TASK_NEST_MAX) {
         return acr_jr_fail(J, &mf, vp, ACR_ELIMIT,
                            "task runs nested deeper than %d", TASK_NEST_MAX);
@@ -374,8 +372,7 @@ static int list_noted(jr *J, const jframe *fr, acr_runlist *l,
       int isvalue = klen == 5;
       unsigned bit = isvalue ? SEEN_VALUE : SEEN_NEXTLINK;
       if (J->strict && (*seen & bit)) {
-        st = acr_jr_fail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"%s\"",
-                         isvalue ? "value" : "nextLink");
+        st = acr_jr_dupfail(J, &mf, kp, isvalue ? "value" : "nextLink");
       } else if (m.vtok == ACR_JT_NULL) {
         if (!isvalue) l->nextLink = NULL;
       } else if (isvalue || m.vtok != ACR_JT_STRING) {
@@ -448,8 +445,7 @@ static int parse_list_obj(jr *J, const jframe *fr, acr_runlist *l,
       int isvalue = klen == 5;
       unsigned bit = isvalue ? SEEN_VALUE : SEEN_NEXTLINK;
       if (J->strict && (seen & bit)) {
-        st = acr_jr_fail(J, &mf, kp, ACR_ESCHEMA, "duplicate key \"%s\"",
-                         isvalue ? "value" : "nextLink");
+        st = acr_jr_dupfail(J, &mf, kp, isvalue ? "value" : "nextLink");
       } else if (vt == ACR_JT_NULL) {
         if (isvalue) list_clear_runs(l);
         else l->nextLink = NULL;
@@ -809,6 +805,10 @@ static acr_status decode_at(const char *text, size_t len, size_t start,
   /* A syntax error (or nesting beyond the limit) anywhere wins over a
    * schema error: reading went on past the schema error to the end. */
   if (st == ACR_OK) st = J.pend.st;
+  if (st == ACR_OK && J.dup.st != ACR_OK) { /* in a task run's own members */
+    J.pend = J.dup;
+    st = J.pend.st;
+  }
   if (st == ACR_OK && J.svc_start != NULL) { /* an ARM error body */
     if (err) {
       acr_err_clear(err);

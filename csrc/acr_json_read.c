@@ -51,8 +51,8 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
    * error (a single-run decode would spend its time clearing them) */
   J->tasknest = 0;
   J->side_tok = 0;
-  J->es.st = J->pend.st = ACR_OK;
-  J->es.pos = J->pend.pos = NULL;
+  J->es.st = J->pend.st = J->dup.st = ACR_OK;
+  J->es.pos = J->pend.pos = J->dup.pos = NULL;
   J->svc_start = J->svc_end = NULL;
   J->pool = NULL;
   J->spare = NULL;
@@ -132,6 +132,18 @@ int acr_jr_fail(jr *J, const jframe *fr, const uchar *pos, acr_status kind,
   vsnprintf(es->msg, sizeof es->msg, fmt, ap);
   va_end(ap);
   return kind;
+}
+
+int acr_jr_dupfail(jr *J, const jframe *fr, const uchar *pos,
+                   const char *name) {
+  jerrstate keep;
+  int had = J->pend.st != ACR_OK, st;
+  if (had) keep = J->pend;
+  J->pend.st = ACR_OK;
+  st = acr_jr_fail(J, fr, pos, ACR_ESCHEMA, "duplicate key \"%s\"", name);
+  if (J->dup.st == ACR_OK && J->pend.st != ACR_OK) J->dup = J->pend;
+  if (had) J->pend = keep;
+  return st;
 }
 
 int acr_jr_nomem(jr *J, const jframe *fr, const uchar *pos) {

@@ -79,6 +79,8 @@ typedef struct jr {
                              body (see acr_json_doc.c) */
   jerrstate es;  /* the fatal error: syntax, limit, memory */
   jerrstate pend; /* the first schema error, while reading goes on */
+  jerrstate dup;  /* strict: the first duplicate key, wherever it is (a
+                     task run drops its own members' errors, not this) */
   const unsigned char *svc_start, *svc_end; /* the root is an ARM error
                                                body: its "error" object */
   acr_buf tmp;   /* minified unknown values */
@@ -125,6 +127,10 @@ ACR_HIDDEN void acr_jr_free(jr *J);
 
 /* Records an error (see acr_json_read.c) and returns its kind, or the
  * fatal error already recorded. */
+/* Strict mode: a second member named name (a schema error, also kept in
+ * J->dup so that no task run can drop it). */
+ACR_HIDDEN int acr_jr_dupfail(jr *J, const jframe *fr, const unsigned char *pos,
+                              const char *name);
 ACR_HIDDEN int acr_jr_fail(jr *J, const jframe *fr, const unsigned char *pos,
                            acr_status kind, const char *fmt, ...)
     ACR_PRINTF(5, 6);
@@ -287,8 +293,7 @@ static inline int acr_jr_member(jr *J, const jframe *mf,
   uint32_t bit = 1u << f->index;
   int st;
   if (J->strict && (*seen & bit))
-    st = acr_jr_fail(J, mf, kp, ACR_ESCHEMA, "duplicate key \"%s\"",
-                     f->name);
+    st = acr_jr_dupfail(J, mf, kp, f->name);
   else if (J->x.tok == ACR_JT_NULL) { /* null: absent */
     acr_rec_clear(run, rec, f);
     st = ACR_OK;

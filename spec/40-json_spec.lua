@@ -505,6 +505,12 @@ describe("acr.decode errors", function()
     err = select(2, decode_err('{"runId":"x","runId":"y"}', { strict = true }))
     assert.equal("schema", err.kind)
     assert.equal("runId", err.path)
+    -- also in a task run, which answers only for its runResult otherwise
+    local task = '{"properties":{"runResult":{"runId":"a"},"runResult":{"runId":"b"}}}'
+    err = select(2, decode_err(task, { strict = true }))
+    assert.equal("schema", err.kind)
+    assert.equal("properties.runResult", err.path)
+    assert.equal("b", decode_ok(task).runId)
     err = select(2, decode_err('{"properties":{"platform":{"os":"Linux","osType":"x"}}}', { strict = true }))
     assert.equal("properties.platform.osType", err.path)
     -- lower-case enums are not unknown
