@@ -10,11 +10,7 @@ local TEXT = '{"runId":"r1","status":"succeeded","runType":"QUICKRUN",'
   .. '"platform":{"os":"linux","architecture":"AMD64","variant":"v7"},'
   .. '"provisioningState":"succeeded"}'
 
-local function decode(text)
-  local v, msg = acr.decode(text)
-  assert(v, msg)
-  return v
-end
+local decode = helpers.decode
 
 describe("enum spelling", function()
   it("writes a received spelling back unchanged and reads canonical", function()

@@ -14,11 +14,7 @@ local function ids(list)
   return table.concat(t, ",")
 end
 
-local function decode(text)
-  local v, msg = acr.decode(text)
-  assert(v, msg)
-  return v
-end
+local decode = helpers.decode
 
 local function deep_equal(a, b)
   if type(a) ~= type(b) then return false end

@@ -4,7 +4,6 @@
 -- Run under `make sanitize` and `make gc-stress` this is the lifetime test
 -- from Lua.
 
-local acr = require("acr.run")
 
 local TYPE = "Microsoft.ContainerRegistry/registries/runs"
 
@@ -25,11 +24,7 @@ local function list_json(n)
   return '{"value":[' .. table.concat(t, ",") .. "]}"
 end
 
-local function decode(text)
-  local v, msg = acr.decode(text)
-  assert(v, msg)
-  return v
-end
+local decode = require("spec.helpers").decode
 
 local function full_collect()
   collectgarbage()

@@ -42,11 +42,7 @@ local function contains(text, sub)
   end
 end
 
-local function decode(text)
-  local v, msg = acr.decode(text)
-  assert(v, msg)
-  return v
-end
+local decode = require("spec.helpers").decode
 
 describe("acr.format", function()
   local list

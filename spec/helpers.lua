@@ -96,6 +96,14 @@ function M.fixture_files(kind, pattern)
   return files
 end
 
+-- acr.decode(text, opts) that must succeed: the value (a failure raises
+-- with the decoder's message, at the caller's line).
+function M.decode(text, opts)
+  local v, msg = require("acr.run").decode(text, opts)
+  if v == nil then error(msg, 2) end
+  return v
+end
+
 -- GC stress: a full cycle after (almost) every allocation.
 M.gc_stress = os.getenv("ACR_GC_STRESS") ~= nil and os.getenv("ACR_GC_STRESS") ~= ""
   and os.getenv("ACR_GC_STRESS") ~= "0"
