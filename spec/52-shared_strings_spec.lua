@@ -4,7 +4,6 @@
 -- Run under `make sanitize` and `make gc-stress` this is the lifetime test
 -- from Lua.
 
-
 local TYPE = "Microsoft.ContainerRegistry/registries/runs"
 
 local function run_json(id, task, repo)
