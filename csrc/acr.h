@@ -288,7 +288,9 @@ typedef enum acr_kind {
 /* A text that usually repeats from run to run (the constant type, a
  * registry, a repository, a task name): a decoded list stores each
  * distinct text of these fields once, in a pool its runs share (see
- * acr_run.pool). */
+ * acr_run.pool).  On a record field (platform, agentConfiguration,
+ * timerTrigger): each distinct record of it that holds only scalars and
+ * such texts is stored once there too. */
 #define ACR_F_SHARED 0x40u
 
 struct acr_type;
@@ -409,9 +411,10 @@ typedef struct acr_rechdr {
   X(R, s, IMAGEUPDATETRIGGER, imageUpdateTrigger, RECORD, 0, \
     imageupdatetrigger) \
   X(R, s, SOURCETRIGGER, sourceTrigger, RECORD, 0, sourcetrigger) \
-  X(R, s, TIMERTRIGGER, timerTrigger, RECORD, 0, timertrigger) \
-  X(R, s, PLATFORM, platform, RECORD, 0, platform) \
-  X(R, s, AGENTCONFIGURATION, agentConfiguration, RECORD, 0, agent) \
+  X(R, s, TIMERTRIGGER, timerTrigger, RECORD, ACR_F_SHARED, timertrigger) \
+  X(R, s, PLATFORM, platform, RECORD, ACR_F_SHARED, platform) \
+  X(R, s, AGENTCONFIGURATION, agentConfiguration, RECORD, ACR_F_SHARED, \
+    agent) \
   X(R, s, SOURCEREGISTRYAUTH, sourceRegistryAuth, STRING, ACR_F_SHARED, _) \
   X(R, s, CUSTOMREGISTRIES, customRegistries, STRING_LIST, ACR_F_SHARED, _) \
   X(R, s, RUNERRORMESSAGE, runErrorMessage, STRING, ACR_F_READONLY, _) \
@@ -499,10 +502,13 @@ struct acr_run {
   unsigned pins;                 /* acr_run_pin count: no compaction while > 0 */
   struct acr_epoch *epoch;       /* change counter shared with other runs,
                                     set by list queries; NULL until then */
-  acr_strpool *pool;             /* strings shared with the runs decoded
-                                    with it (one reference), or NULL: slots
-                                    may point there as well as into the
-                                    arena; setters write to the arena */
+  acr_strpool *pool;             /* strings (and records of ACR_F_SHARED
+                                    record fields) shared with the runs
+                                    decoded with it (one reference), or
+                                    NULL: slots may point there as well as
+                                    into the arena; setters write to the
+                                    arena (a pooled record is copied there
+                                    first) */
 };
 
 /* New empty run with refcount 1, or NULL when out of memory. */
@@ -554,8 +560,11 @@ ACR_API acr_str *acr_run_text(acr_run *r, const char *s, size_t n,
 
 #define ACR_SLOT(rec, f) ((void *)((char *)(rec) + (f)->offset))
 ACR_API int acr_rec_has(const void *rec, const acr_field *f);
-/* Clears the field (frees nothing: arena memory is reclaimed by compaction). */
-ACR_API void acr_rec_clear(acr_run *r, void *rec, const acr_field *f);
+/* Clears the field (frees nothing: arena memory is reclaimed by
+ * compaction).  ACR_OK, or ACR_EMEMORY when rec is a record the run
+ * shares with others (see acr_run.pool) and its own copy could not be
+ * made; the run is then unchanged. */
+ACR_API acr_status acr_rec_clear(acr_run *r, void *rec, const acr_field *f);
 
 /* Setters copy their input into the run.  They check the kind of f
  * (ACR_EMISUSE if wrong) but not ACR_F_READONLY, which is a policy of the
@@ -936,8 +945,9 @@ ACR_API extern const acr_enum_def acr_enum_sourceregistryloginmode,
   X(R, s, ENCODEDVALUESCONTENT, encodedValuesContent, STRING, 0, _) \
   X(R, s, VALUES, values, RECORD_LIST, 0, setvalue) \
   X(R, s, TIMEOUT, timeout, INT32, 0, _) \
-  X(R, s, PLATFORM, platform, RECORD, 0, platform) \
-  X(R, s, AGENTCONFIGURATION, agentConfiguration, RECORD, 0, agent) \
+  X(R, s, PLATFORM, platform, RECORD, ACR_F_SHARED, platform) \
+  X(R, s, AGENTCONFIGURATION, agentConfiguration, RECORD, ACR_F_SHARED, \
+    agent) \
   X(R, s, SOURCELOCATION, sourceLocation, STRING, 0, _) \
   X(R, s, CREDENTIALS, credentials, RECORD, 0, credentials)
 

@@ -166,7 +166,8 @@ ACR_HIDDEN void acr_epoch_release(acr_epoch *e);
  * returns the pool's copy of s, or NULL when out of memory or sealed; key
  * (the reader passes the field) names a memo of the last text interned
  * under it, checked first.
- * acr_strpool_owns: does s point into p's strings (NULL p: no).
+ * acr_strpool_owns: does s point into p's strings or records (NULL p:
+ * no).
  * acr_strpool_share: the bytes of p charged to each of its references
  * (rounded up), so that the runs of a list count the pool once;
  * acr_strpool_bytes: all of them. */
@@ -176,6 +177,13 @@ ACR_HIDDEN void acr_strpool_release(acr_strpool *p); /* NULL is ignored */
 ACR_HIDDEN void acr_strpool_seal(acr_strpool *p);
 ACR_HIDDEN acr_str *acr_strpool_intern(acr_strpool *p, const void *key,
                                        const char *s, size_t n);
+/* A record of type t stored once: img is its canonical image (t->size
+ * bytes: the presence bits, no unknown fields, the slots of present fields
+ * and zeros everywhere else, padding included, so equal records are equal
+ * bytes); returns the pool's copy, or NULL when out of memory or sealed.
+ * acr_model.c stores the records of fields flagged ACR_F_SHARED there. */
+ACR_HIDDEN void *acr_strpool_intern_rec(acr_strpool *p, const acr_type *t,
+                                        const void *img);
 ACR_HIDDEN int acr_strpool_owns(const acr_strpool *p, const void *s);
 ACR_HIDDEN size_t acr_strpool_share(const acr_strpool *p);
 ACR_HIDDEN size_t acr_strpool_bytes(const acr_strpool *p);

@@ -12,10 +12,13 @@
  * end, and a name equal to the runId (as the service writes runs) once.
  *
  * A run decoded in a list may also point into the list's string pool
- * (run->pool, acr_strpool.c): those strings are immutable and shared.
+ * (run->pool, acr_strpool.c): those strings are immutable and shared, and
+ * so are the records of ACR_F_SHARED record fields (platform...), which
+ * the compaction after decode stores there once for equal ones.
  * Compaction leaves them where they are (and drops the pool when nothing
  * points there any more), a clone copies them, and setters never write
- * into them: they store new strings in the run's own arena.
+ * into them: they store new strings in the run's own arena, and change a
+ * pooled record only after putting a copy of it in the run's place.
  */
 #include "acr_internal.h"
 
@@ -136,8 +139,9 @@ size_t acr_run_memsize(const acr_run *r) {
  * ACR_F_SHARED field or an enum is in pool (acr_json_read.c field_str),
  * so the field says it without looking at the pointer. */
 typedef struct keepset {
-  const acr_strpool *pool;
+  acr_strpool *pool; /* records are stored there during a decode */
   int trust;
+  uint32_t pooled; /* trust: the Run's fields whose record is pooled */
 } keepset;
 
 static INLINE int kept_str(const keepset *k, const acr_field *f,
@@ -149,6 +153,71 @@ static INLINE int kept_str(const keepset *k, const acr_field *f,
 
 static size_t record_size(const acr_type *t, const void *rec,
                           const keepset *keep);
+
+/* Records of the fields flagged ACR_F_SHARED (platform...) whose values
+ * repeat from run to run are stored once in the pool too, as an image:
+ * the presence bits, the slots of the present fields and zeros elsewhere
+ * (no unknown fields, padding zeroed), so equal records are equal bytes. */
+#define IMAGE_MAX 128
+
+/* Does a copy leave rec (of field f) where it is, in the pool: fresh
+ * from the reader (trust), when pool_records put it there (its bit in
+ * k->pooled: only the Run's own fields are stored there); otherwise when
+ * it is in the pool. */
+static INLINE int kept_rec(const keepset *k, const acr_field *f,
+                           const void *rec) {
+  if (k == NULL || k->pool == NULL || !(f->flags & ACR_F_SHARED)) return 0;
+  if (k->trust)
+    return f == &acr_type_run.fields[f->index] &&
+           ((k->pooled >> f->index) & 1u);
+  return acr_strpool_owns(k->pool, rec);
+}
+
+/* The image of rec, the record of field f, in img (t->size bytes, whole
+ * words): 0 when rec cannot go to the pool (unknown fields, a record or a
+ * list in it, a string not kept). */
+static int rec_image(const keepset *k, const acr_field *f, const void *rec,
+                     acr_maxalign *img) {
+  const acr_type *t = f->sub;
+  const acr_rechdr *h = (const acr_rechdr *)rec;
+  size_t w;
+  uint8_t i;
+  if (h->unknown != NULL || t->size > IMAGE_MAX) return 0;
+  for (w = 0; w < (t->size + sizeof *img - 1) / sizeof *img; w++)
+    img[w].i = 0;
+  ((acr_rechdr *)img)->present = h->present;
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *g = &t->fields[i];
+    const char *from = (const char *)rec + g->offset;
+    char *to = (char *)img + g->offset;
+    if (!(h->present & (1u << i))) continue;
+    switch (g->kind) {
+    case ACR_K_STRING:
+      if (!kept_str(k, g, *(acr_str *const *)from)) return 0;
+      memcpy(to, from, sizeof(acr_str *));
+      break;
+    case ACR_K_ENUM: { /* member by member: the struct has padding */
+      const acr_enumval *v = (const acr_enumval *)from;
+      if (v->raw != NULL && !kept_str(k, g, v->raw)) return 0;
+      ((acr_enumval *)to)->code = v->code;
+      ((acr_enumval *)to)->raw = v->raw;
+      break;
+    }
+    case ACR_K_DATETIME: /* no padding (acr.h) */
+      memcpy(to, from, sizeof(acr_datetime));
+      break;
+    case ACR_K_BOOL:
+      memcpy(to, from, sizeof(uint8_t));
+      break;
+    case ACR_K_INT32:
+      memcpy(to, from, sizeof(int32_t));
+      break;
+    default:
+      return 0;
+    }
+  }
+  return 1;
+}
 
 /* Bytes a copy of s (of field f) takes in an exact chunk: none when it
  * stays in the pool. */
@@ -189,9 +258,11 @@ static size_t children_size(const acr_type *t, const void *rec,
       if (v->raw != NULL) n += str_size(v->raw, keep, f);
       break;
     }
-    case ACR_K_RECORD:
-      n += record_size(f->sub, *(void *const *)slot, keep);
+    case ACR_K_RECORD: {
+      const void *sub = *(void *const *)slot;
+      if (!kept_rec(keep, f, sub)) n += record_size(f->sub, sub, keep);
       break;
+    }
     case ACR_K_RECORD_LIST: {
       const acr_list *l = *(acr_list *const *)slot;
       n += LIST_SIZE(l->n);
@@ -311,7 +382,11 @@ static int copy_children(copyctx *cc, const acr_type *t, void *rec) {
     }
     case ACR_K_RECORD: {
       void **rp = (void **)slot;
-      if ((*rp = record_copy(cc, f->sub, *rp)) == NULL) return 0;
+      if (kept_rec(cc->keep, f, *rp)) {
+        cc->kept++;
+      } else if ((*rp = record_copy(cc, f->sub, *rp)) == NULL) {
+        return 0;
+      }
       break;
     }
     case ACR_K_RECORD_LIST: {
@@ -443,6 +518,45 @@ static struct acr_arena_chunk *take_spare(struct acr_arena_chunk **list) {
   return c;
 }
 
+/* A run fresh from the reader: its records that can go to the pool are
+ * stored there (once for equal ones) and its slots point there.  0 when
+ * out of memory. */
+#define X_SHARED_RECORD(R, s, ID, name, KIND, flags, arg)        \
+  | ((ACR_K_##KIND == ACR_K_RECORD && ((flags) & ACR_F_SHARED)) \
+         ? 1u << ACR_##R##_##ID                                 \
+         : 0u)
+/* The Run's record fields flagged ACR_F_SHARED, as presence bits. */
+static const uint32_t shared_records =
+    0u ACR_RUN_FIELDS(X_SHARED_RECORD, RUN, runrec);
+
+#if defined(__GNUC__)
+#  define LOWEST_BIT(m) ((unsigned)__builtin_ctz(m))
+#else
+static unsigned lowest_bit(uint32_t m) {
+  unsigned i = 0;
+  while (!(m & 1u)) m >>= 1, i++;
+  return i;
+}
+#  define LOWEST_BIT(m) lowest_bit(m)
+#endif
+
+static int pool_records(acr_run *r, keepset *k) {
+  uint32_t m = r->rec.h.present & shared_records;
+  for (; m != 0; m &= m - 1) {
+    unsigned i = LOWEST_BIT(m);
+    const acr_field *f = &acr_type_run.fields[i];
+    void **sp = (void **)ACR_SLOT(&r->rec, f);
+    acr_maxalign img[IMAGE_MAX / sizeof(acr_maxalign)];
+    void *in;
+    if (!rec_image(k, f, *sp, img)) continue;
+    if ((in = acr_strpool_intern_rec(k->pool, f->sub, img)) == NULL)
+      return 0;
+    *sp = in;
+    k->pooled |= 1u << i;
+  }
+  return 1;
+}
+
 static acr_status compact(acr_run *r, int trust,
                           struct acr_arena_chunk **spare) {
   acr_run tmp;
@@ -450,6 +564,8 @@ static acr_status compact(acr_run *r, int trust,
   keepset k;
   k.pool = r->pool;
   k.trust = trust;
+  k.pooled = 0;
+  if (trust && r->pool != NULL && !pool_records(r, &k)) return ACR_EMEMORY;
   memset(&tmp, 0, sizeof tmp);
   tmp.alloc = r->alloc;
   if (!copy_run_graph(&tmp, r, &k, &kept)) {
@@ -493,18 +609,84 @@ void acr_run_gc(acr_run *r) {
 
 /* ---- fields -------------------------------------------------------------- */
 
+/* The record slot under rec (of type t) that holds sub, or NULL; *t_out
+ * gets sub's type.  Records stored in the pool are in fields of kind
+ * ACR_K_RECORD only. */
+static void **find_rec_slot(const acr_type *t, void *rec, const void *sub,
+                            const acr_type **t_out, int depth) {
+  const acr_rechdr *h = (const acr_rechdr *)rec;
+  uint8_t i;
+  for (i = 0; i < t->nfields; i++) {
+    const acr_field *f = &t->fields[i];
+    void **sp = (void **)ACR_SLOT(rec, f);
+    if (f->kind != ACR_K_RECORD || !(h->present & (1u << i))) continue;
+    if (*sp == sub) {
+      *t_out = f->sub;
+      return sp;
+    }
+    if (depth < 8) {
+      void **in = find_rec_slot(f->sub, *sp, sub, t_out, depth + 1);
+      if (in != NULL) return in;
+    }
+  }
+  return NULL;
+}
+
+/* Where a change to rec goes: rec itself, or, when rec is a record the
+ * run shares through its pool (immutable), a copy of it in the run's
+ * arena that takes its place in the run (pointers into the run are
+ * invalid after a change anyway: acr.h).  NULL when out of memory
+ * (*st ACR_EMEMORY) or when rec is in the pool but not in this run
+ * (ACR_EMISUSE); the run is then unchanged. */
+static void *own_rec(acr_run *r, void *rec, acr_status *st) {
+  const acr_type *t = NULL;
+  void **sp, *c;
+  if (!acr_strpool_owns(r->pool, rec)) return rec;
+  sp = find_rec_slot(&acr_type_run, &r->rec, rec, &t, 0);
+  if (sp == NULL) {
+    *st = ACR_EMISUSE;
+    return NULL;
+  }
+  if ((c = acr_run_alloc(r, t->size)) == NULL) {
+    *st = ACR_EMEMORY;
+    return NULL;
+  }
+  memcpy(c, rec, t->size);
+  *sp = c;
+  acr_run_touch(r);
+  return c;
+}
+
+/* Can rec be a record r shares: the root never is (checked inline, the
+ * reader adds records to roots). */
+#define MAYBE_SHARED(r, rec) ((r)->pool != NULL && (rec) != (void *)&(r)->rec)
+
+/* rec = own_rec(...), returning from the setter on failure. */
+#define OWN(r, rec, err)                                              \
+  do {                                                                \
+    acr_status own_st_ = ACR_OK;                                      \
+    if (MAYBE_SHARED(r, rec) &&                                       \
+        ((rec) = own_rec((r), (rec), &own_st_)) == NULL)              \
+      return own_st_ == ACR_EMEMORY                                   \
+                 ? acr_err_nomem(err)                                 \
+                 : acr_err((err), ACR_EMISUSE,                        \
+                           "the record is not one of this run's");    \
+  } while (0)
+
 int acr_rec_has(const void *rec, const acr_field *f) {
   return (((const acr_rechdr *)rec)->present >> f->index) & 1u;
 }
 
-void acr_rec_clear(acr_run *r, void *rec, const acr_field *f) {
+acr_status acr_rec_clear(acr_run *r, void *rec, const acr_field *f) {
   static const size_t slot_size[] = {
       sizeof(acr_str *), sizeof(acr_enumval), sizeof(acr_datetime),
       sizeof(uint8_t),   sizeof(int32_t),     sizeof(void *),
       sizeof(acr_list *), sizeof(acr_list *)};
+  OWN(r, rec, NULL);
   acr_run_touch(r);
   ((acr_rechdr *)rec)->present &= ~(1u << f->index);
   memset(ACR_SLOT(rec, f), 0, slot_size[f->kind]);
+  return ACR_OK;
 }
 
 static acr_status wrong_kind(acr_error *err, const acr_field *f,
@@ -527,6 +709,7 @@ acr_status acr_rec_set_string(acr_run *r, void *rec, const acr_field *f,
   acr_str *str;
   if (f->kind != ACR_K_STRING) return wrong_kind(err, f, "a string");
   if (acr_utf8_require(err, f->name, s, n) != ACR_OK) return ACR_ESCHEMA;
+  OWN(r, rec, err);
   if ((str = acr_run_str(r, s, n)) == NULL) return acr_err_nomem(err);
   *(acr_str **)ACR_SLOT(rec, f) = str;
   acr_run_touch(r);
@@ -550,6 +733,7 @@ static acr_status set_enum(acr_run *r, void *rec, const acr_field *f,
                    "invalid value \"%.*s\" for %s (expected one of %s)",
                    n > 64 ? 64 : (int)n, s, f->enumdef->name, list);
   }
+  OWN(r, rec, err);
   if ((v.code == ACR_ENUM_UNKNOWN ||
        (keep && !acr_enum_is_canonical(f->enumdef, v.code, s, n))) &&
       (v.raw = acr_run_str(r, s, n)) == NULL)
@@ -577,6 +761,7 @@ acr_status acr_rec_set_datetime(acr_run *r, void *rec, const acr_field *f,
   if (f->kind != ACR_K_DATETIME) return wrong_kind(err, f, "a date-time");
   /* a hand-made struct beyond 9999 would be written as JSON nobody reads */
   if (acr_datetime_check(dt, err) != ACR_OK) return ACR_ESCHEMA;
+  OWN(r, rec, err);
   *(acr_datetime *)ACR_SLOT(rec, f) = *dt;
   acr_run_touch(r);
   MARK(rec, f);
@@ -586,6 +771,7 @@ acr_status acr_rec_set_datetime(acr_run *r, void *rec, const acr_field *f,
 acr_status acr_rec_set_bool(acr_run *r, void *rec, const acr_field *f, int b,
                             acr_error *err) {
   if (f->kind != ACR_K_BOOL) return wrong_kind(err, f, "a boolean");
+  OWN(r, rec, err);
   *(uint8_t *)ACR_SLOT(rec, f) = b ? 1 : 0;
   acr_run_touch(r);
   MARK(rec, f);
@@ -595,6 +781,7 @@ acr_status acr_rec_set_bool(acr_run *r, void *rec, const acr_field *f, int b,
 acr_status acr_rec_set_int32(acr_run *r, void *rec, const acr_field *f,
                              int32_t v, acr_error *err) {
   if (f->kind != ACR_K_INT32) return wrong_kind(err, f, "an integer");
+  OWN(r, rec, err);
   *(int32_t *)ACR_SLOT(rec, f) = v;
   acr_run_touch(r);
   MARK(rec, f);
@@ -609,7 +796,10 @@ void *acr_record_new(acr_run *r, const acr_type *t) {
 
 void *acr_rec_new_record(acr_run *r, void *rec, const acr_field *f) {
   void *sub;
+  acr_status st;
   if (f->kind != ACR_K_RECORD) return NULL;
+  if (MAYBE_SHARED(r, rec) && (rec = own_rec(r, rec, &st)) == NULL)
+    return NULL;
   if ((sub = acr_record_new(r, f->sub)) == NULL) return NULL;
   *(void **)ACR_SLOT(rec, f) = sub;
   acr_run_touch(r);
@@ -622,10 +812,8 @@ acr_status acr_rec_attach(acr_run *r, void *rec, const acr_field *f,
   if (f->kind != ACR_K_RECORD && f->kind != ACR_K_RECORD_LIST &&
       f->kind != ACR_K_STRING_LIST)
     return ACR_EMISUSE;
-  if (value == NULL) {
-    acr_rec_clear(r, rec, f);
-    return ACR_OK;
-  }
+  if (value == NULL) return acr_rec_clear(r, rec, f);
+  OWN(r, rec, NULL);
   *(void **)ACR_SLOT(rec, f) = value;
   acr_run_touch(r);
   MARK(rec, f);
@@ -670,9 +858,11 @@ void acr_list_remove(acr_list *l, uint32_t i) {
 acr_status acr_rec_add_unknown(acr_run *r, void *rec, int env,
                                const char *name, size_t nn, const char *json,
                                size_t jn, acr_error *err) {
-  acr_list **lp = env ? &r->env_unknown : &((acr_rechdr *)rec)->unknown;
+  acr_list **lp;
   acr_str *ns, *js;
   uint32_t i;
+  if (!env) OWN(r, rec, err);
+  lp = env ? &r->env_unknown : &((acr_rechdr *)rec)->unknown;
   acr_run_touch(r);
   if (acr_utf8_require(err, "", name, nn) != ACR_OK) return ACR_ESCHEMA;
   if (acr_utf8_check(json, jn) != jn) {

@@ -21,6 +21,12 @@
  * the run points into the pool any more; a clone copies pooled strings into
  * its own arena (it may use another allocator, whose lifetime the pool's
  * does not follow).
+ *
+ * The pool also stores records (acr_strpool_intern_rec): the records of
+ * the Run's ACR_F_SHARED record fields (platform, agentConfiguration,
+ * timerTrigger) that hold only scalars and pooled texts, once for equal
+ * ones, under the same rules (immutable, a setter copies the run's own
+ * first: acr_model.c).
  */
 #include "acr_json_lex.h" /* acr_jbytes_eq */
 
@@ -67,6 +73,13 @@ typedef struct pool_slot {
   uint32_t hash;
 } pool_slot;
 
+/* A record stored once (acr_strpool_intern_rec): its type and bytes. */
+typedef struct pool_rslot {
+  const void *rec; /* NULL: empty */
+  const acr_type *type;
+  uint32_t hash;
+} pool_rslot;
+
 /* The last text interned under a key (the reader's key: the field). */
 #define POOL_MEMO 32
 typedef struct pool_memo {
@@ -85,6 +98,8 @@ struct acr_strpool {
   size_t bytes;       /* everything the pool holds, for memsize */
   pool_slot *slots;   /* open addressing; NULL once sealed */
   size_t nslots, count;
+  pool_rslot *rslots; /* the records' table, the same way */
+  size_t nrslots, rcount;
   int sealed;
   pool_memo memo[POOL_MEMO];
 };
@@ -102,6 +117,12 @@ acr_strpool *acr_strpool_new(const acr_allocator *a) {
 void acr_strpool_retain(acr_strpool *p) { (void)REF_ADD(&p->refs, 1); }
 
 static void table_free(acr_strpool *p) {
+  if (p->rslots != NULL) {
+    acr_free(&p->alloc, p->rslots, p->nrslots * sizeof *p->rslots);
+    p->bytes -= p->nrslots * sizeof *p->rslots;
+    p->rslots = NULL;
+    p->nrslots = 0;
+  }
   if (p->slots == NULL) return;
   acr_free(&p->alloc, p->slots, p->nslots * sizeof *p->slots);
   p->bytes -= p->nslots * sizeof *p->slots;
@@ -194,10 +215,10 @@ static int table_grow(acr_strpool *p) {
   return 1;
 }
 
-static acr_str *pool_store(acr_strpool *p, const char *s, size_t n) {
-  size_t need = POOL_STR_SIZE(n);
+/* need (a multiple of 8) bytes from the pool's chunks, 8-aligned. */
+static void *pool_alloc(acr_strpool *p, size_t need) {
   pool_chunk *c = p->chunks;
-  acr_str *str;
+  void *q;
   if (c == NULL || c->size - c->used < need) {
     size_t size = c ? c->size * 2 : POOL_MIN_CHUNK;
     if (size < need) size = POOL_ALIGN(need);
@@ -209,8 +230,14 @@ static acr_str *pool_store(acr_strpool *p, const char *s, size_t n) {
     p->chunks = c;
     p->bytes += CHUNK_HDR + size;
   }
-  str = (acr_str *)((char *)c->data + c->used);
+  q = (char *)c->data + c->used;
   c->used += need;
+  return q;
+}
+
+static acr_str *pool_store(acr_strpool *p, const char *s, size_t n) {
+  acr_str *str = (acr_str *)pool_alloc(p, POOL_STR_SIZE(n));
+  if (str == NULL) return NULL;
   str->len = (uint32_t)n;
   str->flags = acr_str_flags(s, n);
   if (n) memcpy(str->s, s, n);
@@ -245,4 +272,59 @@ found:
   m->key = key;
   m->s = str;
   return str;
+}
+
+/* The hash of a record image: every 8-byte word of it (images are small
+ * and differ anywhere). */
+static uint32_t image_hash(const acr_type *t, const void *img) {
+  uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)t, w;
+  size_t i;
+  for (i = 0; i + 8 <= t->size; i += 8) {
+    memcpy(&w, (const char *)img + i, 8);
+    h = (h ^ w ^ (h >> 29)) * 0xFF51AFD7ED558CCDu;
+  }
+  h = (h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53u;
+  return (uint32_t)(h ^ (h >> 33));
+}
+
+static int rtable_grow(acr_strpool *p) {
+  size_t n = p->nrslots ? p->nrslots * 2 : 32, i;
+  pool_rslot *t = (pool_rslot *)acr_malloc(&p->alloc, n * sizeof *t);
+  if (t == NULL) return 0;
+  memset(t, 0, n * sizeof *t);
+  for (i = 0; i < p->nrslots; i++) {
+    const pool_rslot *o = &p->rslots[i];
+    size_t h;
+    if (o->rec == NULL) continue;
+    for (h = o->hash & (n - 1); t[h].rec != NULL; h = (h + 1) & (n - 1)) {}
+    t[h] = *o;
+  }
+  if (p->rslots)
+    acr_free(&p->alloc, p->rslots, p->nrslots * sizeof *p->rslots);
+  p->bytes += (n - p->nrslots) * sizeof *t;
+  p->rslots = t;
+  p->nrslots = n;
+  return 1;
+}
+
+void *acr_strpool_intern_rec(acr_strpool *p, const acr_type *t,
+                             const void *img) {
+  uint32_t hash;
+  size_t h, size = POOL_ALIGN(t->size);
+  void *rec;
+  if (p->sealed) return NULL;
+  if (2 * (p->rcount + 1) > p->nrslots && !rtable_grow(p)) return NULL;
+  hash = image_hash(t, img);
+  for (h = hash & (p->nrslots - 1); p->rslots[h].rec != NULL;
+       h = (h + 1) & (p->nrslots - 1))
+    if (p->rslots[h].hash == hash && p->rslots[h].type == t &&
+        memcmp(p->rslots[h].rec, img, t->size) == 0)
+      return (void *)p->rslots[h].rec;
+  if ((rec = pool_alloc(p, size)) == NULL) return NULL;
+  memcpy(rec, img, t->size);
+  p->rslots[h].rec = rec;
+  p->rslots[h].type = t;
+  p->rslots[h].hash = hash;
+  p->rcount++;
+  return rec;
 }

@@ -227,7 +227,7 @@ void lacr_store_cvalue(lua_State *L, lacr_conv *c, void *rec,
   acr_error e;
   acr_status st = ACR_OK;
   if (cv->absent) {
-    acr_rec_clear(c->run, rec, f);
+    if (acr_rec_clear(c->run, rec, f) != ACR_OK) lacr_nomem(L);
     return;
   }
   acr_err_clear(&e);

@@ -101,6 +101,33 @@ describe("shared strings", function()
     assert.equal("test", b.task)
   end)
 
+  it("include records (platform...): a change copies the run's own",
+    function()
+    local l = decode(list_json(4))
+    local a, b = l[1], l[2]
+    a.platform.architecture = "arm64"
+    a.agentConfiguration = { cpu = 4 }
+    assert.equal("arm64", a.platform.architecture)
+    assert.equal("Linux", a.platform.os)
+    assert.truthy(a:encode():find('"platform":{"os":"linux","architecture":'
+      .. '"arm64"}', 1, true))
+    assert.is_nil(b.platform.architecture)
+    assert.truthy(b:encode():find('"platform":{"os":"linux"}', 1, true))
+    local p = b.platform -- a view: follows the run's record
+    p.variant = "v8"
+    p.os = nil
+    assert.equal("v8", b.platform.variant)
+    assert.is_nil(b.platform.os)
+    assert.equal("Linux", l[3].platform.os)
+    assert.is_nil(l[3].platform.variant)
+    l = nil -- luacheck: ignore
+    full_collect()
+    assert.equal("Linux", a.platform.os)
+    assert.equal(4, a.agentConfiguration.cpu)
+    assert.equal("v8", b.platform.variant)
+    assert.is_true(a:clone() == a)
+  end)
+
   it("count once in list:memsize()", function()
     local n = 200
     local l = decode(list_json(n))

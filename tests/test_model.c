@@ -659,6 +659,104 @@ static void pool_lifetimes(const acr_allocator *a, test_counter *c) {
   (void)c;
 }
 
+/* Records of ACR_F_SHARED fields (platform, agentConfiguration,
+ * timerTrigger) stored once too; a change copies the run's own first. */
+static const char rec_json[] =
+    "{\"value\": ["
+    "{\"runId\": \"a\", \"platform\": {\"os\": \"linux\", \"architecture\": \"amd64\"},"
+    " \"agentConfiguration\": {\"cpu\": 2},"
+    " \"timerTrigger\": {\"timerTriggerName\": \"t1\"}},"
+    "{\"runId\": \"b\", \"platform\": {\"os\": \"linux\", \"architecture\": \"amd64\"},"
+    " \"agentConfiguration\": {\"cpu\": 2},"
+    " \"timerTrigger\": {\"timerTriggerName\": \"t1\"}},"
+    "{\"runId\": \"c\", \"platform\": {\"os\": \"Linux\", \"architecture\": \"amd64\"},"
+    " \"agentConfiguration\": {\"cpu\": 2, \"x\": 1},"
+    " \"timerTrigger\": {\"timerTriggerName\": \"t1\","
+    "  \"scheduleOccurrence\": \"s\"}}"
+    "]}";
+
+static void pool_records(const acr_allocator *a, test_counter *c) {
+  acr_runlist *l = NULL;
+  acr_run *r = NULL, *r0, *r1, *r2, *k;
+  const acr_field *arch = F(&acr_type_platform, "architecture");
+  const acr_field *os = F(&acr_type_platform, "os");
+  acr_platform *shared;
+  acr_error e;
+  (void)c;
+  if (acr_json_decode(rec_json, sizeof rec_json - 1, NULL, a, &r, &l, NULL) !=
+      ACR_OK)
+    return;
+  r0 = l->runs[0];
+  r1 = l->runs[1];
+  r2 = l->runs[2];
+  shared = r0->rec.platform;
+  /* equal records once, in the pool; different ones apart */
+  CHECK(r0->rec.platform == r1->rec.platform);
+  CHECK(acr_strpool_owns(r0->pool, r0->rec.platform));
+  CHECK(r0->rec.agentConfiguration == r1->rec.agentConfiguration);
+  CHECK(r0->rec.timerTrigger == r1->rec.timerTrigger);
+  CHECK(acr_strpool_owns(r0->pool, r0->rec.timerTrigger));
+  CHECK(r2->rec.platform != r0->rec.platform); /* "Linux" is canonical */
+  CHECK(acr_strpool_owns(r2->pool, r2->rec.platform));
+  CHECK(r2->rec.platform->os.raw == NULL);
+  CHECK(r2->rec.timerTrigger != r0->rec.timerTrigger);
+  /* an unknown field keeps the record in the run's own arena */
+  CHECK(!acr_strpool_owns(r2->pool, r2->rec.agentConfiguration));
+  CHECK_INT(r0->rec.agentConfiguration->cpu, 2);
+  CHECK(acr_run_equal(r0, r0));
+
+  /* a change to a shared record: the run gets its own copy */
+  if (acr_rec_set_enum(r1, r1->rec.platform, arch, "arm64", 5, 1, &e) ==
+      ACR_OK) {
+    CHECK(r1->rec.platform != shared);
+    CHECK(!acr_strpool_owns(r1->pool, r1->rec.platform));
+    CHECK_INT(r1->rec.platform->architecture.code, ACR_ARCHITECTURE_ARM64);
+    CHECK(r1->rec.platform->os.raw == shared->os.raw); /* "linux" kept */
+    CHECK(r0->rec.platform == shared); /* the other run sees no change */
+    CHECK_INT(shared->architecture.code, ACR_ARCHITECTURE_AMD64);
+    check_json(r1, "{\"runId\":\"b\",\"timerTrigger\":{\"timerTriggerName\""
+                   ":\"t1\"},\"platform\":{\"os\":\"linux\",\"architecture\""
+                   ":\"arm64\"},\"agentConfiguration\":{\"cpu\":2}}");
+    /* a shared record this run no longer holds is refused, not written */
+    CHECK(acr_rec_set_enum(r1, shared, arch, "x86", 3, 1, &e) ==
+          ACR_EMISUSE);
+    CHECK_INT(shared->architecture.code, ACR_ARCHITECTURE_AMD64);
+  }
+  /* every kind of change copies first */
+  if (acr_rec_clear(r0, r0->rec.platform, os) == ACR_OK) {
+    CHECK(r0->rec.platform != shared && !acr_rec_has(r0->rec.platform, os));
+    CHECK(acr_rec_has(shared, os));
+  }
+  if (acr_rec_set_int32(r0, r0->rec.agentConfiguration,
+                        F(&acr_type_agent, "cpu"), 4, NULL) == ACR_OK) {
+    CHECK_INT(r0->rec.agentConfiguration->cpu, 4);
+    CHECK_INT(r1->rec.agentConfiguration->cpu, 2);
+  }
+  if (acr_rec_add_unknown(r1, r1->rec.timerTrigger, 0, "y", 1, "2", 1,
+                          NULL) == ACR_OK) {
+    CHECK(r1->rec.timerTrigger != r0->rec.timerTrigger);
+    CHECK(r0->rec.timerTrigger->h.unknown == NULL);
+  }
+  /* compaction keeps what is still shared; a clone copies it */
+  if (acr_run_compact(r1) == ACR_OK)
+    CHECK(acr_strpool_owns(r1->pool, r1->rec.agentConfiguration));
+  k = acr_run_clone(r1, a);
+  if (k != NULL) {
+    CHECK(k->pool == NULL && acr_run_equal(k, r1));
+    CHECK(k->rec.agentConfiguration != r1->rec.agentConfiguration);
+    acr_run_release(k);
+  }
+  /* a run outlives its list and the runs that shared with it */
+  acr_run_retain(r2);
+  acr_runlist_free(l);
+  CHECK_INT(r2->rec.agentConfiguration->cpu, 2);
+  check_json(r2, "{\"runId\":\"c\",\"timerTrigger\":{\"timerTriggerName\""
+                 ":\"t1\",\"scheduleOccurrence\":\"s\"},\"platform\":{\"os\":"
+                 "\"Linux\",\"architecture\":\"amd64\"},\"agentConfiguration\":"
+                 "{\"cpu\":2,\"x\":1}}");
+  acr_run_release(r2);
+}
+
 static void test_pool(void) {
   long n;
   int done = 0;
@@ -669,6 +767,8 @@ static void test_pool(void) {
     acr_runlist *l = NULL;
     pool_lifetimes(&a, &c);
     CHECK(c.live == 0);
+    pool_records(&a, &c);
+    CHECK(c.live == 0);
     /* a single run (not a list) is decoded without a pool */
     CHECK(acr_json_decode(pool_run_b, sizeof pool_run_b - 1, NULL, &a, &r,
                           &l, NULL) == ACR_OK);
@@ -677,7 +777,7 @@ static void test_pool(void) {
     CHECK(c.live == 0);
   }
   /* out of memory at every allocation, in decoding and in every step */
-  for (n = 1; n < 400 && !done; n++) {
+  for (n = 1; n < 800 && !done; n++) {
     test_counter c = {0};
     acr_allocator a = {test_alloc, &c};
     acr_runlist *l;
@@ -686,6 +786,7 @@ static void test_pool(void) {
     if (l != NULL) {
       acr_runlist_free(l);
       pool_lifetimes(&a, &c);
+      pool_records(&a, &c);
       done = c.failures == 0;
     }
     CHECKF(c.live == 0, "fail_at %ld: %zu bytes left", n, c.live);
