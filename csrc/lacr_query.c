@@ -180,62 +180,127 @@ int lacr_query_key(lua_State *L) {
   return 1;
 }
 
-/* One value of list:column, copied out of the list's columns: no pointer
- * into a run or a column is held while Lua allocates (a finaliser may
- * change or compact the run, or change the list). */
-typedef struct colcell {
-  uint8_t has;
-  uint32_t len;   /* string / raw enum text: bytes at off in the text area */
-  int32_t code;   /* enum code (>= 0: canonical text), int32, bool */
-  size_t off;
-} colcell;
+/* list:column works in two steps so that no Lua code runs while it holds a
+ * pointer into a run or a column (a finaliser may change or compact a run,
+ * or change the list).  After its last allocation it walks the columns
+ * once and stores at once the values that allocate nothing (booleans,
+ * integers, enum values by their canonical texts, already on the stack);
+ * the values that must be made (strings, an unknown enum value's text,
+ * DateTimes) it copies into a scratch block, made for them only, and
+ * makes them from there afterwards.  A column of enums, booleans or
+ * integers thus needs no scratch at all. */
+typedef struct colref {
+  uint32_t row; /* 0-based index in the list */
+  uint32_t len; /* text bytes (strings, unknown enum values) */
+} colref;
 
-/* Fills cells[0..n) (and dts[0..n) for a date-time field) from the
- * columns c of l and the texts into text (room bytes); returns the bytes
- * the texts need (more than room: not all copied). */
-static size_t column_copy(const acr_runlist *l, const acr_cols *c,
-                          const acr_field *f, colcell *cells,
-                          acr_datetime *dts, char *text, size_t room) {
+/* What the values of field f to be made in the second step need. */
+typedef struct colneed {
+  size_t refs, text;
+} colneed;
+
+/* The string to be made for row i of column k, or NULL when none (absent,
+ * or a value stored at once). */
+static const acr_str *col_text(const acr_runlist *l, const acr_cols *c,
+                               const acr_field *f, size_t i) {
   const void *col = c->col[f->index];
-  size_t i, used = 0, n = l->n;
-  if (f->kind == ACR_K_DATETIME) memcpy(dts, col, n * sizeof *dts);
+  if (!acr_col_has(c, (int)f->index, i)) return NULL;
+  if (f->kind == ACR_K_STRING) return ((const acr_str *const *)col)[i];
+  if (f->kind == ACR_K_ENUM) {
+    int32_t code = ((const int32_t *)col)[i];
+    if (code < 0 || code >= f->enumdef->count) {
+      /* unknown: its raw text is in the run */
+      const acr_enumval *v = (const acr_enumval *)(
+          (const char *)&l->runs[i]->rec + f->offset);
+      return v->code == ACR_ENUM_UNKNOWN ? v->raw : NULL;
+    }
+  }
+  return NULL;
+}
+
+/* Counts the values of column f (of c, of l) made in the second step. */
+static colneed column_need(const acr_runlist *l, const acr_cols *c,
+                           const acr_field *f) {
+  colneed k = {0, 0};
+  size_t i, n = l->n;
+  if (f->kind == ACR_K_BOOL || f->kind == ACR_K_INT32) return k;
   for (i = 0; i < n; i++) {
-    const acr_str *s = NULL;
-    colcell *cl = &cells[i];
+    const acr_str *s;
+    if (f->kind == ACR_K_DATETIME) {
+      k.refs += acr_col_has(c, (int)f->index, i);
+      continue;
+    }
 #if defined(__GNUC__)
     /* strings are read through their pointers: fetch ahead */
     if (f->kind == ACR_K_STRING && i + ACR_PREFETCH_AHEAD < n)
-      __builtin_prefetch(((const acr_str *const *)col)[i + ACR_PREFETCH_AHEAD]);
+      __builtin_prefetch(
+          ((const acr_str *const *)c->col[f->index])[i + ACR_PREFETCH_AHEAD]);
 #endif
-    cl->has = (uint8_t)acr_col_has(c, (int)f->index, i);
-    cl->code = 0;
-    cl->len = 0;
-    if (cl->has) switch (f->kind) {
-      case ACR_K_STRING: s = ((const acr_str *const *)col)[i]; break;
-      case ACR_K_ENUM:
-        cl->code = ((const int32_t *)col)[i];
-        if (cl->code < 0 || cl->code >= f->enumdef->count) {
-          /* unknown: its raw text is in the run */
-          const acr_enumval *v = (const acr_enumval *)(
-              (const char *)&l->runs[i]->rec + f->offset);
-          s = v->code == ACR_ENUM_UNKNOWN ? v->raw : NULL;
-          cl->code = -1;
-          cl->has = s != NULL;
-        }
-        break;
-      case ACR_K_BOOL: cl->code = ((const uint8_t *)col)[i] != 0; break;
-      case ACR_K_INT32: cl->code = ((const int32_t *)col)[i]; break;
-      default: break;
-      }
-    if (s != NULL) {
-      cl->len = (uint32_t)s->len;
-      cl->off = used;
-      if (text != NULL && used + s->len <= room)
-        memcpy(text + used, s->s, s->len);
-      used += s->len;
+    if ((s = col_text(l, c, f, i)) != NULL) {
+      k.refs++;
+      k.text += s->len;
     }
   }
-  return used;
+  return k;
+}
+
+/* The first step: the table at t gets the values stored at once; the
+ * others go to refs (room for cap), their texts to text (room bytes) and
+ * their DateTimes to dts.  Allocates nothing, runs no Lua code.  Returns
+ * what the second step needs: more than cap or room means nothing of it
+ * can be used. */
+static colneed column_fill(lua_State *L, int t, int base,
+                           const acr_runlist *l, const acr_cols *c,
+                           const acr_field *f, colref *refs,
+                           acr_datetime *dts, char *text, size_t cap,
+                           size_t room) {
+  const void *col = c->col[f->index];
+  colneed k = {0, 0};
+  size_t i, n = l->n;
+  for (i = 0; i < n; i++) {
+    const acr_str *s;
+    if (!acr_col_has(c, (int)f->index, i)) continue;
+    switch (f->kind) {
+    case ACR_K_BOOL:
+      lua_pushboolean(L, ((const uint8_t *)col)[i] != 0);
+      lua_rawseti(L, t, (int)(i + 1));
+      continue;
+    case ACR_K_INT32:
+      lua_pushinteger(L, (lua_Integer)((const int32_t *)col)[i]);
+      lua_rawseti(L, t, (int)(i + 1));
+      continue;
+    case ACR_K_DATETIME:
+      if (k.refs < cap) {
+        refs[k.refs].row = (uint32_t)i;
+        dts[k.refs] = ((const acr_datetime *)col)[i];
+      }
+      k.refs++;
+      continue;
+    case ACR_K_ENUM: {
+      int32_t code = ((const int32_t *)col)[i];
+      if (code >= 0 && code < f->enumdef->count) {
+        lua_pushvalue(L, base + code);
+        lua_rawseti(L, t, (int)(i + 1));
+        continue;
+      }
+      break;
+    }
+    default: break;
+    }
+#if defined(__GNUC__)
+    if (f->kind == ACR_K_STRING && i + ACR_PREFETCH_AHEAD < n)
+      __builtin_prefetch(((const acr_str *const *)col)[i + ACR_PREFETCH_AHEAD]);
+#endif
+    if ((s = col_text(l, c, f, i)) == NULL) continue;
+    if (k.refs < cap && k.text + s->len <= room) {
+      refs[k.refs].row = (uint32_t)i;
+      refs[k.refs].len = (uint32_t)s->len;
+      memcpy(text + k.text, s->s, s->len);
+    }
+    k.refs++;
+    k.text += s->len;
+  }
+  return k;
 }
 
 /* list:column(field) -> values, n: a plain array of the values of one
@@ -247,65 +312,65 @@ int lacr_list_column(lua_State *L) {
   const acr_field *f;
   const acr_runlist *l;
   const acr_cols *c;
-  colcell *cells;
-  acr_datetime *dts;
-  const char *text;
-  size_t n, need, room, i, ndt;
-  int base = 0;
+  colref *refs = NULL;
+  acr_datetime *dts = NULL;
+  char *text = NULL;
+  colneed need, got;
+  size_t n, i, per;
+  int base = 3, t;
   lua_settop(L, 2);
   f = check_scalar_field(L, 2);
-  /* One pass when the texts fit the first guess (no text but unknown enum
-   * values for the other kinds); a second, sized exactly, when they do
-   * not. */
-  room = f->kind == ACR_K_STRING ? lacr_list_of(L, 1)->n * 24 : 64;
-  for (;;) {
-    l = lacr_list_of(L, 1);
-    n = l->n;
-    ndt = f->kind == ACR_K_DATETIME ? n : 0;
-    if (n > (((size_t)-1) - room - 1) / (sizeof *cells + sizeof *dts))
-      return luaL_error(L, "list too long for a column");
-    dts = (acr_datetime *)lua_newuserdata(
-        L, ndt * sizeof *dts + n * sizeof *cells + room + 1);
-    cells = (colcell *)(dts + ndt);
-    /* the allocation may have run finalisers that changed the list */
-    l = lacr_list_of(L, 1);
-    if (l->n == n) {
-      if ((c = acr_runlist_cols(l, 1u << f->index)) == NULL)
-        return lacr_list_nomem(L);
-      need = column_copy(l, c, f, cells, dts, (char *)(cells + n), room);
-      if (need <= room) break;
-      room = need;
-    }
-    lua_settop(L, 2);
-  }
-  text = (const char *)(cells + n);
-  lua_createtable(L, n > INT_MAX ? INT_MAX : (int)n, 0); /* 4 */
   if (f->kind == ACR_K_ENUM) {
-    /* the canonical texts once, copied per run from the stack */
+    /* the canonical texts once, stored per run from the stack (3...) */
     int k, count = f->enumdef->count;
-    luaL_checkstack(L, count, "column");
-    base = lua_gettop(L) + 1;
+    luaL_checkstack(L, count + 4, "column");
     for (k = 0; k < count; k++)
       lua_pushlstring(L, f->enumdef->values[k], f->enumdef->lengths[k]);
   }
-  for (i = 0; i < n; i++) {
-    const colcell *cl = &cells[i];
-    if (!cl->has) continue;
-    switch (f->kind) {
-    case ACR_K_STRING: lua_pushlstring(L, text + cl->off, cl->len); break;
-    case ACR_K_ENUM:
-      if (cl->code >= 0)
-        lua_pushvalue(L, base + cl->code);
-      else
-        lua_pushlstring(L, text + cl->off, cl->len);
-      break;
-    case ACR_K_DATETIME: lacr_pushdatetime(L, &dts[i]); break;
-    case ACR_K_BOOL: lua_pushboolean(L, cl->code); break;
-    default: lua_pushinteger(L, (lua_Integer)cl->code); break;
+  t = lua_gettop(L) + 1;
+  per = sizeof *refs + (f->kind == ACR_K_DATETIME ? sizeof *dts : 0);
+  l = lacr_list_of(L, 1);
+  if ((c = acr_runlist_cols(l, 1u << f->index)) == NULL)
+    return lacr_list_nomem(L);
+  need = column_need(l, c, f);
+  for (;;) {
+    n = l->n;
+    if (n > INT_MAX || need.refs > ((size_t)-1 - need.text) / per)
+      return luaL_error(L, "list too long for a column");
+    lua_createtable(L, (int)n, 0); /* t */
+    if (need.refs > 0) {
+      /* DateTimes first: their alignment is the block's */
+      void *p = lua_newuserdata(L, need.refs * per + need.text);
+      dts = f->kind == ACR_K_DATETIME ? (acr_datetime *)p : NULL;
+      refs = (colref *)((char *)p + (dts ? need.refs * sizeof *dts : 0));
+      text = (char *)(refs + need.refs);
     }
-    lua_rawseti(L, 4, (int)(i + 1));
+    /* the allocations may have run finalisers that changed the list or
+     * its runs: from here on, nothing is allocated until the fill ends */
+    l = lacr_list_of(L, 1);
+    if ((c = acr_runlist_cols(l, 1u << f->index)) == NULL)
+      return lacr_list_nomem(L);
+    if (l->n == n) {
+      got = column_fill(L, t, base, l, c, f, refs, dts, text, need.refs,
+                        need.text);
+      if (got.refs <= need.refs && got.text <= need.text) break;
+      need = got;
+    } else {
+      need = column_need(l, c, f);
+    }
+    lua_settop(L, t - 1);
   }
-  lua_pushvalue(L, 4);
+  /* the second step: only the table and the scratch block are read */
+  for (i = 0; i < got.refs; i++) {
+    if (dts != NULL) {
+      lacr_pushdatetime(L, &dts[i]);
+    } else {
+      lua_pushlstring(L, text, refs[i].len);
+      text += refs[i].len;
+    }
+    lua_rawseti(L, t, (int)refs[i].row + 1);
+  }
+  lua_settop(L, t);
   lua_pushinteger(L, (lua_Integer)n);
   return 2;
 }
