@@ -439,7 +439,7 @@ static int file_write(void *ud, const char *p, size_t n) {
 }
 
 /* list:encode_to(file [, opts]) -> true: writes the JSON of list:encode(opts)
- * to an open Lua file handle in pieces of about 64 KB, never holding the
+ * to an open Lua file handle in pieces of about 1 MB, never holding the
  * whole document.  nil, message, details when the file refuses a write;
  * raises for a closed file or bad options. */
 static int l_encode_to(lua_State *L) {
@@ -451,11 +451,11 @@ static int l_encode_to(lua_State *L) {
   lacr_list_of(L, 1);
   tofile(L, 2);
   lacr_encode_opts(L, 3, &o); /* may run Lua: before the list is read */
-  b = lacr_newbox(L);
+  b = lacr_encbuf(L);
   if ((fp = tofile(L, 2)) == NULL)
     return luaL_argerror(L, 2, "attempt to use a closed file");
   st = acr_json_encode_list_to(lacr_list_of(L, 1), &o, b, file_write, fp);
-  lacr_box_free(b);
+  b->len = 0;
   if (st == ACR_OK) {
     lua_pushboolean(L, 1);
     return 1;

@@ -733,6 +733,53 @@ describe("acr.encode escapes strings from every path that makes them", function(
     assert.equal(BAD, back[1500].task)
   end)
 
+  it("encode_to writes the bytes of encode, over several pieces, with the buffer encode keeps", function()
+    -- Decoded runs (each one block) and runs changed afterwards (their
+    -- strings in further chunks): the writer reads ahead of the run it
+    -- writes, and what it writes must not depend on it.
+    local n = helpers.gc_stress and 40 or 9000
+    local parts = {}
+    for i = 1, n do
+      parts[i] = ('{"id":"/subscriptions/0000/resourceGroups/rg/providers/'
+        .. 'Microsoft.ContainerRegistry/registries/reg/runs/r%d","name":"r%d",'
+        .. '"properties":{"runId":"r%d","status":"Succeeded","task":"t\\\\%d",'
+        .. '"createTime":"2023-11-14T22:14:19.%03d+05:30","outputImages":['
+        .. '{"registry":"reg.azurecr.io","repository":"platform/services/web-%d",'
+        .. '"tag":"v%d","digest":"sha256:%064d"}],"isArchiveEnabled":false}}')
+        :format(i, i, i, i, i % 1000, i % 50, i, i)
+    end
+    local text = '{"value":[' .. table.concat(parts, ",") .. '],"nextLink":"https://n"}'
+    local list = decode_ok(text)
+    for i = 3, n, 7 do list[i].task = BAD .. i end
+    list[n].agentPoolName = BAD
+    local path = os.tmpname()
+    local function to_file(l, opts)
+      local fh = assert(io.open(path, "wb"))
+      assert.is_true(l:encode_to(fh, opts))
+      fh:close()
+      fh = assert(io.open(path, "rb"))
+      local got = fh:read("*a")
+      fh:close()
+      return got
+    end
+    local whole = list:encode()
+    if not helpers.gc_stress then assert.is_true(#whole > 2.5 * 1024 * 1024) end
+    assert.equal(whole, to_file(list))
+    local small = acr.list({ acr.new({ runId = "s" }) })
+    assert.equal('{"value":[{"runId":"s"}]}', to_file(small))
+    assert.equal('{"value":[{"runId":"s"}]}', small:encode())
+    assert.equal(whole, to_file(list))
+    assert.equal(whole, list:encode())
+    local pretty = list:encode({ pretty = "\t" })
+    assert.equal(pretty, to_file(list, { pretty = "\t" }))
+    assert.equal(list:encode({ profile = "request" }), to_file(list, { profile = "request" }))
+    local back = decode_ok(whole)
+    assert.equal(n, #back)
+    assert.is_true(back == list)
+    assert.equal(BAD, back[n].agentPoolName)
+    os.remove(path)
+  end)
+
   it("request fields", function()
     local q = acr.request({ type = "TaskRunRequest", taskName = BAD,
       values = { { name = BAD, value = BAD } } })

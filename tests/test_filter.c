@@ -820,7 +820,7 @@ static int sink_write(void *ud, const char *p, size_t n) {
 }
 
 static void test_encode_to(void) {
-  enum { N = 700 }; /* about 150 KB of JSON: three pieces */
+  enum { N = 12000 }; /* about 2.6 MB of JSON: three pieces of 1 MB */
   acr_runlist *l = acr_runlist_new(&A);
   acr_buf whole, scratch;
   acr_encode_opts pretty = {.profile = ACR_PROFILE_FULL, .indent = "  "};
