@@ -79,6 +79,7 @@ typedef struct lacr_View {
 /* RunList userdata (owns the list). */
 typedef struct lacr_RunList {
   acr_runlist *list; /* NULL once collected */
+  int proxies;       /* its uservalue keeps list[i]'s Runs (acr.ffi) */
 } lacr_RunList;
 
 /* Filter userdata (owns the compiled filter). */

@@ -189,6 +189,93 @@ static int l_list(lua_State *L) {
   return 1;
 }
 
+/* ---- the Runs acr.ffi keeps ---------------------------------------------- */
+
+/* With acr.ffi (lua/acr/ffi.lua) a list keeps, in its uservalue, the Run it
+ * gave for list[i] at key i, so that reads of list[i] find it again, also
+ * after a full collection.  Only what a list holds is kept: the entry of an
+ * index whose run is replaced goes, a sorted list drops them all (its
+ * indexes hold other runs) and a closed one too.  The C path (PUC Lua,
+ * acr.ffi off) never makes the table. */
+#if LUA_VERSION_NUM >= 504
+#define uv_push(L, i) ((void)lua_getiuservalue((L), (i), 1))
+#define uv_set(L, i) ((void)lua_setiuservalue((L), (i), 1))
+#elif LUA_VERSION_NUM >= 502
+#define uv_push(L, i) ((void)lua_getuservalue((L), (i)))
+#define uv_set(L, i) lua_setuservalue((L), (i))
+#else
+#define uv_push(L, i) lua_getfenv((L), (i))
+#define uv_set(L, i) ((void)lua_setfenv((L), (i)))
+#endif
+
+/* Drops the kept Run of index i of the RunList at idx (every one when i is
+ * 0).  Allocates nothing: only present keys are set to nil. */
+static void proxies_drop(lua_State *L, int idx, size_t i) {
+  lacr_RunList *u = (lacr_RunList *)lua_touserdata(L, idx);
+  if (u == NULL || !u->proxies) return;
+  idx = lua_absindex(L, idx);
+  uv_push(L, idx);
+  if (i > 0) {
+    if (i <= INT_MAX) {
+      lua_rawgeti(L, -1, (int)i);
+      if (!lua_isnil(L, -1)) {
+        lua_pushnil(L);
+        lua_rawseti(L, -3, (int)i);
+      }
+      lua_pop(L, 1);
+    }
+  } else {
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+      lua_pop(L, 1);
+      lua_pushvalue(L, -1);
+      lua_pushnil(L);
+      lua_rawset(L, -4); /* an existing key: allowed while traversing */
+    }
+  }
+  lua_pop(L, 1);
+}
+
+/* acr._list_runs(list, i, j) -> count, kept: the Runs of list[k] for k =
+ * i..j (stopping at the end of the list) in the table the list keeps them
+ * in (made on the first call), one call for acr.ffi.  A Run already kept
+ * for k that still holds the run the list has there stays (the same
+ * object); the others are made as list[k] makes them, reading the list
+ * afresh after each allocation. */
+static int l_list_runs(lua_State *L) {
+  lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3), k;
+  lacr_RunList *u;
+  int n = 0;
+  lacr_list_of(L, 1);
+  lua_settop(L, 3);
+  u = (lacr_RunList *)lua_touserdata(L, 1);
+  if (!u->proxies) {
+    lua_newtable(L);
+    uv_set(L, 1);
+    u->proxies = 1;
+  }
+  uv_push(L, 1); /* 4 */
+  if (j > INT_MAX) j = INT_MAX; /* lua_rawseti's key */
+  for (k = i < 1 ? 1 : i; k <= j && (size_t)k <= lacr_list_of(L, 1)->n;
+       k++) {
+    lacr_Run *ru;
+    lua_rawgeti(L, 4, (int)k);
+    ru = lacr_testrun(L, -1);
+    if (ru == NULL || ru->run != lacr_list_of(L, 1)->runs[k - 1]) {
+      lua_pop(L, 1);
+      lacr_list_push_element(L, (size_t)k);
+      if (lua_isnil(L, -1)) break;
+      lua_rawseti(L, 4, (int)k);
+    } else {
+      lua_pop(L, 1);
+    }
+    n++;
+  }
+  lua_pushinteger(L, n);
+  lua_pushvalue(L, 4);
+  return 2;
+}
+
 /* ---- indexing ----------------------------------------------------------- */
 
 /* The 1-based integer index at idx, or 0 if the key is not a positive
@@ -266,6 +353,7 @@ static int l_newindex(lua_State *L) {
       lacr_list_push(L, l, r);
     } else if (i <= l->n) {
       acr_runlist_set(l, i - 1, r); /* i is in range: cannot fail */
+      proxies_drop(L, 1, i);         /* the old run is not kept by it */
     } else {
       return luaL_error(L, "index out of range");
     }
@@ -284,26 +372,13 @@ static int l_len(lua_State *L) {
   return 1;
 }
 
-/* acr._list_runs(list, i, j, t) -> count: t[k] = list[k] for k = i..j
- * (stopping at the end of the list), one call for the Runs acr.ffi keeps
- * (lua/acr/ffi.lua).  Each Run is made as list[k] makes it, reading the
- * list afresh after its allocation. */
-static int l_list_runs(lua_State *L) {
-  lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3), k;
-  int n = 0;
-  lacr_list_of(L, 1);
-  luaL_checktype(L, 4, LUA_TTABLE);
-  lua_settop(L, 4);
-  if (j > INT_MAX) j = INT_MAX; /* lua_rawseti's key */
-  for (k = i < 1 ? 1 : i; k <= j && (size_t)k <= lacr_list_of(L, 1)->n;
-       k++) {
-    lacr_list_push_element(L, (size_t)k);
-    if (lua_isnil(L, -1)) break;
-    lua_rawseti(L, 4, (int)k);
-    n++;
-  }
-  lua_pushinteger(L, n);
-  return 1;
+/* list:sort(key [, order]) (lacr_list_sort), then the kept Runs go: each
+ * index may hold another run now, and one replaced later must not stay
+ * kept under its old index. */
+static int l_sort(lua_State *L) {
+  int r = lacr_list_sort(L);
+  proxies_drop(L, 1, 0);
+  return r;
 }
 
 static int l_iter_next(lua_State *L) {
@@ -502,6 +577,7 @@ static int l_gc(lua_State *L) {
     acr_runlist_free(u->list);
     u->list = NULL;
   }
+  proxies_drop(L, 1, 0); /* closed: its runs are let go */
   return 0;
 }
 
@@ -541,7 +617,7 @@ static const luaL_Reg methods[] = {
     {"extend", l_extend},     {"to_table", l_to_table},
     {"encode", l_encode},     {"encode_to", l_encode_to},
     {"filter", lacr_list_filter},
-    {"sort", lacr_list_sort},         {"top", lacr_list_top},
+    {"sort", l_sort},         {"top", lacr_list_top},
     {"count_by", lacr_list_count_by}, {"summary", lacr_list_summary},
     {"memsize", lacr_list_memsize},   {"column", lacr_list_column},
     {NULL, NULL}};

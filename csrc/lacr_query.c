@@ -31,6 +31,7 @@ static int is_udata(lua_State *L, int idx, const char *tname) {
 lacr_RunList *lacr_newlist_slot(lua_State *L) {
   lacr_RunList *u = (lacr_RunList *)lua_newuserdata(L, sizeof *u);
   u->list = NULL;
+  u->proxies = 0;
   luaL_getmetatable(L, LACR_RUNLIST);
   lua_setmetatable(L, -2);
   return u;

@@ -329,6 +329,100 @@ describe("acr.ffi", function()
         end
       end
     end)
+
+    -- The list keeps the Run it gave for list[i] (a full collection must not
+    -- send a loop back to C), and only while it holds that run there.  A
+    -- Run let go is seen through a weak table: collected, it released its
+    -- run.
+    local function full_gc() collectgarbage(); collectgarbage() end
+    local function reads(list)
+      local w = setmetatable({}, { __mode = "v" })
+      for i = 1, #list do w[i] = list[i] end
+      return w
+    end
+
+    it("give the same Run for list[i] after full collections", function()
+      local list = mk(100)
+      local w = reads(list)
+      full_gc()
+      for i = 1, 100 do
+        assert.is_not_nil(w[i], "kept " .. i)
+        assert.is_true(rawequal(w[i], list[i]), "the same Run " .. i)
+      end
+      -- a single read keeps the Runs around it the same way
+      local one = mk(300)
+      local r = one[150]
+      local kept = setmetatable({ r }, { __mode = "v" })
+      r = nil -- luacheck: ignore
+      full_gc()
+      assert.is_true(rawequal(kept[1], one[150]))
+      assert.equal("r150", one[150].runId)
+    end)
+
+    it("let a replaced run go, and keep the others", function()
+      local list = mk(40)
+      local w = reads(list)
+      list[7] = { runId = "new" }
+      list[8] = list[9] -- the same run at two indexes
+      full_gc()
+      assert.is_nil(w[7], "the replaced run's Run is let go")
+      assert.is_nil(w[8])
+      assert.is_true(rawequal(w[9], list[9]))
+      assert.equal("new", list[7].runId)
+      assert.equal("r9", list[8].runId)
+      for i = 10, 40 do assert.is_true(rawequal(w[i], list[i]), i) end
+      -- appending keeps them all
+      list:append({ runId = "r41" })
+      list:extend(mk(2))
+      full_gc()
+      for i = 10, 40 do assert.is_true(rawequal(w[i], list[i]), i) end
+    end)
+
+    it("let go after sort, so a run replaced later is not kept under its old index", function()
+      local list = mk(30)
+      local w = reads(list)
+      list:sort("runId", "desc") -- r9, r8, ..., r30 ... r1 by text
+      full_gc()
+      for i = 1, 30 do assert.is_nil(w[i], i) end
+      local w2 = reads(list)
+      local at1 = list[1].runId
+      list[1] = { runId = "x" }
+      full_gc()
+      assert.is_nil(w2[1], at1 .. " let go")
+      for i = 2, 30 do assert.is_true(rawequal(w2[i], list[i]), i) end
+      fast.disable()
+      local want = {}
+      for i = 1, #list do want[i] = list[i].runId end
+      fast.enable()
+      for i = 1, #list do assert.equal(want[i], list[i].runId) end
+    end)
+
+    it("let go with the list", function()
+      local list = mk(20)
+      local w = reads(list)
+      local held = list[3]
+      list = nil -- luacheck: ignore
+      full_gc()
+      full_gc()
+      for i = 1, 20 do
+        if i ~= 3 then assert.is_nil(w[i], i) end
+      end
+      assert.equal("r3", held.runId)
+    end)
+
+    it("are made once per index, not once per read", function()
+      local list = mk(64)
+      local made = 0
+      local seen = setmetatable({}, { __mode = "k" })
+      for _ = 1, 3 do
+        for i = 1, #list do
+          local r = list[i]
+          if not seen[r] then seen[r] = true; made = made + 1 end
+        end
+        full_gc()
+      end
+      assert.equal(64, made)
+    end)
   end)
 
   -- The fast path in the interpreter (as before a trace is compiled), with

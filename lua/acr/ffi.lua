@@ -16,10 +16,13 @@
 -- Two things only C can make are kept, not made here: list[i]'s Run and a
 -- date-time field's DateTime.  The first read makes them through C; later
 -- reads give the same object back while it still shows what C would give:
--- a cached Run while it holds the run now at that index (it holds its own
+-- a kept Run while it holds the run now at that index (it holds its own
 -- reference, so equal pointers are the same run), a cached DateTime while
 -- its bytes equal the slot's (a DateTime is an immutable value, as
--- acr.datetime(d) returning d already shows).  The caches are weak.
+-- acr.datetime(d) returning d already shows).  The list keeps its Runs
+-- (in its uservalue, csrc/lacr_list.c), so a full collection does not
+-- empty it; C drops an index's Run when the list lets go of its run
+-- (list[i] = other, a closed list).  The DateTimes are kept weakly.
 --
 -- Safety.  Nothing is kept between reads but those Lua objects: each read
 -- starts again from the userdata on the stack (which keeps its run alive;
@@ -215,14 +218,15 @@ local function count(lw)
 end
 
 
--- list[i]: the Run made for index i is kept in a weak table beside the
--- list and given again while it holds the run the list has there now,
--- compared as pointer words (numbers: nothing can run between the checks,
--- and a Run holds its own reference, so equal pointers are the same run);
--- else C makes new ones.  The index is checked against #list too, and the
--- table is weak: a run the list no longer has is not kept alive by it.
+-- list[i]: the Run made for index i is kept by the list (in its
+-- uservalue; run_cache finds that table from the list in a trace) and
+-- given again while it holds the run the list has there now, compared as
+-- pointer words (numbers: nothing can run between the checks, and a Run
+-- holds its own reference, so equal pointers are the same run); else C
+-- makes new ones.  The index is checked against #list too.  C drops an
+-- index's Run when the list no longer holds its run there, so a list
+-- keeps alive only runs it has (lacr_list.c).
 local run_cache = setmetatable({}, { __mode = "k" }) -- RunList -> {[i] = Run}
-local weak_values = { __mode = "v" }
 local list_runs = acr._list_runs
 local BLOCK = 32
 local RUNS_W = L.list_runs / 4
@@ -253,12 +257,13 @@ local function fast_lindex(u, k)
     end
     -- Made BLOCK at a time, in one call: a loop then mostly finds them
     -- (and its trace is the finding one), a single read makes few more.
-    if c == nil then c = setmetatable({}, weak_values); run_cache[u] = c end
-    if list_runs(u, k, k + BLOCK - 1, c) == 0 then
-      return c_lindex(u, k) -- out of range: as C says
-    end
-    x = c[k]
-    if x == nil then return c_lindex(u, k) end -- collected meanwhile
+    local n, kept = list_runs(u, k, k + BLOCK - 1)
+    if n == 0 then return c_lindex(u, k) end -- out of range: as C says
+    if c == nil then run_cache[u] = kept end
+    x = kept[k]
+    -- dropped meanwhile (a finaliser replaced the run at k while a later
+    -- one was made): as C says now
+    if x == nil then return c_lindex(u, k) end
     return x
   end
   return c_lindex(u, k)
