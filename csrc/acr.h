@@ -716,6 +716,27 @@ ACR_API acr_status acr_json_decode_next(const char *text, size_t len,
                                         acr_run **run_out,
                                         acr_runlist **list_out,
                                         acr_error *err);
+/* What decoding learns from a document to read the next ones faster: the
+ * order in which the members of each kind of record came (a service
+ * writes them alike every time), so that a member's name is nearly always
+ * found at the first comparison from the first run of a document on.
+ * The memory is the caller's: acr_decode_memo_size() bytes, aligned as
+ * malloc's, set up by acr_decode_memo_init (nothing to free; it holds no
+ * pointer into any text).  One thread at a time may use a memo.
+ * acr_json_decode_memo is acr_json_decode (pos NULL) or
+ * acr_json_decode_next (pos given) with a memo (or none: NULL); what it
+ * returns does not depend on the memo, only how fast it is found. */
+typedef struct acr_decode_memo acr_decode_memo;
+ACR_API size_t acr_decode_memo_size(void);
+ACR_API acr_decode_memo *acr_decode_memo_init(void *mem);
+ACR_API acr_status acr_json_decode_memo(acr_decode_memo *memo,
+                                        const char *text, size_t len,
+                                        size_t *pos,
+                                        const acr_decode_opts *opts,
+                                        const acr_allocator *a,
+                                        acr_run **run_out,
+                                        acr_runlist **list_out,
+                                        acr_error *err);
 
 /* Growing output buffer; memory from alloc.  Free with acr_buf_free. */
 typedef struct acr_buf {

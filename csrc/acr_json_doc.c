@@ -29,21 +29,36 @@
  * except {"error": {...}} at the root, the ARM error body, which
  * acr_json_decode reports as ACR_ESERVICE.
  *
- * Two small texts are looked at again, both already checked, neither
- * more than once: the parts of a task run around its runResult, minified
- * to be kept beside the run (taskrun_keep), and the "error" object of an
- * ARM error body (service_body).  The token counts include them
- * (jr.side_tok).
+ * The same capture keeps what a task run is around its runResult: every
+ * Run object is captured from its '{' (the outermost one starts the
+ * capture, those inside it take their offsets in the same text), so a
+ * task run's text before and after its runResult, minified, is cut from
+ * it (taskrun_keep).  The "error" object of an ARM error body is kept as
+ * an unknown member while its parts (code, message, target, details,
+ * additionalInfo) are noted on the way (keep_error_obj, jsvc).  Nothing is
+ * lexed twice: the token count of a decode is one pass over the text
+ * (acr_json_decode_counted, tests/test_json.c test_read_once_*).
  *
- * Recursion is bounded: Run objects nest through task runs at most
- * TASK_NEST_MAX times (each level holds three error records on the C
- * stack), every other nesting is within the lexer's ACR_MAX_DEPTH.
+ * Recursion: Run objects nest through task runs as deep as the lexer's
+ * nesting limit lets them (ACR_MAX_DEPTH, or opts.max_depth; each level is
+ * at least one object), no other bound.  A level is parse_run and one or
+ * two parse_run_obj frames: about 530 bytes of C stack with gcc -O2 on
+ * x86-64 (about 280 KB at 511 levels, measured by test_taskrun_depth and
+ * stated in docs/embedding.md).  The error records a level may keep (the
+ * schema errors before it, of its runResult, of its own members, each
+ * about 800 bytes) live in J->errs on the heap (level_err), and the cold
+ * paths with message buffers are out of line (ACR_JR_NOINLINE), so they
+ * are not in every level's frame.
+ *
+ * Member names: see jr_member_field (acr_json_read.h).  The order learnt
+ * lives in the caller's acr_decode_memo when there is one, so the first
+ * run of a document reads as fast as the others; nothing learnt is kept
+ * in a static.
  */
 #include "acr_json_read.h"
 
 typedef unsigned char uchar;
 
-#define TASK_NEST_MAX 32
 #define J_SWITCH_LIST 100 /* internal: the root object is a RunListResult */
 
 /* Parse modes of a Run object. */
@@ -62,23 +77,58 @@ typedef struct runctx {
   int nunknown;     /* other members of the object itself */
   const uchar *first_unknown; /* the name of the first, for a message */
   size_t first_unknown_len;
-  const uchar *err_key, *err_start, *err_end; /* "error": {...} at the root */
+  const uchar *err_key, *err_start; /* "error": {...} at the root */
   const uchar *rg_key; /* strict: "resourceGroup", the Azure CLI's field */
-  const uchar *rr_start, *rr_end; /* the (last) runResult value */
-  int rr_in_props;  /* it sits in "properties" */
+  size_t cap0;      /* where the object starts in the capture (jr.cap) */
+  size_t rr_from, rr_to; /* the (last) runResult value there */
   jframe value_key; /* "value": [ at the root: a RunListResult */
-  jerrstate hard;   /* first schema error inside a runResult (last: the
-                       rest is cleared for each object, this only set) */
+  int has_hard;     /* a schema error inside a runResult: the first is
+                       kept in level_err(J, ES_HARD) */
 } runctx;
 
+/* Error records of a task-run level, kept in J->errs (not on the C stack,
+ * so that a level of recursion is small): the schema error met before a
+ * Run object (ES_OUTER), the first inside its runResult (ES_HARD), the
+ * one met before that runResult (ES_OWN).  The records of level k (k task
+ * runs open, J->tasknest) are at 3k..3k+2: the levels nest, so a level
+ * uses its own while the ones inside it come and go above them. */
+enum { ES_OUTER, ES_HARD, ES_OWN, ES_PER_LEVEL };
+#define ES_AT(J, which)                                                   \
+  ((jerrstate *)(void *)(J)->errs.p +                                      \
+   ((size_t)(J)->tasknest * ES_PER_LEVEL + (size_t)(which)))
+
+/* The record which of the current level, made room for (NULL: out of
+ * memory); then *ES_AT(J, which) until the level ends. */
+static jerrstate *level_err(jr *J, int which) {
+  size_t need = ((size_t)J->tasknest * ES_PER_LEVEL + (size_t)which + 1) *
+                sizeof(jerrstate);
+  if (need > J->errs.len) {
+    if (acr_buf_reserve(&J->errs, need - J->errs.len) != ACR_OK) return NULL;
+    J->errs.len = need;
+  }
+  return ES_AT(J, which);
+}
+
+/* Keeps J->pend (a schema error) in the record which (ACR_OK), or records
+ * that memory ran out. */
+static int keep_pend(jr *J, int which, const jframe *fr, const uchar *pos) {
+  jerrstate *e = level_err(J, which);
+  if (e == NULL) return acr_jr_nomem(J, fr, pos);
+  *e = J->pend;
+  return ACR_OK;
+}
+
 /* "properties" given again: the last one wins, so forget the first. */
-static void clear_props(acr_run *run) {
+static acr_status clear_props(acr_run *run) {
   uint8_t i;
   for (i = 0; i < acr_type_run.nfields; i++) {
     const acr_field *f = &acr_type_run.fields[i];
-    if (!(f->flags & ACR_F_ENVELOPE)) acr_rec_clear(run, &run->rec, f);
+    if (!(f->flags & ACR_F_ENVELOPE) &&
+        acr_rec_clear(run, &run->rec, f) != ACR_OK)
+      return ACR_EMEMORY;
   }
   run->rec.h.unknown = NULL;
+  return ACR_OK;
 }
 
 /* Special member names of Run objects (bits above the field bits, for
@@ -129,25 +179,107 @@ static jmember *noted(jr *J, size_t i) {
 /* A member of the root object, its value's first token current: noted
  * so that it can become a RunListResult's. */
 static int note_member(jr *J, const uchar *kp, const jframe *mf) {
-  jmember m;
-  m.koff = (size_t)(kp - J->s);
-  m.voff = J->x.off;
-  m.rawklen = mf->keylen;
-  m.kesc = mf->esc;
-  m.vstart = acr_jlex_capture_at(&J->x, jr_tokpos(J));
-  m.vend = m.vstart;
-  m.vtok = J->x.tok;
-  m.vesc = J->x.esc;
-  if (J->nmembers < JR_MEMBERS_SMALL)
-    J->msmall[J->nmembers] = m;
-  else if (acr_buf_add(&J->members, (const char *)&m, sizeof m) != ACR_OK)
-    return acr_jr_nomem(J, mf, kp);
+  jmember *m;
+  if (J->nmembers < JR_MEMBERS_SMALL) {
+    m = &J->msmall[J->nmembers];
+  } else {
+    if (acr_buf_reserve(&J->members, sizeof *m) != ACR_OK)
+      return acr_jr_nomem(J, mf, kp);
+    m = (jmember *)(void *)(J->members.p + J->members.len);
+    J->members.len += sizeof *m;
+  }
+  m->koff = (size_t)(kp - J->s);
+  m->voff = J->x.off;
+  m->rawklen = mf->keylen;
+  m->kesc = mf->esc;
+  m->vstart = acr_jlex_capture_at(&J->x, jr_tokpos(J));
+  m->vend = m->vstart;
+  m->vtok = J->x.tok;
+  m->vesc = J->x.esc;
   J->nmembers++;
+  return ACR_OK;
+}
+
+/* The root member "error" whose '{' is current: kept as an unknown
+ * envelope member of run (minified, as acr_jr_keep_unknown does) and, on
+ * the same pass, its parts noted in J->svcbody in case the document is an
+ * ARM error body (see jsvc). */
+static ACR_JR_NOINLINE int keep_error_obj(jr *J, const jframe *mf, acr_run *run,
+                          const char *key, size_t klen, const uchar *kp) {
+  acr_jlex *x = &J->x;
+  jsvc *sv = &J->svcbody;
+  size_t depth = x->depth; /* inside the object */
+  int which = -1;          /* the member whose value is being read */
+  const char *vstart = NULL;
+  memset(sv, 0, sizeof *sv);
+  sv->start = jr_tokpos(J);
+  J->tmp.len = 0;
+  if (acr_jlex_append(x, &J->tmp) != ACR_OK) return acr_jr_nomem(J, mf, kp);
+  for (;;) {
+    acr_jtok t = jr_next(J);
+    if (t == ACR_JT_ERROR) return acr_jr_lexfail(J, mf);
+    if (acr_jlex_append(x, &J->tmp) != ACR_OK)
+      return acr_jr_nomem(J, mf, jr_tokpos(J));
+    if (x->depth < depth) break; /* its '}' */
+    if (t == ACR_JT_KEY && x->depth == depth) {
+      const char *k = x->text; /* as written, as the service writes it */
+      size_t kl = x->len;
+      which = key_is(k, kl, "code", 4)             ? JSVC_CODE
+              : key_is(k, kl, "message", 7)        ? JSVC_MESSAGE
+              : key_is(k, kl, "target", 6)         ? JSVC_TARGET
+              : key_is(k, kl, "details", 7)        ? JSVC_DETAILS
+              : key_is(k, kl, "additionalInfo", 14) ? JSVC_INFO
+                                                    : -1;
+      vstart = NULL;
+      continue;
+    }
+    if (which < 0) continue;
+    if (vstart == NULL) { /* the value's first token */
+      vstart = (const char *)jr_tokpos(J);
+      if (which < JSVC_DETAILS) {
+        if (t == ACR_JT_STRING) { /* the last string wins */
+          sv->text[which] = x->text;
+          sv->len[which] = x->len;
+          sv->esc[which] = x->esc;
+          sv->found |= which != JSVC_TARGET;
+        }
+        which = -1;
+        continue;
+      }
+      if (t == ACR_JT_NULL) {
+        which = -1;
+        continue;
+      }
+    }
+    if (x->depth == depth) { /* the value is complete: its JSON text */
+      sv->text[which] = vstart;
+      sv->len[which] = (size_t)((const char *)x->p - vstart);
+      which = -1;
+    }
+  }
+  if (acr_rec_add_unknown(run, &run->rec, 1, key, klen, J->tmp.p,
+                          J->tmp.len, NULL) != ACR_OK)
+    return acr_jr_nomem(J, mf, kp);
   return ACR_OK;
 }
 
 static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
                      acr_runlist **lout);
+
+/* Strict mode: the member key (klen bytes, its name at kp) of a Run
+ * object (mode) is no field: a schema error. */
+static ACR_JR_NOINLINE int run_unknown_strict(jr *J, const jframe *mf,
+                                              int mode, const char *key,
+                                              size_t klen, const uchar *kp) {
+  const acr_field *g = acr_type_suggest(&acr_type_run, key, klen);
+  char mt[128];
+  return acr_jr_fail(J, mf, kp, ACR_ESCHEMA,
+                     "unknown field \"%s\" in %s%s%s%s",
+                     acr_jr_msgtext(key, klen, mt, sizeof mt),
+                     mode == M_PROPS ? "RunProperties" : acr_type_run.name,
+                     g ? " (did you mean \"" : "", g ? g->name : "",
+                     g ? "\"?)" : "");
+}
 
 /* Reads the Run object whose '{' is current: mode M_TOP for the object,
  * M_PROPS for its "properties"; rc is the object's state. */
@@ -168,22 +300,22 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
     const char *key;
     size_t klen;
     const acr_field *f;
-    acr_jtok vt, tk = jr_member_guess(J, order, t, hint, &f);
+    /* "properties": in nearly every Run object, and no field */
+    acr_jtok vt, tk = jr_member_field(J, order, t, &hint,
+                                      mode == M_TOP ? "properties" : NULL,
+                                      10, &f);
     if (tk == ACR_JT_OBJECT_END) break;
     if (tk != ACR_JT_KEY) return acr_jr_keyfail(J, fr, first ? NULL : &mf);
     first = 0;
     kp = jr_tokpos(J);
     jr_key_frame(J, &mf);
-    if (f != NULL) { /* the name guessed */
+    if (f != NULL || !J->x.esc) { /* a field's name as it is, or none's */
       key = J->x.text;
       klen = J->x.len;
-      hint = (unsigned)(f - t->fields) + 1;
     } else if (acr_jr_keytext(J, &key, &klen, fr) != ACR_OK) {
       return J->es.st;
-    } else if (mode == M_TOP && key_is(key, klen, "properties", 10)) {
-      f = NULL; /* in nearly every Run object, and no field */
-    } else {
-      f = acr_jr_find_field(order, t, key, klen, &hint);
+    } else if (!(mode == M_TOP && key_is(key, klen, "properties", 10))) {
+      f = acr_jr_find_field_slow(order, t, key, klen, &hint);
     }
     if ((vt = jr_value(J)) == ACR_JT_ERROR) return acr_jr_lexfail(J, &mf);
     vp = jr_tokpos(J);
@@ -204,7 +336,8 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
         st = acr_jr_dupfail(J, &mf, kp, "properties");
       } else {
         seen |= SEEN_PROPERTIES;
-        if (rc->saw_props) clear_props(run);
+        if (rc->saw_props && clear_props(run) != ACR_OK)
+          return acr_jr_nomem(J, &mf, kp);
         rc->saw_props = vt == ACR_JT_OBJECT;
         st = vt == ACR_JT_OBJECT ? parse_run_obj(J, &mf, rc, M_PROPS)
                                  : ACR_OK;
@@ -212,28 +345,32 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
     } else if (vt == ACR_JT_OBJECT && key_is(key, klen, "runResult", 9)) {
       if (J->strict && (seen & SEEN_RUNRESULT)) {
         st = acr_jr_dupfail(J, &mf, kp, "runResult");
-      } else if (J->tasknest >= TASK_NEST_MAX) {
-        return acr_jr_fail(J, &mf, vp, ACR_ELIMIT,
-                           "task runs nested deeper than %d", TASK_NEST_MAX);
       } else {
         /* The object is a TaskRun: its runResult is the run.  The
          * schema errors of the runResult are the run's own; those of the
          * TaskRun's other members (read as a Run's so far) are not. */
-        jerrstate own = J->pend;
+        int own = J->pend.st != ACR_OK;
         acr_run *res = NULL;
+        if (own && (st = keep_pend(J, ES_OWN, &mf, vp)) != ACR_OK) return st;
         seen |= SEEN_RUNRESULT;
         rc->saw_result = 1;
         if (mode == M_TOP) rc->nknown++;
-        rc->rr_start = vp;
-        rc->rr_in_props = mode == M_PROPS;
+        rc->rr_from = acr_jlex_capture_at(&J->x, vp);
         J->pend.st = ACR_OK;
         J->tasknest++;
         st = parse_run(J, &mf, 0, &res, NULL);
         J->tasknest--;
-        rc->rr_end = J->x.p;
-        if (J->pend.st != ACR_OK && rc->hard.st == ACR_OK) rc->hard = J->pend;
-        J->pend = own;
-        if (st != ACR_OK) return st;
+        rc->rr_to = acr_jlex_capture_at(&J->x, J->x.p);
+        if (st == ACR_OK && J->pend.st != ACR_OK && !rc->has_hard) {
+          rc->has_hard = 1;
+          st = keep_pend(J, ES_HARD, &mf, vp);
+        }
+        if (own) J->pend = *ES_AT(J, ES_OWN);
+        else J->pend.st = ACR_OK;
+        if (st != ACR_OK) {
+          acr_run_release(res);
+          return st;
+        }
         acr_run_release(rc->result);
         rc->result = res;
       }
@@ -244,21 +381,15 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       rc->value_key = mf;
       return J_SWITCH_LIST; /* the '[' is current */
     } else if (J->strict && !unknown_allowed(rc, mode, key, klen, kp, vt)) {
-      const acr_field *g = acr_type_suggest(t, key, klen);
-      char mt[128];
-      st = acr_jr_fail(J, &mf, kp, ACR_ESCHEMA,
-                       "unknown field \"%s\" in %s%s%s%s",
-                       acr_jr_msgtext(key, klen, mt, sizeof mt),
-                       mode == M_PROPS ? "RunProperties" : t->name,
-                       g ? " (did you mean \"" : "", g ? g->name : "",
-                       g ? "\"?)" : "");
+      st = run_unknown_strict(J, &mf, mode, key, klen, kp);
     } else {
       if (mode == M_TOP) note_unknown(rc, key, klen, kp, vp, vt);
       /* unknown field: kept as minified JSON text, in order */
-      st = acr_jr_keep_unknown(J, &mf, run, rec, mode == M_TOP, key, klen,
-                               kp);
+      st = rc->err_start == vp
+               ? keep_error_obj(J, &mf, run, key, klen, kp)
+               : acr_jr_keep_unknown(J, &mf, run, rec, mode == M_TOP, key,
+                                     klen, kp);
       if (st != ACR_OK) return st;
-      if (rc->err_start == vp) rc->err_end = J->x.p;
     }
     if (st != ACR_OK && (st = JR_RECOVER(J, st, &mf)) != ACR_OK) return st;
     if (noting) { /* where the value ends, minified */
@@ -492,42 +623,21 @@ static int parse_list_obj(jr *J, const jframe *fr, acr_runlist *l,
 /* Task runs and error bodies                                               */
 /* ------------------------------------------------------------------------ */
 
-/* Appends to out, minified, the JSON text [a, b): a piece of a task run
- * already read, either its start (nobj 0: from its '{' to a value that is
- * left out) or its end (after that value, inside nobj objects).  Returns
- * the tokens it took. */
-static unsigned long minify_part(const uchar *a, const uchar *b, size_t nobj,
-                                 acr_buf *out, acr_status *st) {
-  acr_jlex x;
-  acr_jtok t;
-  if (nobj) acr_jlex_resume(&x, (const char *)a, (size_t)(b - a), nobj);
-  else acr_jlex_init(&x, (const char *)a, (size_t)(b - a), 0, ACR_JLEX_VALUE);
-  while ((t = acr_jlex_next(&x)) != ACR_JT_END && t != ACR_JT_ERROR)
-    if (acr_jlex_append(&x, out) != ACR_OK) *st = ACR_EMEMORY;
-  return x.ntok;
-}
-
-/* The task run [start, end) around rc->result is kept with it: its text
- * before and after the runResult, minified, in front of the levels the
- * result already has (a runResult that is itself a task run). */
-static acr_status taskrun_keep(jr *J, const runctx *rc, const uchar *start,
-                               const uchar *end) {
+/* The task run around rc->result, which ends in the capture at end, is
+ * kept with it: its text before and after the runResult, minified as it
+ * was read (jr.cap), in front of the levels the result already has (a
+ * runResult that is itself a task run). */
+static ACR_JR_NOINLINE acr_status taskrun_keep(jr *J, const runctx *rc,
+                                               size_t end) {
   acr_run *res = rc->result;
   const acr_list *old = res->taskrun;
+  const char *c = J->cap.p;
   acr_list *l;
   acr_str *pre, *post;
-  acr_status st = ACR_OK;
   uint32_t i, n = 2 + (old ? old->n : 0);
-  J->tmp.len = 0;
-  J->side_tok += minify_part(start, rc->rr_start, 0, &J->tmp, &st);
-  if (st != ACR_OK ||
-      (pre = acr_run_str(res, J->tmp.p ? J->tmp.p : "", J->tmp.len)) == NULL)
-    return ACR_EMEMORY;
-  J->tmp.len = 0;
-  J->side_tok += minify_part(rc->rr_end, end, rc->rr_in_props ? 2 : 1,
-                             &J->tmp, &st);
-  if (st != ACR_OK ||
-      (post = acr_run_str(res, J->tmp.p ? J->tmp.p : "", J->tmp.len)) == NULL)
+  if ((pre = acr_run_str(res, c + rc->cap0, rc->rr_from - rc->cap0)) ==
+          NULL ||
+      (post = acr_run_str(res, c + rc->rr_to, end - rc->rr_to)) == NULL)
     return ACR_EMEMORY;
   if ((l = acr_list_new(res, n)) == NULL ||
       acr_list_push(res, &l, pre) != ACR_OK ||
@@ -539,68 +649,44 @@ static acr_status taskrun_keep(jr *J, const runctx *rc, const uchar *start,
   return ACR_OK;
 }
 
-/* Is the object [s, e) the "error" of an ARM error body (a string "code"
- * or "message")?  With err, its parts are copied there: code, message and
- * target (cut to fit, one line), details and additionalInfo as pointers
- * to their JSON text. */
-static int service_body(const uchar *s, const uchar *e, acr_error *err,
-                        unsigned long *ntok) {
-  acr_jlex x;
-  int found = 0;
-  acr_jlex_init(&x, (const char *)s, (size_t)(e - s), 0, ACR_JLEX_VALUE);
-  if (acr_jlex_next(&x) != ACR_JT_OBJECT) {
-    *ntok += x.ntok;
-    return 0;
-  }
-  while (acr_jlex_next(&x) == ACR_JT_KEY) {
-    const char *k = x.text;
-    size_t kl = x.len, cap = 0;
-    char *dst = NULL;
-    const char **span = NULL;
-    size_t *spanlen = NULL;
-    acr_jtok t = acr_jlex_next(&x);
-    const char *vstart = (const char *)x.s + x.off;
-    if (key_is(k, kl, "code", 4) || key_is(k, kl, "message", 7)) {
-      found |= t == ACR_JT_STRING;
-      if (err) {
-        dst = kl == 4 ? err->code : err->message;
-        cap = kl == 4 ? sizeof err->code : sizeof err->message;
-      }
-    } else if (key_is(k, kl, "target", 6)) {
-      if (err) {
-        dst = err->target;
-        cap = sizeof err->target;
-      }
-    } else if (err && key_is(k, kl, "details", 7)) {
-      span = &err->details;
-      spanlen = &err->details_len;
-    } else if (err && key_is(k, kl, "additionalInfo", 14)) {
-      span = &err->additional_info;
-      spanlen = &err->additional_info_len;
-    }
-    if (dst && t == ACR_JT_STRING) {
-      size_t raw = x.len < cap - 1 ? x.len : cap - 1, m, i;
-      m = acr_junescape((const uchar *)x.text, (const uchar *)x.text + raw,
-                        dst);
-      while (m > 0 && ((uchar)dst[m - 1] & 0xC0) == 0x80 &&
-             raw < x.len) /* cut on a character boundary */
-        m--;
-      if (m > 0 && raw < x.len && (uchar)dst[m - 1] >= 0xC0) m--;
-      dst[m] = '\0';
-      for (i = 0; i < m; i++) /* one line */
-        if ((uchar)dst[i] < 0x20) dst[i] = ' ';
-    }
-    if (acr_jlex_skip(&x) != ACR_OK) {
-      *ntok += x.ntok;
-      return 0;
-    }
-    if (span && t != ACR_JT_NULL) {
-      *span = vstart;
-      *spanlen = (size_t)((const char *)x.p - vstart);
-    }
-  }
-  *ntok += x.ntok;
-  return found;
+/* Text t (n bytes as written, esc: with escapes) of an ARM error body into
+ * dst (cap bytes): unescaped, cut on a character boundary to fit, one
+ * line. */
+static void service_text(char *dst, size_t cap, const char *t, size_t n) {
+  size_t raw = n < cap - 1 ? n : cap - 1, m, i;
+  m = acr_junescape((const uchar *)t, (const uchar *)t + raw, dst);
+  while (m > 0 && ((uchar)dst[m - 1] & 0xC0) == 0x80 && raw < n)
+    m--; /* cut on a character boundary */
+  if (m > 0 && raw < n && (uchar)dst[m - 1] >= 0xC0) m--;
+  dst[m] = '\0';
+  for (i = 0; i < m; i++) /* one line */
+    if ((uchar)dst[i] < 0x20) dst[i] = ' ';
+}
+
+/* err from the ARM error body noted in J->svcbody (see jsvc). */
+static void service_error(const jr *J, acr_error *err) {
+  const jsvc *sv = &J->svcbody;
+  acr_err_clear(err);
+  err->kind = ACR_ESERVICE;
+  memcpy(err->path, "error", 6);
+  err->offset = (long)(sv->start - J->s);
+  acr_jlex_locate((const char *)J->s, (size_t)(J->e - J->s),
+                  (size_t)err->offset, &err->line, &err->column);
+  if (sv->text[JSVC_CODE])
+    service_text(err->code, sizeof err->code, sv->text[JSVC_CODE],
+                 sv->len[JSVC_CODE]);
+  if (sv->text[JSVC_MESSAGE])
+    service_text(err->message, sizeof err->message, sv->text[JSVC_MESSAGE],
+                 sv->len[JSVC_MESSAGE]);
+  if (sv->text[JSVC_TARGET])
+    service_text(err->target, sizeof err->target, sv->text[JSVC_TARGET],
+                 sv->len[JSVC_TARGET]);
+  err->details = sv->text[JSVC_DETAILS];
+  err->details_len = sv->len[JSVC_DETAILS];
+  err->additional_info = sv->text[JSVC_INFO];
+  err->additional_info_len = sv->len[JSVC_INFO];
+  if (!err->message[0])
+    memcpy(err->message, "the service answered with an error", 35);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -616,102 +702,136 @@ static int service_body(const uchar *s, const uchar *e, acr_error *err,
  * are returned, with nothing allocated. */
 /* The schema errors are back to what they were before a Run object: had
  * one, or none. */
-static void restore_outer(jr *J, int had, const jerrstate *outer) {
-  if (had) J->pend = *outer;
+static void restore_outer(jr *J, int had) {
+  if (had) J->pend = *ES_AT(J, ES_OUTER);
   else J->pend.st = ACR_OK;
+}
+
+/* The Run object at fr (its '{' at start) was read until the "value": [
+ * at vk: it is a RunListResult, read on from there into *lout. */
+static ACR_JR_NOINLINE int read_list_on(jr *J, const jframe *fr,
+                                        const jframe *vk, const uchar *start,
+                                        acr_runlist **lout) {
+  acr_runlist *l;
+  int st;
+  if ((l = acr_runlist_new(J->a)) == NULL) return acr_jr_nomem(J, fr, start);
+  if ((st = parse_list_obj(J, fr, l, vk)) != ACR_OK || J->pend.st != ACR_OK) {
+    acr_runlist_free(l);
+    l = NULL;
+  }
+  if (st == ACR_OK) *lout = l;
+  return st;
+}
+
+/* The members of the Run object rc (at fr, its '{' at start), read, make
+ * it no run, or (strict) hold what only some shapes may: the schema
+ * error.  Returns 0 when the object is an ARM error body instead. */
+static ACR_JR_NOINLINE int run_members_checked(jr *J, const jframe *fr,
+                                               runctx *rc,
+                                               const uchar *start) {
+  jframe kf;
+  if (rc->nknown == 0 && (rc->nunknown > 0 || rc->err_start)) {
+    char mt[128];
+    if (rc->doc_top && rc->nunknown == 0 && J->pend.st == ACR_OK &&
+        J->svcbody.found)
+      return 0;
+    if (rc->nunknown == 0) {
+      rc->first_unknown = rc->err_key + 1;
+      rc->first_unknown_len = 5;
+    }
+    acr_jr_fail(J, fr, start, ACR_ESCHEMA,
+                "not a run: none of its members (\"%s\"...) is a field of "
+                "a run, an ARM envelope, a run list or a task run",
+                acr_jr_msgtext((const char *)rc->first_unknown,
+                               rc->first_unknown_len, mt, sizeof mt));
+    return 1;
+  }
+  kf.up = fr;
+  kf.index = 0;
+  kf.esc = 0;
+  if (rc->err_key) {
+    kf.key = rc->err_key + 1;
+    kf.keylen = 5;
+    acr_jr_fail(J, &kf, rc->err_key, ACR_ESCHEMA,
+                "unknown field \"error\" in Run");
+  }
+  if (rc->rg_key && !(rc->saw_env && !rc->saw_props)) {
+    kf.key = rc->rg_key + 1;
+    kf.keylen = 13;
+    acr_jr_fail(J, &kf, rc->rg_key, ACR_ESCHEMA,
+                "unknown field \"resourceGroup\" in Run (the Azure CLI's "
+                "field: allowed where envelope and properties are side "
+                "by side)");
+  }
+  return 1;
 }
 
 static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
                      acr_runlist **lout) {
   const uchar *start = jr_tokpos(J), *p;
-  jerrstate outer; /* errors before this object, if any (copied then) */
-  int had = J->pend.st != ACR_OK;
+  int had = J->pend.st != ACR_OK; /* errors before this object: kept */
   runctx rc;
-  int st, bad, capfail;
-  if (had) outer = J->pend;
-  memset(&rc, 0, offsetof(runctx, hard));
-  rc.hard.st = ACR_OK;
-  rc.doc_top = doc_top;
+  int st, bad, capfail = 0;
+  size_t cap_end = 0;
+  /* The object is captured as it is read (its first Run object from '{'
+   * on, the ones inside it with it): a task run keeps its text around the
+   * runResult, a RunListResult the members before "value". */
+  int capture = J->x.cap == NULL;
   *rout = NULL;
+  if (had && (st = keep_pend(J, ES_OUTER, fr, start)) != ACR_OK) return st;
+  memset(&rc, 0, sizeof rc);
+  rc.doc_top = doc_top;
   if ((rc.run = acr_run_new(J->a)) == NULL) return acr_jr_nomem(J, fr, start);
   acr_run_adopt_chunk(rc.run, &J->spare);
   J->pend.st = ACR_OK;
-  if (doc_top) acr_jlex_capture(&J->x, &J->cap);
+  if (capture) {
+    J->cap.len = 0;
+    acr_jlex_capture(&J->x, &J->cap);
+    J->x.cap_from = start;
+  }
+  rc.cap0 = acr_jlex_capture_at(&J->x, start);
   st = parse_run_obj(J, fr, &rc, M_TOP);
-  capfail = doc_top && st == J_SWITCH_LIST &&
-            acr_jlex_capture_end(&J->x) != ACR_OK;
-  if (doc_top) acr_jlex_capture_drop(&J->x);
+  if (st == ACR_OK && rc.saw_result) { /* the capture so far, in J->cap */
+    acr_jlex_capture_gap(&J->x, J->x.p, J->x.p);
+    capfail = J->x.cap_fail;
+    cap_end = J->cap.len;
+  } else if (st == J_SWITCH_LIST) {
+    capfail = acr_jlex_capture_end(&J->x) != ACR_OK;
+  }
+  if (capture) acr_jlex_capture_drop(&J->x);
   if (st == J_SWITCH_LIST) {
     /* "value": [ : a RunListResult, read on from there */
-    acr_runlist *l;
     acr_run_release(rc.run);
     acr_run_release(rc.result);
-    restore_outer(J, had, &outer);
-    if (capfail || (l = acr_runlist_new(J->a)) == NULL)
-      return acr_jr_nomem(J, fr, start);
-    if ((st = parse_list_obj(J, fr, l, &rc.value_key)) != ACR_OK ||
-        J->pend.st != ACR_OK) {
-      acr_runlist_free(l);
-      l = NULL;
-    }
-    if (st == ACR_OK) *lout = l;
-    return st;
+    restore_outer(J, had);
+    if (capfail) return acr_jr_nomem(J, fr, start);
+    return read_list_on(J, fr, &rc.value_key, start, lout);
   }
   if (st != ACR_OK) {
     acr_run_release(rc.run);
     acr_run_release(rc.result);
-    restore_outer(J, had, &outer);
+    restore_outer(J, had);
     return st;
   }
   p = J->x.p; /* after the '}' */
   /* a TaskRun answers for its runResult only */
   if (rc.saw_result) {
-    J->pend = rc.hard;
-  } else if (rc.nknown == 0 && (rc.nunknown > 0 || rc.err_start)) {
-    char mt[128];
-    if (doc_top && rc.nunknown == 0 && J->pend.st == ACR_OK &&
-        service_body(rc.err_start, rc.err_end, NULL, &J->side_tok)) {
-      /* an ARM error body: acr_json_decode reports it */
+    if (rc.has_hard) J->pend = *ES_AT(J, ES_HARD);
+    else J->pend.st = ACR_OK;
+  } else if ((rc.nknown == 0 && (rc.nunknown > 0 || rc.err_start)) ||
+             J->strict) {
+    if (!run_members_checked(J, fr, &rc, start)) { /* an ARM error body */
       acr_run_release(rc.run);
-      J->svc_start = rc.err_start;
-      J->svc_end = rc.err_end;
-      restore_outer(J, had, &outer);
+      J->svc = 1;
+      restore_outer(J, had);
       return ACR_OK;
-    }
-    if (rc.nunknown == 0) {
-      rc.first_unknown = rc.err_key + 1;
-      rc.first_unknown_len = 5;
-    }
-    acr_jr_fail(J, fr, start, ACR_ESCHEMA,
-                "not a run: none of its members (\"%s\"...) is a field of "
-                "a run, an ARM envelope, a run list or a task run",
-                acr_jr_msgtext((const char *)rc.first_unknown,
-                               rc.first_unknown_len, mt, sizeof mt));
-  } else if (J->strict) {
-    jframe kf;
-    kf.up = fr;
-    kf.index = 0;
-    kf.esc = 0;
-    if (rc.err_key) {
-      kf.key = rc.err_key + 1;
-      kf.keylen = 5;
-      acr_jr_fail(J, &kf, rc.err_key, ACR_ESCHEMA,
-                  "unknown field \"error\" in Run");
-    }
-    if (rc.rg_key && !(rc.saw_env && !rc.saw_props)) {
-      kf.key = rc.rg_key + 1;
-      kf.keylen = 13;
-      acr_jr_fail(J, &kf, rc.rg_key, ACR_ESCHEMA,
-                  "unknown field \"resourceGroup\" in Run (the Azure CLI's "
-                  "field: allowed where envelope and properties are side "
-                  "by side)");
     }
   }
   bad = J->pend.st != ACR_OK;
-  if (had) J->pend = outer; /* the first error is reported */
+  if (had) J->pend = *ES_AT(J, ES_OUTER); /* the first is reported */
   if (bad || rc.saw_result) {
     acr_run_release(rc.run);
-    if (!bad && (st = taskrun_keep(J, &rc, start, p)) != ACR_OK) {
+    if (!bad && (capfail || taskrun_keep(J, &rc, cap_end) != ACR_OK)) {
       acr_run_release(rc.result);
       return acr_jr_nomem(J, fr, start);
     }
@@ -755,8 +875,9 @@ static size_t bom_len(const uchar *s, size_t len) {
  * left for the next call: *end is set to where it starts (after the
  * value's trailing whitespace).  Positions in err count from text.
  * ntok, if given, gets the tokens read (the test of "read once"). */
-static acr_status decode_at(const char *text, size_t len, size_t start,
-                            size_t *end, const acr_decode_opts *opts,
+static acr_status decode_at(acr_decode_memo *memo, const char *text,
+                            size_t len, size_t start, size_t *end,
+                            const acr_decode_opts *opts,
                             const acr_allocator *a, acr_run **run_out,
                             acr_runlist **list_out, acr_error *err,
                             unsigned long *ntok) {
@@ -777,10 +898,11 @@ static acr_status decode_at(const char *text, size_t len, size_t start,
   }
   if (a == NULL) a = &acr_jr_default_allocator;
   acr_jr_init(&J, text, len, a, opts ? opts->strict : 0,
-              opts ? opts->max_depth : 0, end ? ACR_JLEX_VALUE : 0);
+              opts ? opts->max_depth : 0, end ? ACR_JLEX_VALUE : 0,
+              memo ? memo->order : NULL);
   J.x.p = start == 0 ? J.s + bom_len(J.s, len)
                      : J.s + (start < len ? start : len);
-  t = jr_next(&J);
+  t = acr_jlex_next_in(&J.x);
   if (t == ACR_JT_ERROR) {
     st = acr_jr_lexfail(&J, NULL);
   } else if (t == ACR_JT_OBJECT) {
@@ -799,9 +921,9 @@ static acr_status decode_at(const char *text, size_t len, size_t start,
   }
   /* the end of the value: only whitespace after it, or (end) the rest
    * for the next call */
-  if (st == ACR_OK && jr_next(&J) == ACR_JT_ERROR)
+  if (st == ACR_OK && acr_jlex_next_in(&J.x) == ACR_JT_ERROR)
     st = acr_jr_lexfail(&J, NULL);
-  if (ntok) *ntok = J.x.ntok + J.side_tok;
+  if (ntok) *ntok = J.x.ntok;
   /* A syntax error (or nesting beyond the limit) anywhere wins over a
    * schema error: reading went on past the schema error to the end. */
   if (st == ACR_OK) st = J.pend.st;
@@ -809,18 +931,8 @@ static acr_status decode_at(const char *text, size_t len, size_t start,
     J.pend = J.dup;
     st = J.pend.st;
   }
-  if (st == ACR_OK && J.svc_start != NULL) { /* an ARM error body */
-    if (err) {
-      acr_err_clear(err);
-      err->kind = ACR_ESERVICE;
-      memcpy(err->path, "error", 6);
-      err->offset = (long)(J.svc_start - J.s);
-      acr_jlex_locate(text, len, (size_t)err->offset, &err->line,
-                      &err->column);
-      service_body(J.svc_start, J.svc_end, err, &J.side_tok);
-      if (!err->message[0])
-        memcpy(err->message, "the service answered with an error", 35);
-    }
+  if (st == ACR_OK && J.svc) { /* an ARM error body */
+    if (err) service_error(&J, err);
     acr_jr_free(&J);
     return ACR_ESERVICE;
   }
@@ -843,7 +955,8 @@ acr_status acr_json_decode(const char *text, size_t len,
                            const acr_decode_opts *opts, const acr_allocator *a,
                            acr_run **run_out, acr_runlist **list_out,
                            acr_error *err) {
-  return decode_at(text, len, 0, NULL, opts, a, run_out, list_out, err, NULL);
+  return decode_at(NULL, text, len, 0, NULL, opts, a, run_out, list_out, err,
+                   NULL);
 }
 
 acr_status acr_json_decode_counted(const char *text, size_t len,
@@ -851,13 +964,16 @@ acr_status acr_json_decode_counted(const char *text, size_t len,
                                    const acr_allocator *a, acr_run **run_out,
                                    acr_runlist **list_out, acr_error *err,
                                    unsigned long *ntok) {
-  return decode_at(text, len, 0, NULL, opts, a, run_out, list_out, err, ntok);
+  return decode_at(NULL, text, len, 0, NULL, opts, a, run_out, list_out, err,
+                   ntok);
 }
 
-acr_status acr_json_decode_next(const char *text, size_t len, size_t *pos,
-                                const acr_decode_opts *opts,
-                                const acr_allocator *a, acr_run **run_out,
-                                acr_runlist **list_out, acr_error *err) {
+/* acr_json_decode_next, with a memo or none. */
+static acr_status decode_next(acr_decode_memo *memo, const char *text,
+                              size_t len, size_t *pos,
+                              const acr_decode_opts *opts,
+                              const acr_allocator *a, acr_run **run_out,
+                              acr_runlist **list_out, acr_error *err) {
   size_t start;
   const uchar *p, *e;
   if (pos == NULL) {
@@ -883,6 +999,35 @@ acr_status acr_json_decode_next(const char *text, size_t len, size_t *pos,
     if (err) acr_err_clear(err);
     return ACR_OK;
   }
-  return decode_at(text, len, start, pos, opts, a, run_out, list_out, err,
+  return decode_at(memo, text, len, start, pos, opts, a, run_out, list_out,
+                   err, NULL);
+}
+
+acr_status acr_json_decode_next(const char *text, size_t len, size_t *pos,
+                                const acr_decode_opts *opts,
+                                const acr_allocator *a, acr_run **run_out,
+                                acr_runlist **list_out, acr_error *err) {
+  return decode_next(NULL, text, len, pos, opts, a, run_out, list_out, err);
+}
+
+size_t acr_decode_memo_size(void) { return sizeof(acr_decode_memo); }
+
+acr_decode_memo *acr_decode_memo_init(void *mem) {
+  acr_decode_memo *m = (acr_decode_memo *)mem;
+  size_t i;
+  if (m == NULL) return NULL;
+  for (i = 0; i < JR_ORDER_TYPES; i++) m->order[i].t = NULL;
+  return m;
+}
+
+acr_status acr_json_decode_memo(acr_decode_memo *memo, const char *text,
+                                size_t len, size_t *pos,
+                                const acr_decode_opts *opts,
+                                const acr_allocator *a, acr_run **run_out,
+                                acr_runlist **list_out, acr_error *err) {
+  if (pos != NULL)
+    return decode_next(memo, text, len, pos, opts, a, run_out, list_out,
+                       err);
+  return decode_at(memo, text, len, 0, NULL, opts, a, run_out, list_out, err,
                    NULL);
 }

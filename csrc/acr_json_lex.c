@@ -228,17 +228,6 @@ void acr_jlex_init(acr_jlex *x, const char *text, size_t len,
   x->msg[0] = '\0';
 }
 
-void acr_jlex_resume(acr_jlex *x, const char *text, size_t len,
-                     size_t nobjects) {
-  size_t i;
-  acr_jlex_init(x, text, len, 0, ACR_JLEX_VALUE);
-  if (nobjects > ACR_MAX_DEPTH) nobjects = ACR_MAX_DEPTH;
-  for (i = 0; i < nobjects; i++)
-    x->kinds[i >> 3] |= (unsigned char)(1u << (i & 7));
-  x->depth = nobjects;
-  x->state = ACR_JS_AFTER;
-}
-
 acr_status acr_jlex_append(const acr_jlex *x, acr_buf *out) {
   acr_status st = ACR_OK;
   if (x->comma) st = acr_buf_addc(out, ',');

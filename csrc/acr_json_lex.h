@@ -15,7 +15,8 @@
  *    (acr_json_equal.c) and the binding that turns kept JSON into Lua
  *    values.  A capture keeps the
  *    text passed over, minified, as it is read (the reader keeps the
- *    members met before a RunListResult's "value" that way).
+ *    members met before a RunListResult's "value" and a task run's text
+ *    around its runResult that way).
  * Positions are byte offsets into the text; acr_jlex_locate turns one into
  * a line and column when an error is reported (never before).
  * Lua-free; nothing here allocates.
@@ -203,18 +204,14 @@ typedef struct acr_jlex {
   int err_key;   /* the error is the ':' after a member name, which text,
                     len and esc hold */
   char msg[128]; /* the reason only, no position */
+  acr_jscan_err serr; /* a scanner's error (here, not on the stack of
+                         every reader that inlines the lexer) */
 } acr_jlex;
 
 /* Starts lexing text[0..len).  max_depth: nesting limit, at most (and 0
  * means) ACR_MAX_DEPTH; flags: ACR_JLEX_*. */
 ACR_HIDDEN void acr_jlex_init(acr_jlex *x, const char *text, size_t len,
                               size_t max_depth, unsigned flags);
-/* Lexing from text that starts after a complete value inside nobjects
- * open objects (at most ACR_MAX_DEPTH): the rest of a text whose start was
- * read elsewhere.  The next token is ',', a member name after it, or a
- * close; the lexer stops (ACR_JT_END) when the last object closes. */
-ACR_HIDDEN void acr_jlex_resume(acr_jlex *x, const char *text, size_t len,
-                                size_t nobjects);
 /* Appends the current token to out as minified JSON: the ',' that came
  * before it, strings and keys quoted (escapes kept), ':' after a key.
  * ACR_OK or ACR_EMEMORY. */
@@ -309,9 +306,8 @@ ACR_JLEX_INLINE acr_jtok acr_jlex_key_colon(acr_jlex *x,
 ACR_JLEX_INLINE acr_jtok acr_jlex_key_at(acr_jlex *x,
                                          const unsigned char *p) {
   const unsigned char *q;
-  acr_jscan_err err;
-  if ((q = acr_jscan_str(p, x->e, &x->esc, &err)) == NULL)
-    return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+  if ((q = acr_jscan_str(p, x->e, &x->esc, &x->serr)) == NULL)
+    return acr_jlex_fail(x, ACR_ESYNTAX, x->serr.pos, x->serr.msg);
   return acr_jlex_key_colon(x, p, q);
 }
 
@@ -328,13 +324,12 @@ ACR_JLEX_INLINE acr_jtok acr_jlex_close_at(acr_jlex *x,
 ACR_JLEX_INLINE acr_jtok acr_jlex_value_at(acr_jlex *x,
                                            const unsigned char *p) {
   const unsigned char *q, *e = x->e;
-  acr_jscan_err err;
   if (p >= e) return acr_jlex_expected(x, p, "a JSON value");
   x->state = ACR_JS_AFTER;
   switch (*p) {
   case '"':
-    if ((q = acr_jscan_str(p, e, &x->esc, &err)) == NULL)
-      return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+    if ((q = acr_jscan_str(p, e, &x->esc, &x->serr)) == NULL)
+      return acr_jlex_fail(x, ACR_ESYNTAX, x->serr.pos, x->serr.msg);
     acr_jlex_token(x, ACR_JT_STRING, p, q);
     x->text = (const char *)p + 1;
     x->len = (size_t)(q - p) - 2;
@@ -364,15 +359,15 @@ ACR_JLEX_INLINE acr_jtok acr_jlex_value_at(acr_jlex *x,
     break;
   default:
     if (*p == '-' || (*p >= '0' && *p <= '9')) {
-      if ((q = acr_jscan_num(p, e, &err)) == NULL)
-        return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+      if ((q = acr_jscan_num(p, e, &x->serr)) == NULL)
+        return acr_jlex_fail(x, ACR_ESYNTAX, x->serr.pos, x->serr.msg);
       return acr_jlex_token(x, ACR_JT_NUMBER, p, q);
     }
     return acr_jlex_expected(x, p, "a JSON value");
   }
   /* t, f or n that starts no literal */
-  acr_jscan_lit(p, e, &err);
-  return acr_jlex_fail(x, ACR_ESYNTAX, err.pos, err.msg);
+  acr_jscan_lit(p, e, &x->serr);
+  return acr_jlex_fail(x, ACR_ESYNTAX, x->serr.pos, x->serr.msg);
 }
 
 /* In an object (after its '{' or one of its members): ',' and the next
@@ -503,16 +498,14 @@ ACR_JLEX_INLINE int acr_jbytes_eq(const char *a, const char *b, size_t n) {
   return n == 0 || a[0] == b[0];
 }
 
-/* acr_jlex_next_member for a caller that expects the member name to be
- * name (n bytes of plain ASCII: no quote, backslash or control
- * character).  When it is, written as it is, *named is set and the name
- * is taken without scanning it; any other text is lexed as usual. */
-ACR_JLEX_INLINE acr_jtok acr_jlex_next_member_named(acr_jlex *x,
-                                                    const char *name,
-                                                    size_t n, int *named) {
+/* In an object: past the ',' (if any) to where the next member name is
+ * due.  Returns ACR_JT_KEY with *at on its opening quote (nothing lexed
+ * yet: the caller goes on with acr_jlex_key_at or acr_jlex_key_colon), or
+ * the token met instead ('}' or the error). */
+ACR_JLEX_INLINE acr_jtok acr_jlex_member_quote(acr_jlex *x,
+                                               const unsigned char **at) {
   const unsigned char *p = acr_jlex_ws(x, x->p), *e = x->e;
   x->comma = 0;
-  *named = 0;
   if (x->state != ACR_JS_OBJ_FIRST) {
     if (p >= e || *p != ',') return acr_jlex_member_at(x, p);
     p = acr_jlex_ws(x, p + 1);
@@ -522,13 +515,28 @@ ACR_JLEX_INLINE acr_jtok acr_jlex_next_member_named(acr_jlex *x,
   } else if (p >= e || *p != '"') {
     return acr_jlex_member_at(x, p);
   }
-  if ((size_t)(e - p) <= n + 1 || p[n + 1] != '"' ||
-      !acr_jbytes_eq((const char *)p + 1, name, n))
-    return acr_jlex_key_at(x, p);
+  *at = p;
+  return ACR_JT_KEY;
+}
+
+/* Is the member name at p (its opening quote) name (n bytes of plain
+ * ASCII: no quote, backslash or control character) written as it is? */
+ACR_JLEX_INLINE int acr_jlex_name_is(const acr_jlex *x,
+                                     const unsigned char *p,
+                                     const char *name, size_t n) {
+  return (size_t)(x->e - p) > n + 1 && p[n + 1] == '"' &&
+         acr_jbytes_eq((const char *)p + 1, name, n);
+}
+
+/* The member name at p, known to be n bytes of plain ASCII written as it
+ * is (acr_jlex_name_is): taken without scanning it, then ':'. */
+ACR_JLEX_INLINE acr_jtok acr_jlex_key_known(acr_jlex *x,
+                                            const unsigned char *p,
+                                            size_t n) {
   x->esc = 0;
-  *named = 1;
   return acr_jlex_key_colon(x, p, p + n + 2);
 }
+
 ACR_JLEX_INLINE acr_jtok acr_jlex_next_item(acr_jlex *x) {
   const unsigned char *p = acr_jlex_ws(x, x->p);
   x->comma = 0;

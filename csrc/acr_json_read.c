@@ -27,9 +27,12 @@
  * duplicates.
  *
  * Speed: string bodies are scanned 16 (SSE2) or 8 (SWAR) bytes at a time
- * by the lexer and copied once, straight into the run's arena; member
- * names are looked up from the field after the last match, compared by
- * words; nothing is allocated per value besides the arena blocks.
+ * by the lexer and copied once, straight into the run's arena; a member
+ * name written as a field's is matched in place, the field that came next
+ * last time first (jorder), compared by words, and not scanned; enum
+ * texts in their canonical spelling and date-times are read without a
+ * call per value; nothing is allocated per value besides the arena
+ * blocks.
  *
  * Recursion is bounded: records nest as the schema does (a handful of
  * levels); schema-less values are walked iteratively; the lexer holds
@@ -45,18 +48,22 @@ typedef unsigned char uchar;
 /* ------------------------------------------------------------------------ */
 
 void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
-                 int strict, int max_depth, unsigned lexflags) {
+                 int strict, int max_depth, unsigned lexflags,
+                 jorder *memo) {
   unsigned i;
   /* field by field: the error records are large and written only on an
    * error (a single-run decode would spend its time clearing them) */
   J->tasknest = 0;
-  J->side_tok = 0;
   J->es.st = J->pend.st = J->dup.st = ACR_OK;
   J->es.pos = J->pend.pos = J->dup.pos = NULL;
-  J->svc_start = J->svc_end = NULL;
+  J->svc = 0;
   J->pool = NULL;
   J->spare = NULL;
-  for (i = 0; i < JR_ORDER_TYPES; i++) J->order[i].t = NULL;
+  J->order = memo;
+  if (memo == NULL) {
+    J->order = J->own_order;
+    for (i = 0; i < JR_ORDER_TYPES; i++) J->order[i].t = NULL;
+  }
   if (text == NULL) { /* no arithmetic on NULL */
     text = "";
     len = 0;
@@ -67,23 +74,29 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
   J->strict = strict;
   acr_jlex_init(&J->x, text, len,
                 max_depth > 0 ? (size_t)max_depth : ACR_MAX_DEPTH, lexflags);
+  /* the buffers: empty, no memory yet (most decodes need none of them) */
   acr_buf_init(&J->tmp, a);
-  acr_buf_init(&J->key, a);
-  acr_buf_init(&J->sbuf, a);
-  acr_buf_init(&J->cap, a);
+  J->key = J->sbuf = J->cap = J->members = J->errs = J->tmp;
   J->nmembers = 0;
-  acr_buf_init(&J->members, a);
 }
 
+#define JR_BUF_FREE(b)             \
+  do {                             \
+    if ((b).p) acr_buf_free(&(b)); \
+  } while (0)
+
 void acr_jr_free(jr *J) {
-  acr_strpool_seal(J->pool); /* the runs' pool is immutable from now on */
-  acr_strpool_release(J->pool);
-  acr_arena_chunk_free(J->a, J->spare);
-  acr_buf_free(&J->tmp);
-  acr_buf_free(&J->key);
-  acr_buf_free(&J->sbuf);
-  acr_buf_free(&J->cap);
-  acr_buf_free(&J->members);
+  if (J->pool) {
+    acr_strpool_seal(J->pool); /* the runs' pool is immutable from now on */
+    acr_strpool_release(J->pool);
+  }
+  if (J->spare) acr_arena_chunk_free(J->a, J->spare);
+  JR_BUF_FREE(J->tmp);
+  JR_BUF_FREE(J->key);
+  JR_BUF_FREE(J->sbuf);
+  JR_BUF_FREE(J->cap);
+  JR_BUF_FREE(J->members);
+  JR_BUF_FREE(J->errs);
 }
 
 static void path_from_frames(acr_path *path, const jframe *fr) {
@@ -312,6 +325,27 @@ const acr_field *acr_jr_find_field_slow(jorder *o, const acr_type *t,
   return NULL;
 }
 
+const acr_field *acr_jr_match_field(jr *J, jorder *o, const acr_type *t,
+                                    const uchar *p, unsigned *last) {
+  const acr_field *fl = t->fields;
+  unsigned nf = t->nfields, i, j = *last;
+  size_t room = (size_t)(J->e - p);
+  for (i = 0; i < nf; i++, j++) { /* from the field after the last */
+    const acr_field *f;
+    size_t n;
+    if (j >= nf) j = 0;
+    f = &fl[j];
+    n = f->namelen;
+    if (n + 1 >= room || p[n + 1] != '"' || p[1] != (uchar)f->name[0] ||
+        !acr_jr_bytes_eq((const char *)p + 1, f->name, n))
+      continue;
+    if (*last < sizeof o->next) o->next[*last] = (unsigned char)j;
+    *last = j + 1;
+    return f;
+  }
+  return NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Field values                                                             */
 /* ------------------------------------------------------------------------ */
@@ -404,8 +438,14 @@ int acr_jr_field(jr *J, const jframe *fr, acr_run *run, void *rec,
     acr_enumval v;
     if (t != ACR_JT_STRING) return acr_jr_type(J, fr, "a string");
     if (acr_jr_strtext(J, &J->sbuf, &s, &n, fr) != ACR_OK) return J->es.st;
-    v.code = acr_enum_lookup(f->enumdef, s, n);
     v.raw = NULL;
+    /* the canonical spelling, nearly always: compared here, by words */
+    if ((v.code = acr_jr_enum_exact(f->enumdef, s, n)) >= 0) {
+      *(acr_enumval *)ACR_SLOT(rec, f) = v;
+      JR_MARK(rec, f);
+      return ACR_OK;
+    }
+    v.code = acr_enum_lookup(f->enumdef, s, n);
     if (v.code == ACR_ENUM_UNKNOWN) {
       if (J->strict) {
         char list[256], mt[128];
@@ -417,8 +457,7 @@ int acr_jr_field(jr *J, const jframe *fr, acr_run *run, void *rec,
       }
       if ((v.raw = acr_jr_field_str(J, run, f, fr)) == NULL)
         return J->es.st;
-    } else if (!acr_enum_is_canonical(f->enumdef, v.code, s, n) &&
-               (v.raw = acr_jr_field_str(J, run, f, fr)) == NULL) {
+    } else if ((v.raw = acr_jr_field_str(J, run, f, fr)) == NULL) {
       return J->es.st; /* "linux": written back as received */
     }
     *(acr_enumval *)ACR_SLOT(rec, f) = v;
@@ -517,19 +556,21 @@ static int parse_rec(jr *J, const jframe *fr, acr_run *run, void *rec,
     const char *key;
     size_t klen;
     const acr_field *f;
-    acr_jtok tk = jr_member_guess(J, order, t, hint, &f);
+    acr_jtok tk = jr_member_field(J, order, t, &hint, NULL, 0, &f);
     if (tk == ACR_JT_OBJECT_END) break;
     if (tk != ACR_JT_KEY) return acr_jr_keyfail(J, fr, first ? NULL : &mf);
     first = 0;
     kp = jr_tokpos(J);
     jr_key_frame(J, &mf);
-    if (f != NULL) { /* the name guessed */
+    if (f != NULL) { /* a field's name, as it is */
       key = J->x.text;
       klen = J->x.len;
-      hint = (unsigned)(f - t->fields) + 1;
+    } else if (!J->x.esc) { /* no field's */
+      key = J->x.text;
+      klen = J->x.len;
     } else {
       if (acr_jr_keytext(J, &key, &klen, fr) != ACR_OK) return J->es.st;
-      f = acr_jr_find_field(order, t, key, klen, &hint);
+      f = acr_jr_find_field_slow(order, t, key, klen, &hint);
     }
     if (jr_value(J) == ACR_JT_ERROR) return acr_jr_lexfail(J, &mf);
     if (f) {
@@ -580,7 +621,7 @@ acr_status acr_json_validate(const char *text, size_t len, int max_depth,
   size_t old = out ? out->len : 0;
   const acr_allocator *a = out ? &out->alloc : &acr_jr_default_allocator;
   acr_jtok t;
-  acr_jr_init(&J, text, len, a, 0, max_depth, 0);
+  acr_jr_init(&J, text, len, a, 0, max_depth, 0, NULL);
   /* exactly one JSON value with optional whitespace around it; minified
    * to out if given */
   while ((t = jr_next(&J)) != ACR_JT_END) {

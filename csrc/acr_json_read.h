@@ -24,8 +24,12 @@
 
 #if defined(__GNUC__)
 #  define ACR_JR_INLINE __inline__ __attribute__((always_inline))
+/* A cold piece kept out of a recursive reader: its locals (messages) are
+ * then not in the frame of every level. */
+#  define ACR_JR_NOINLINE __attribute__((noinline))
 #else
 #  define ACR_JR_INLINE
+#  define ACR_JR_NOINLINE
 #endif
 
 /* A step of the field path, on the C stack; key is raw text (esc: it has
@@ -49,13 +53,19 @@ typedef struct jerrstate {
  * the field after the field with index i - 1, next[0] the first; at
  * first the spec's order): lists hold runs written alike, so after the
  * first one the name of nearly every member is found at the first
- * comparison. */
+ * comparison.  Kept in the caller's acr_decode_memo, if given, from
+ * decode to decode (the first run of a document then too). */
 #define JR_ORDER_TYPES 16
 typedef struct jorder {
   const acr_type *t;
   int where;   /* a Run object's own members (0) or its "properties" */
   unsigned char next[33];
 } jorder;
+
+/* acr_decode_memo: the member orders, kept from decode to decode. */
+struct acr_decode_memo {
+  jorder order[JR_ORDER_TYPES];
+};
 
 /* A member of the root object met before "value" (see acr_json_doc.c):
  * where its name and value are, in the text and in the capture. */
@@ -68,21 +78,35 @@ typedef struct jmember {
 } jmember;
 #define JR_MEMBERS_SMALL 8
 
+/* The parts of a root member "error": {...} (an ARM error body, if it has
+ * a string "code" or "message"), noted while it is read: the texts of
+ * code, message and target (the last string of each, as written: esc,
+ * escapes to undo) and the JSON texts of details and additionalInfo. */
+enum { JSVC_CODE, JSVC_MESSAGE, JSVC_TARGET, JSVC_DETAILS, JSVC_INFO,
+       JSVC_N };
+typedef struct jsvc {
+  const unsigned char *start; /* the object's '{' */
+  const char *text[JSVC_N];   /* NULL: none */
+  size_t len[JSVC_N];
+  int esc[JSVC_N];
+  int found;                  /* a string code or message */
+} jsvc;
+
 typedef struct jr {
   acr_jlex x;    /* the one lexer, over the whole text */
   const unsigned char *s, *e;
   const acr_allocator *a;
   int strict;
-  int tasknest;
-  unsigned long side_tok; /* tokens of the other passes: the parts of a
-                             task run kept beside its run, an ARM error
-                             body (see acr_json_doc.c) */
+  int tasknest;  /* task runs open around the Run object being read */
   jerrstate es;  /* the fatal error: syntax, limit, memory */
   jerrstate pend; /* the first schema error, while reading goes on */
   jerrstate dup;  /* strict: the first duplicate key, wherever it is (a
                      task run drops its own members' errors, not this) */
-  const unsigned char *svc_start, *svc_end; /* the root is an ARM error
-                                               body: its "error" object */
+  acr_buf errs;   /* error records kept while a Run object is read, a few
+                     per task-run level (acr_json_doc.c), grown only when
+                     there is an error to keep: off the C stack */
+  int svc;       /* the root is an ARM error body: its "error" object */
+  jsvc svcbody;  /* what that object holds, noted as it was read */
   acr_buf tmp;   /* minified unknown values */
   acr_buf key;   /* unescaped keys */
   acr_buf sbuf;  /* unescaped enum / date-time text */
@@ -91,7 +115,8 @@ typedef struct jr {
   jmember msmall[JR_MEMBERS_SMALL]; /* its members so far: the first */
   acr_buf members; /* the others (jmember records) */
   size_t nmembers;
-  jorder order[JR_ORDER_TYPES];
+  jorder *order;  /* the member orders learnt: own_order, or a memo's */
+  jorder own_order[JR_ORDER_TYPES];
   acr_strpool *pool; /* texts of ACR_F_SHARED fields of a list's runs */
   struct acr_arena_chunk *spare; /* arena block passed from run to run */
 } jr;
@@ -120,9 +145,12 @@ static inline void jr_key_frame(const jr *J, jframe *mf) {
 
 #define jr_next(J) acr_jlex_next(&(J)->x)
 
+/* Starts reading text; memo: the member orders learnt so far (the
+ * caller's acr_decode_memo), or NULL to learn them anew. */
 ACR_HIDDEN void acr_jr_init(jr *J, const char *text, size_t len,
                             const acr_allocator *a, int strict,
-                            int max_depth, unsigned lexflags);
+                            int max_depth, unsigned lexflags,
+                            jorder *memo);
 ACR_HIDDEN void acr_jr_free(jr *J);
 
 /* Records an error (see acr_json_read.c) and returns its kind, or the
@@ -191,43 +219,48 @@ static inline jorder *acr_jr_order(jr *J, const acr_type *t, int where) {
   if (o->t == t && o->where == where) return o;
   return acr_jr_order_slow(J, t, where);
 }
+/* Field of t named k[0..n) (a name with escapes, undone), or NULL;
+ * *last as for jr_member_field, the order learnt the same way. */
 ACR_HIDDEN const acr_field *acr_jr_find_field_slow(jorder *o,
                                                    const acr_type *t,
                                                    const char *k, size_t n,
                                                    unsigned *last);
-/* Field of t named k[0..n), or NULL.  *last: 1 + the index of the field
- * of the member before (0 for the first); the field that came after it
- * last time is tried first. */
-static inline const acr_field *acr_jr_find_field(jorder *o,
-                                                 const acr_type *t,
-                                                 const char *k, size_t n,
-                                                 unsigned *last) {
-  unsigned g = o->next[*last];
-  if (g < t->nfields) {
-    const acr_field *f = &t->fields[g];
-    if (f->namelen == n && acr_jr_bytes_eq(k, f->name, n)) {
-      *last = g + 1;
-      return f;
-    }
-  }
-  return acr_jr_find_field_slow(o, t, k, n, last);
-}
+/* The field of t whose name is written as it is at p (a member name's
+ * opening quote), searched from the field after the last (*last - 1) on,
+ * or NULL; a match is learnt in o and moves *last. */
+ACR_HIDDEN const acr_field *acr_jr_match_field(jr *J, jorder *o,
+                                               const acr_type *t,
+                                               const unsigned char *p,
+                                               unsigned *last);
 
-/* jr_member expecting the name of the field that came next last time in
- * records of this type (o), after the field *last - 1: *f is that field
- * when the name is its name, else NULL. */
-static inline acr_jtok jr_member_guess(jr *J, const jorder *o,
-                                       const acr_type *t, unsigned last,
-                                       const acr_field **f) {
-  unsigned g = o->next[last];
-  int named;
-  acr_jtok tk;
+/* The next member name of a record of type t, or '}' (or the error).
+ * *last: 1 + the index of the field of the member before (0 for the
+ * first).  A name written as a field's name is taken without scanning it
+ * (*f: that field, *last moved): first the field that came after the
+ * last one in the record before of this type (o), then the others from
+ * there on.  skip (skipn bytes, or NULL): a name that is no field but
+ * common, tried before the search.  Any other name is lexed as usual,
+ * *f NULL: it is no field's unless it has escapes (x.esc; then
+ * acr_jr_find_field_slow on its text). */
+static inline acr_jtok jr_member_field(jr *J, jorder *o, const acr_type *t,
+                                       unsigned *last, const char *skip,
+                                       size_t skipn, const acr_field **f) {
+  const unsigned char *p = NULL;
+  acr_jtok tk = acr_jlex_member_quote(&J->x, &p);
+  unsigned g = o->next[*last];
   *f = NULL;
-  if (g >= t->nfields) return acr_jlex_next_member(&J->x);
-  tk = acr_jlex_next_member_named(&J->x, t->fields[g].name,
-                                  t->fields[g].namelen, &named);
-  if (named) *f = &t->fields[g];
-  return tk;
+  if (tk != ACR_JT_KEY) return tk;
+  if (g < t->nfields && acr_jlex_name_is(&J->x, p, t->fields[g].name,
+                                         t->fields[g].namelen)) {
+    *f = &t->fields[g];
+    *last = g + 1;
+    return acr_jlex_key_known(&J->x, p, t->fields[g].namelen);
+  }
+  if (skip != NULL && acr_jlex_name_is(&J->x, p, skip, skipn))
+    return acr_jlex_key_known(&J->x, p, skipn);
+  if ((*f = acr_jr_match_field(J, o, t, p, last)) != NULL)
+    return acr_jlex_key_known(&J->x, p, (*f)->namelen);
+  return acr_jlex_key_at(&J->x, p);
 }
 #define JR_MARK(rec, f) (((acr_rechdr *)(rec))->present |= 1u << (f)->index)
 
@@ -283,6 +316,16 @@ static inline acr_str *acr_jr_field_str(jr *J, acr_run *r,
 ACR_HIDDEN int acr_jr_field(jr *J, const jframe *fr, acr_run *run, void *rec,
                             const acr_field *f);
 
+/* The value of d spelt s (n bytes) exactly as its canonical text, or -1
+ * (ACR_ENUM_UNKNOWN is another spelling, or none: acr_enum_lookup). */
+static inline int acr_jr_enum_exact(const acr_enum_def *d, const char *s,
+                                    size_t n) {
+  int i;
+  for (i = 0; i < d->count; i++)
+    if (d->lengths[i] == n && acr_jr_bytes_eq(s, d->values[i], n)) return i;
+  return -1;
+}
+
 /* A member named by field f, its value's first token current: null
  * clears the field, anything else is read into it; strict mode refuses
  * a second one (seen: the fields met). */
@@ -291,19 +334,34 @@ static inline int acr_jr_member(jr *J, const jframe *mf,
                                 void *rec, const acr_field *f,
                                 uint32_t *seen) {
   uint32_t bit = 1u << f->index;
-  int st;
+  int st, code;
+  acr_datetime dt;
   if (J->strict && (*seen & bit))
     st = acr_jr_dupfail(J, mf, kp, f->name);
   else if (J->x.tok == ACR_JT_NULL) { /* null: absent */
-    acr_rec_clear(run, rec, f);
+    if (acr_rec_clear(run, rec, f) != ACR_OK) return acr_jr_nomem(J, mf, kp);
     st = ACR_OK;
-  } else if (f->kind == ACR_K_STRING && J->x.tok == ACR_JT_STRING) {
-    acr_str *s = acr_jr_field_str(J, run, f, mf); /* the most common */
+  } else if (J->x.tok != ACR_JT_STRING || J->x.esc) {
+    st = acr_jr_field(J, mf, run, rec, f);
+  } else if (f->kind == ACR_K_STRING) { /* the most common */
+    acr_str *s = acr_jr_field_str(J, run, f, mf);
     if (s == NULL) return J->es.st;
     *(acr_str **)ACR_SLOT(rec, f) = s;
     JR_MARK(rec, f);
     st = ACR_OK;
-  } else {
+  } else if (f->kind == ACR_K_ENUM && /* the canonical spelling */
+             (code = acr_jr_enum_exact(f->enumdef, J->x.text, J->x.len)) >=
+                 0) {
+    ((acr_enumval *)ACR_SLOT(rec, f))->code = code;
+    ((acr_enumval *)ACR_SLOT(rec, f))->raw = NULL;
+    JR_MARK(rec, f);
+    st = ACR_OK;
+  } else if (f->kind == ACR_K_DATETIME &&
+             acr_datetime_parse(J->x.text, J->x.len, &dt, NULL) == ACR_OK) {
+    *(acr_datetime *)ACR_SLOT(rec, f) = dt;
+    JR_MARK(rec, f);
+    st = ACR_OK;
+  } else { /* (a bad date-time: parsed again for its message) */
     st = acr_jr_field(J, mf, run, rec, f);
   }
   *seen |= bit;

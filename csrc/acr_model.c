@@ -237,18 +237,32 @@ static size_t unknown_size(const acr_list *l) {
   return n;
 }
 
+/* The index of the lowest bit set in *bits (not 0), cleared: the next
+ * field present in a record (a presence bit is only ever set for a field
+ * of its type). */
+static INLINE unsigned present_next(uint32_t *bits) {
+  uint32_t b = *bits;
+  unsigned i;
+#if defined(__GNUC__)
+  i = (unsigned)__builtin_ctz(b);
+#else
+  for (i = 0; !(b & (1u << i)); i++) {
+  }
+#endif
+  *bits = b & (b - 1);
+  return i;
+}
+
 /* Bytes of the arena objects hanging off rec (not rec itself), strings of
  * the pool keep left out. */
 static size_t children_size(const acr_type *t, const void *rec,
                             const keepset *keep) {
   const acr_rechdr *h = (const acr_rechdr *)rec;
   size_t n = unknown_size(h->unknown);
-  uint8_t i;
-  uint32_t j;
-  for (i = 0; i < t->nfields; i++) {
-    const acr_field *f = &t->fields[i];
+  uint32_t j, bits = h->present;
+  while (bits) { /* the fields present only */
+    const acr_field *f = &t->fields[present_next(&bits)];
     const void *slot = (const char *)rec + f->offset;
-    if (!(h->present & (1u << i))) continue;
     switch (f->kind) {
     case ACR_K_STRING:
       n += str_size(*(acr_str *const *)slot, keep, f);
@@ -359,15 +373,13 @@ static void *record_copy(copyctx *cc, const acr_type *t, const void *rec);
  * deep copy in r's arena.  Returns 0 when out of memory. */
 static int copy_children(copyctx *cc, const acr_type *t, void *rec) {
   acr_rechdr *h = (acr_rechdr *)rec;
-  uint8_t i;
-  uint32_t j;
+  uint32_t j, bits = h->present;
   if (h->unknown &&
       (h->unknown = list_copy_strs(cc, NULL, h->unknown)) == NULL)
     return 0;
-  for (i = 0; i < t->nfields; i++) {
-    const acr_field *f = &t->fields[i];
+  while (bits) { /* the fields present only */
+    const acr_field *f = &t->fields[present_next(&bits)];
     void *slot = (char *)rec + f->offset;
-    if (!(h->present & (1u << i))) continue;
     switch (f->kind) {
     case ACR_K_STRING: {
       acr_str **sp = (acr_str **)slot;

@@ -567,6 +567,31 @@ static int run_only(const char *k, size_t kn) {
 static int kind_of(const char *text, size_t len) {
   acr_jlex x;
   char buf[64];
+  const unsigned char *p = (const unsigned char *)text, *e, *q;
+  if (text == NULL) return -1;
+  e = p + len;
+  /* {"type":"...": a run's ARM envelope often starts so.  Its one string
+   * is scanned as the lexer would (the lexer's scanner), without setting
+   * a lexer up: the same answer as the walk below, for less. */
+  p = acr_jskip_ws(p, e);
+  if (p < e && *p == '{') {
+    p = acr_jskip_ws(p + 1, e);
+    if (e - p > 6 && memcmp(p, "\"type\"", 6) == 0 &&
+        (p = acr_jskip_ws(p + 6, e)) < e && *p == ':' &&
+        (p = acr_jskip_ws(p + 1, e)) < e && *p == '"' &&
+        (q = acr_jscan_str(p, e, &x.esc, &x.serr)) != NULL) {
+      /* no kind has the length of a run's "type" (the enum lookup is case
+       * insensitive, of the same length) */
+      const acr_enum_def *d = &acr_enum_runrequesttype;
+      size_t n = (size_t)(q - p) - 2;
+      int i;
+      for (i = 0; i < d->count && d->lengths[i] != n; i++) {
+      }
+      return x.esc || i == d->count
+                 ? -1
+                 : acr_enum_lookup(d, (const char *)p + 1, n);
+    }
+  }
   acr_jlex_init(&x, text, len, 0, 0);
   if (acr_jlex_next(&x) != ACR_JT_OBJECT) return -1;
   while (acr_jlex_next(&x) == ACR_JT_KEY) {

@@ -95,8 +95,10 @@ static int decode_push(lua_State *L, const char *text, size_t len,
   top = lua_gettop(L);
   lacr_allocator(L, &a);
   acr_err_clear(&err);
-  st = pos ? acr_json_decode_next(text, len, pos, &o, &a, &run, &list, &err)
-           : acr_json_decode(text, len, &o, &a, &run, &list, &err);
+  /* the memo (upvalue 1) learns from each decode for the next */
+  st = acr_json_decode_memo(
+      (acr_decode_memo *)lua_touserdata(L, lua_upvalueindex(1)), text, len,
+      pos, &o, &a, &run, &list, &err);
   if (st != ACR_OK) return decode_fail(L, &err);
   if (run) {
     rslot->run = run;
@@ -170,9 +172,12 @@ static int l_encode(lua_State *L) {
 }
 
 void lacr_open_json(lua_State *L) {
-  lua_pushcfunction(L, l_decode);
-  lua_setfield(L, -2, "decode");
-  lua_pushcfunction(L, l_decode_next);
+  /* one acr_decode_memo for this state's decode and decode_next */
+  acr_decode_memo_init(lua_newuserdata(L, acr_decode_memo_size()));
+  lua_pushvalue(L, -1);
+  lua_pushcclosure(L, l_decode, 1);
+  lua_setfield(L, -3, "decode");
+  lua_pushcclosure(L, l_decode_next, 1);
   lua_setfield(L, -2, "decode_next");
   lua_pushcfunction(L, l_encode);
   lua_setfield(L, -2, "encode");
