@@ -492,14 +492,9 @@ struct acr_run {
   acr_runrec rec;                /* read freely; change through the API */
   acr_list *env_unknown;         /* unknown envelope-level fields */
   acr_list *taskrun;             /* the task run around it, or NULL */
-  uint8_t shape;                 /* acr_shape */
-  uint8_t has_properties;        /* "properties" was present (maybe {}) */
-  int refcount;
-  acr_allocator alloc;
+  const acr_allocator *alloc;    /* the run's allocator: a copy kept with
+                                    the run, or its pool's (the same) */
   struct acr_arena_chunk *chunks;
-  size_t arena_bytes;            /* bytes of all arena chunks */
-  size_t arena_base;             /* arena_bytes after the last compaction */
-  unsigned pins;                 /* acr_run_pin count: no compaction while > 0 */
   struct acr_epoch *epoch;       /* change counter shared with other runs,
                                     set by list queries; NULL until then */
   acr_strpool *pool;             /* strings (and records of ACR_F_SHARED
@@ -509,6 +504,15 @@ struct acr_run {
                                     into the arena; setters write to the
                                     arena (a pooled record is copied there
                                     first) */
+  uint32_t arena_bytes;          /* bytes of the arena (at most 4 GB) */
+  uint32_t arena_base;           /* arena_bytes after the last compaction */
+  uint32_t inline_bytes;         /* a decoded run's exact arena, in the
+                                    header's own block, or 0 */
+  int refcount;
+  unsigned pins;                 /* acr_run_pin count: no compaction while > 0 */
+  uint8_t shape;                 /* acr_shape */
+  uint8_t has_properties;        /* "properties" was present (maybe {}) */
+  uint8_t home;                  /* how the header is allocated (internal) */
 };
 
 /* New empty run with refcount 1, or NULL when out of memory. */
@@ -536,11 +540,13 @@ ACR_API void acr_run_gc(acr_run *r);
  * the last unpin reclaims what they abandoned. */
 ACR_API void acr_run_pin(acr_run *r);
 ACR_API void acr_run_unpin(acr_run *r);
-/* Bytes held by the run (header and arena), for memory accounting. */
+/* Bytes held by the run (header and arena, and its share of its pool),
+ * for memory accounting. */
 ACR_API size_t acr_run_memsize(const acr_run *r);
 
 /* Arena allocation (8-byte aligned) and string copy; NULL when out of
- * memory.  Memory lives as long as the run. */
+ * memory (a run's arena holds at most 4 GB).  Memory lives as long as the
+ * run. */
 ACR_API void *acr_run_alloc(acr_run *r, size_t n);
 ACR_API acr_str *acr_run_str(acr_run *r, const char *s, size_t n);
 /* Every string of the model is valid UTF-8 (RFC 3629: shortest forms, no

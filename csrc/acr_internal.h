@@ -187,19 +187,27 @@ ACR_HIDDEN void *acr_strpool_intern_rec(acr_strpool *p, const acr_type *t,
 ACR_HIDDEN int acr_strpool_owns(const acr_strpool *p, const void *s);
 ACR_HIDDEN size_t acr_strpool_share(const acr_strpool *p);
 ACR_HIDDEN size_t acr_strpool_bytes(const acr_strpool *p);
-/* acr_run_compact for a run the JSON reader has just built: every string
- * of its ACR_F_SHARED fields and enums is in r->pool (when set), so the
- * copy keeps those without looking them up.  The reader passes one arena
- * block from run to run instead of freeing and allocating one a run:
- * when *spare is NULL, compaction leaves the largest old block (up to
- * 16 KB) there; acr_run_adopt_chunk makes *spare the first block of a new
- * run's empty arena (and sets it NULL); acr_arena_chunk_free frees a
- * spare left at the end (NULL is ignored).  All with the run's allocator,
- * which must be the one the block came from. */
-ACR_HIDDEN acr_status acr_run_compact_decoded(acr_run *r,
+/* The pool's allocator (the reader's): the runs of a list use it, so
+ * that each does not keep a copy; such a run keeps its pool. */
+ACR_HIDDEN const acr_allocator *acr_strpool_allocator(const acr_strpool *p);
+/* A run being read (list): acr_run_new_decoding makes a new empty run
+ * whose header and first arena block are *spare (a block left by the last
+ * run, when large enough; *spare is then NULL), so that reading a run
+ * allocates nothing more in the usual case.  acr_run_compact_decoded
+ * then replaces *rp by a run in one exact block (header, allocator slot
+ * unless the run has a pool, arena): acr_run_compact for a run the reader
+ * has just built: every string of its ACR_F_SHARED fields and enums is in
+ * r->pool (when set), so the copy keeps those without looking them up,
+ * and its records of ACR_F_SHARED fields go to the pool.  The old run's
+ * blocks leave one for the next run in *spare when it is NULL (as large
+ * as all of them, up to 16 KB) and are freed; on ACR_EMEMORY *rp is
+ * unchanged (release it).  acr_arena_chunk_free frees a spare left at the
+ * end (NULL is ignored).  All with the run's allocator, which must be the
+ * one the block came from. */
+ACR_HIDDEN acr_run *acr_run_new_decoding(const acr_allocator *a,
+                                         struct acr_arena_chunk **spare);
+ACR_HIDDEN acr_status acr_run_compact_decoded(acr_run **rp,
                                               struct acr_arena_chunk **spare);
-ACR_HIDDEN void acr_run_adopt_chunk(acr_run *r,
-                                    struct acr_arena_chunk **spare);
 ACR_HIDDEN void acr_arena_chunk_free(const acr_allocator *a,
                                      struct acr_arena_chunk *c);
 

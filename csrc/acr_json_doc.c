@@ -781,8 +781,8 @@ static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
   if (had && (st = keep_pend(J, ES_OUTER, fr, start)) != ACR_OK) return st;
   memset(&rc, 0, sizeof rc);
   rc.doc_top = doc_top;
-  if ((rc.run = acr_run_new(J->a)) == NULL) return acr_jr_nomem(J, fr, start);
-  acr_run_adopt_chunk(rc.run, &J->spare);
+  if ((rc.run = acr_run_new_decoding(J->a, &J->spare)) == NULL)
+    return acr_jr_nomem(J, fr, start);
   J->pend.st = ACR_OK;
   if (capture) {
     J->cap.len = 0;
@@ -850,7 +850,7 @@ static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
     rc.run->rec.h.unknown = rc.run->env_unknown;
     rc.run->env_unknown = NULL;
   }
-  if (acr_run_compact_decoded(rc.run, &J->spare) != ACR_OK) {
+  if (acr_run_compact_decoded(&rc.run, &J->spare) != ACR_OK) {
     acr_run_release(rc.run);
     return acr_jr_nomem(J, fr, p);
   }

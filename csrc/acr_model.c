@@ -10,13 +10,17 @@
  * which copies the live graph into one exact-size chunk: records and lists
  * 8-aligned from its start, strings 4-aligned (all acr_str needs) from its
  * end, and a name equal to the runId (as the service writes runs) once.
+ * A run read by the JSON reader is built in a block passed from run to
+ * run (its header at the start) and ends as one exact block: header,
+ * allocator slot (unless its pool holds the allocator), arena.
  *
  * A run decoded in a list may also point into the list's string pool
  * (run->pool, acr_strpool.c): those strings are immutable and shared, and
  * so are the records of ACR_F_SHARED record fields (platform...), which
  * the compaction after decode stores there once for equal ones.
  * Compaction leaves them where they are (and drops the pool when nothing
- * points there any more), a clone copies them, and setters never write
+ * points there any more, unless the run's allocator is the pool's: a
+ * decoded run's), a clone copies them, and setters never write
  * into them: they store new strings in the run's own arena, and change a
  * pooled record only after putting a copy of it in the run's place.
  */
@@ -58,15 +62,36 @@ struct acr_arena_chunk {
 
 /* ---- arena --------------------------------------------------------------- */
 
+/* Where a run's header is (acr_run.home): HOME_OWN_ALLOC: the run keeps
+ * its allocator in the slot after the header (else it is its pool's);
+ * HOME_IN_CHUNK: the header is at the start of one of its arena chunks (a
+ * run being read: acr_run_new_decoding), else in a block of its own,
+ * followed by the allocator's slot and the exact arena of a decoded run
+ * (inline_bytes). */
+#define HOME_OWN_ALLOC 0x01u
+#define HOME_IN_CHUNK 0x02u
+#define ALLOC_SLOT ALIGN8(sizeof(acr_allocator))
+
+static size_t block_size(const acr_run *r) {
+  return sizeof *r + ((r->home & HOME_OWN_ALLOC) ? ALLOC_SLOT : 0) +
+         r->inline_bytes;
+}
+
+/* The allocator's slot after r's header. */
+static acr_allocator *alloc_slot(acr_run *r) {
+  return (acr_allocator *)(void *)((char *)r + sizeof *r);
+}
+
 static struct acr_arena_chunk *chunk_new(acr_run *r, size_t size) {
-  struct acr_arena_chunk *c =
-      (struct acr_arena_chunk *)acr_malloc(&r->alloc, CHUNK_HDR + size);
+  struct acr_arena_chunk *c;
+  if (size > UINT32_MAX - CHUNK_HDR - r->arena_bytes) return NULL; /* 4 GB */
+  c = (struct acr_arena_chunk *)acr_malloc(r->alloc, CHUNK_HDR + size);
   if (c == NULL) return NULL;
   c->size = size;
   c->used = 0;
   c->next = r->chunks;
   r->chunks = c;
-  r->arena_bytes += CHUNK_HDR + size;
+  r->arena_bytes += (uint32_t)(CHUNK_HDR + size);
   return c;
 }
 
@@ -107,12 +132,45 @@ acr_str *acr_run_str(acr_run *r, const char *s, size_t n) {
 
 /* ---- life cycle ---------------------------------------------------------- */
 
-acr_run *acr_run_new(const acr_allocator *a) {
-  acr_run *r = (acr_run *)acr_malloc(a, sizeof *r);
-  if (r == NULL) return NULL;
+/* The header of a new empty run at r, its allocator a kept after it. */
+static acr_run *run_init(acr_run *r, const acr_allocator *a, uint8_t home) {
   memset(r, 0, sizeof *r);
+  *alloc_slot(r) = *a;
+  r->alloc = alloc_slot(r);
   r->refcount = 1;
-  r->alloc = *a;
+  r->home = home;
+  return r;
+}
+
+acr_run *acr_run_new(const acr_allocator *a) {
+  acr_run *r = (acr_run *)acr_malloc(a, sizeof *r + ALLOC_SLOT);
+  if (r == NULL) return NULL;
+  return run_init(r, a, HOME_OWN_ALLOC);
+}
+
+acr_run *acr_run_new_decoding(const acr_allocator *a,
+                              struct acr_arena_chunk **spare) {
+  struct acr_arena_chunk *c = *spare;
+  acr_run *r;
+  /* a spare's used is the size wanted for the next run (keep_spare); the
+   * first block is small (malloc keeps small blocks at hand) */
+  size_t want = c != NULL ? c->used : 0;
+  if (want < sizeof *r + ALLOC_SLOT + MIN_CHUNK)
+    want = sizeof *r + ALLOC_SLOT + MIN_CHUNK;
+  *spare = NULL;
+  if (c == NULL || c->size < want) {
+    if (c != NULL) acr_free(a, c, CHUNK_HDR + c->size);
+    if ((c = (struct acr_arena_chunk *)acr_malloc(a, CHUNK_HDR + want)) ==
+        NULL)
+      return NULL;
+    c->size = want;
+  }
+  c->next = NULL;
+  c->used = sizeof *r + ALLOC_SLOT;
+  r = run_init((acr_run *)(void *)c->data, a,
+               HOME_OWN_ALLOC | HOME_IN_CHUNK);
+  r->chunks = c;
+  r->arena_bytes = (uint32_t)(CHUNK_HDR + c->size);
   return r;
 }
 
@@ -120,16 +178,26 @@ void acr_run_retain(acr_run *r) { r->refcount++; }
 
 void acr_run_release(acr_run *r) {
   acr_allocator a;
+  acr_strpool *pool;
+  size_t size;
   if (r == NULL || --r->refcount > 0) return;
-  a = r->alloc;
-  chunks_free(&a, r->chunks);
+  a = *r->alloc; /* in the header's block or in the pool: both go below */
+  pool = r->pool;
+  size = block_size(r);
   acr_epoch_release(r->epoch);
-  acr_strpool_release(r->pool);
-  acr_free(&a, r, sizeof *r);
+  if (r->home & HOME_IN_CHUNK) {
+    chunks_free(&a, r->chunks); /* the header's among them */
+  } else {
+    chunks_free(&a, r->chunks);
+    acr_free(&a, r, size);
+  }
+  acr_strpool_release(pool);
 }
 
 size_t acr_run_memsize(const acr_run *r) {
-  return sizeof *r + r->arena_bytes + acr_strpool_share(r->pool);
+  size_t n = r->arena_bytes + acr_strpool_share(r->pool);
+  if (!(r->home & HOME_IN_CHUNK)) n += block_size(r) - r->inline_bytes;
+  return n;
 }
 
 /* ---- deep size and copy -------------------------------------------------- */
@@ -441,34 +509,36 @@ void *acr_record_copy(acr_run *r, const acr_type *t, const void *rec) {
   return record_copy(&cc, t, rec);
 }
 
-/* Deep-copies src's graph into dst, whose arena is empty: one exact chunk.
- * Strings of the pool keep stay shared; returns how many did in *kept.  A
- * name equal to the runId (as the service writes runs) is stored once. */
-static int copy_run_graph(acr_run *dst, const acr_run *src,
-                          const keepset *keep, size_t *kept) {
+/* A deep copy of src's graph for dst, in one exact block: graph_size
+ * sets dst's root from src's and returns the bytes the rest takes;
+ * graph_fill copies it into mem (need bytes).  Strings and records of the
+ * pool keep stay shared (graph_fill counts them in *kept).  A name equal
+ * to the runId (as the service writes runs) is stored once. */
+static size_t graph_size(acr_run *dst, const acr_run *src,
+                         const keepset *keep, int *one_name) {
   const uint32_t name_bit = 1u << ACR_RUN_NAME;
   const uint32_t runid_bit = 1u << ACR_RUN_RUNID;
-  int one_name = (src->rec.h.present & (name_bit | runid_bit)) ==
-                     (name_bit | runid_bit) &&
-                 acr_str_eq(src->rec.name, src->rec.runId);
-  size_t need;
-  struct acr_arena_chunk *c;
-  copyctx cc;
+  *one_name = (src->rec.h.present & (name_bit | runid_bit)) ==
+                  (name_bit | runid_bit) &&
+              acr_str_eq(src->rec.name, src->rec.runId);
   dst->rec = src->rec;
   dst->env_unknown = src->env_unknown;
   dst->taskrun = src->taskrun;
-  if (one_name) dst->rec.h.present &= ~name_bit;
-  need = ALIGN8(children_size(&acr_type_run, &dst->rec, keep) +
+  if (*one_name) dst->rec.h.present &= ~name_bit;
+  return ALIGN8(children_size(&acr_type_run, &dst->rec, keep) +
                 unknown_size(src->env_unknown) + unknown_size(src->taskrun));
+}
+
+static int graph_fill(acr_run *dst, const keepset *keep, int one_name,
+                      char *mem, size_t need, size_t *kept) {
+  copyctx cc;
   cc.r = dst;
   cc.keep = keep;
   cc.kept = 0;
-  cc.lo = cc.hi = NULL;
+  cc.lo = cc.hi = NULL; /* need 0: nothing to copy (mem may be NULL) */
   if (need > 0) {
-    if ((c = chunk_new(dst, need)) == NULL) return 0;
-    c->used = need; /* filled below, from both ends */
-    cc.lo = (char *)c->data;
-    cc.hi = cc.lo + need;
+    cc.lo = mem;
+    cc.hi = mem + need;
   }
   if (!copy_children(&cc, &acr_type_run, &dst->rec)) return 0;
   if (dst->env_unknown && (dst->env_unknown = list_copy_strs(
@@ -478,11 +548,28 @@ static int copy_run_graph(acr_run *dst, const acr_run *src,
       (dst->taskrun = list_copy_strs(&cc, NULL, dst->taskrun)) == NULL)
     return 0;
   if (one_name) {
-    dst->rec.h.present |= name_bit;
+    dst->rec.h.present |= 1u << ACR_RUN_NAME;
     dst->rec.name = dst->rec.runId;
   }
-  dst->arena_base = dst->arena_bytes;
   *kept = cc.kept;
+  return 1;
+}
+
+/* Deep-copies src's graph into dst, whose arena is empty: one exact
+ * chunk. */
+static int copy_run_graph(acr_run *dst, const acr_run *src,
+                          const keepset *keep, size_t *kept) {
+  int one_name;
+  size_t need = graph_size(dst, src, keep, &one_name);
+  struct acr_arena_chunk *c = NULL;
+  if (need > 0) {
+    if ((c = chunk_new(dst, need)) == NULL) return 0;
+    c->used = need; /* filled below, from both ends */
+  }
+  if (!graph_fill(dst, keep, one_name, c ? (char *)c->data : NULL, need,
+                  kept))
+    return 0;
+  dst->arena_base = dst->arena_bytes;
   return 1;
 }
 
@@ -501,16 +588,6 @@ acr_run *acr_run_clone(const acr_run *r, const acr_allocator *a) {
 }
 
 #define SPARE_MAX 16384u
-
-void acr_run_adopt_chunk(acr_run *r, struct acr_arena_chunk **spare) {
-  struct acr_arena_chunk *c = *spare;
-  if (c == NULL || r->chunks != NULL) return;
-  *spare = NULL;
-  c->used = 0;
-  c->next = NULL;
-  r->chunks = c;
-  r->arena_bytes += CHUNK_HDR + c->size;
-}
 
 void acr_arena_chunk_free(const acr_allocator *a, struct acr_arena_chunk *c) {
   chunks_free(a, c);
@@ -569,42 +646,104 @@ static int pool_records(acr_run *r, keepset *k) {
   return 1;
 }
 
-static acr_status compact(acr_run *r, int trust,
-                          struct acr_arena_chunk **spare) {
+acr_status acr_run_compact(acr_run *r) {
   acr_run tmp;
   size_t kept;
   keepset k;
+  /* a run being read is compacted by acr_run_compact_decoded only */
+  if (r->home & HOME_IN_CHUNK) return ACR_EMISUSE;
   k.pool = r->pool;
-  k.trust = trust;
+  k.trust = 0;
   k.pooled = 0;
-  if (trust && r->pool != NULL && !pool_records(r, &k)) return ACR_EMEMORY;
   memset(&tmp, 0, sizeof tmp);
   tmp.alloc = r->alloc;
   if (!copy_run_graph(&tmp, r, &k, &kept)) {
-    chunks_free(&tmp.alloc, tmp.chunks);
+    chunks_free(tmp.alloc, tmp.chunks);
     return ACR_EMEMORY;
   }
-  if (kept == 0 && r->pool != NULL) { /* changed: nothing points there */
+  /* changed: nothing points into the pool (unless its allocator is the
+   * run's: it then stays with the run) */
+  if (kept == 0 && r->pool != NULL &&
+      r->alloc != acr_strpool_allocator(r->pool)) {
     acr_strpool_release(r->pool);
     r->pool = NULL;
   }
-  if (spare != NULL && *spare == NULL) *spare = take_spare(&r->chunks);
-  chunks_free(&r->alloc, r->chunks);
+  chunks_free(r->alloc, r->chunks);
   acr_run_touch(r); /* columns may hold pointers into the old blocks */
   r->rec = tmp.rec;
   r->env_unknown = tmp.env_unknown;
   r->taskrun = tmp.taskrun;
   r->chunks = tmp.chunks;
-  r->arena_bytes = tmp.arena_bytes;
-  r->arena_base = tmp.arena_base;
+  /* a decoded run's first arena stays in the header's block, unused */
+  r->arena_bytes = tmp.arena_bytes + r->inline_bytes;
+  r->arena_base = r->arena_bytes;
   return ACR_OK;
 }
 
-acr_status acr_run_compact(acr_run *r) { return compact(r, 0, NULL); }
+/* The old blocks of a run just read: the largest (up to SPARE_MAX) kept
+ * in *spare for the next run when it is NULL, its used set to the size
+ * of all of them (up to SPARE_MAX), which acr_run_new_decoding makes it
+ * first if it is smaller, so that a run as large as this one fits in one
+ * block; the others freed. */
+static void keep_spare(const acr_allocator *a, struct acr_arena_chunk *list,
+                       struct acr_arena_chunk **spare) {
+  struct acr_arena_chunk *c;
+  size_t total = 0;
+  if (*spare == NULL) {
+    for (c = list; c != NULL; c = c->next) total += c->size;
+    if ((*spare = take_spare(&list)) != NULL)
+      (*spare)->used = total < SPARE_MAX ? total : SPARE_MAX;
+  }
+  chunks_free(a, list);
+}
 
-acr_status acr_run_compact_decoded(acr_run *r,
+acr_status acr_run_compact_decoded(acr_run **rp,
                                    struct acr_arena_chunk **spare) {
-  return compact(r, 1, spare);
+  acr_run *r = *rp, *n, tmp;
+  acr_allocator a = *r->alloc; /* r's slot may be in a block freed below */
+  size_t need, kept, own;
+  int one_name;
+  keepset k;
+  k.pool = r->pool;
+  k.trust = 1;
+  k.pooled = 0;
+  if (r->pool != NULL && !pool_records(r, &k)) return ACR_EMEMORY;
+  memset(&tmp, 0, sizeof tmp);
+  need = graph_size(&tmp, r, &k, &one_name);
+  /* a run of a list takes its allocator from its pool */
+  own = r->pool == NULL ? ALLOC_SLOT : 0;
+  if (need > UINT32_MAX - CHUNK_HDR ||
+      (n = (acr_run *)acr_malloc(&a, sizeof *n + own + need)) == NULL)
+    return ACR_EMEMORY;
+  *n = tmp;
+  n->refcount = r->refcount;
+  n->shape = r->shape;
+  n->has_properties = r->has_properties;
+  n->pool = r->pool; /* r's references move to n */
+  n->epoch = r->epoch;
+  if (own) {
+    *alloc_slot(n) = a;
+    n->alloc = alloc_slot(n);
+    n->home = HOME_OWN_ALLOC;
+  } else {
+    n->alloc = acr_strpool_allocator(r->pool);
+  }
+  n->inline_bytes = n->arena_bytes = n->arena_base = (uint32_t)need;
+  if (!graph_fill(n, &k, one_name, (char *)n + sizeof *n + own, need,
+                  &kept)) { /* cannot happen: nothing is allocated */
+    acr_free(&a, n, sizeof *n + own + need);
+    return ACR_EMEMORY;
+  }
+  /* r's header may be in one of its chunks: read it all first */
+  if (r->home & HOME_IN_CHUNK) {
+    keep_spare(&a, r->chunks, spare);
+  } else {
+    size_t size = block_size(r);
+    keep_spare(&a, r->chunks, spare);
+    acr_free(&a, r, size);
+  }
+  *rp = n;
+  return ACR_OK;
 }
 
 void acr_run_pin(acr_run *r) { r->pins++; }
@@ -912,7 +1051,7 @@ acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
   nfields = l->n / 2;
   for (nslots = 16; nslots < nfields * 2; nslots *= 2) {}
   size = nslots * sizeof *slots;
-  slots = (uint32_t *)acr_malloc(&r->alloc, size);
+  slots = (uint32_t *)acr_malloc(r->alloc, size);
   if (slots == NULL) return ACR_EMEMORY;
   memset(slots, 0xff, size);
   /* slots hold the output position (in pairs) of each distinct name. */
@@ -936,6 +1075,6 @@ acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
     }
   }
   l->n = 2 * out;
-  acr_free(&r->alloc, slots, size);
+  acr_free(r->alloc, slots, size);
   return ACR_OK;
 }

@@ -18,7 +18,9 @@
  * unaffected.  Setters never write into a pool (they store a new string in
  * the run's arena); compaction keeps the pointers into the run's pool and
  * copies the rest (acr_model.c), and drops the reference when nothing of
- * the run points into the pool any more; a clone copies pooled strings into
+ * the run points into the pool any more (unless the run's allocator is
+ * the pool's, acr_strpool_allocator: the runs of a decoded list do not
+ * keep a copy each); a clone copies pooled strings into
  * its own arena (it may use another allocator, whose lifetime the pool's
  * does not follow).
  *
@@ -167,6 +169,10 @@ size_t acr_strpool_share(const acr_strpool *p) {
   refs = REF_LOAD(&p->refs);
   if (refs < 1) refs = 1;
   return (p->bytes + (size_t)refs - 1) / (size_t)refs;
+}
+
+const acr_allocator *acr_strpool_allocator(const acr_strpool *p) {
+  return &p->alloc;
 }
 
 size_t acr_strpool_bytes(const acr_strpool *p) {

@@ -554,7 +554,7 @@ static acr_runlist *pool_decode(const acr_allocator *a) {
 static void check_json(const acr_run *r, const char *want) {
   acr_buf b;
   acr_status st;
-  acr_buf_init(&b, &r->alloc);
+  acr_buf_init(&b, r->alloc);
   st = acr_json_encode_run(r, NULL, &b);
   CHECK(st == ACR_OK || st == ACR_EMEMORY); /* the failing allocator */
   if (st == ACR_OK)
@@ -594,6 +594,14 @@ static void pool_lifetimes(const acr_allocator *a, test_counter *c) {
   CHECK(!acr_strpool_owns(r0->pool, image_of(r0, 0)->tag));
   /* a name equal to the runId is stored once in the run */
   CHECK(r0->rec.name == r0->rec.runId);
+  /* each run one block: header and exact arena; its allocator the pool's */
+  for (i = 0; i < l->n; i++) {
+    const acr_run *ri = l->runs[i];
+    CHECK(ri->chunks == NULL && ri->inline_bytes == ri->arena_bytes);
+    CHECK(ri->alloc == acr_strpool_allocator(ri->pool));
+    CHECK(acr_run_memsize(ri) == sizeof *ri + ri->arena_bytes +
+                                     acr_strpool_share(ri->pool));
+  }
   /* memsize: the pool once for the list, shared out between its runs */
   for (i = 0; i < l->n; i++)
     own += sizeof *l->runs[i] + l->runs[i]->arena_bytes;
@@ -641,11 +649,13 @@ static void pool_lifetimes(const acr_allocator *a, test_counter *c) {
       CHECK_STR(r0->rec.task->s, "deploy");
       CHECK_STR(image_of(r0, 0)->repository->s, "web");
     }
-    /* nothing of the run in the pool any more: compaction drops it */
+    /* nothing of the run in the pool any more: compaction keeps it all
+     * the same, as the home of the run's allocator */
     acr_rec_clear(r0, &r0->rec, F(&acr_type_run, "type"));
     acr_rec_clear(r0, &r0->rec, F(&acr_type_run, "outputImages"));
     acr_rec_clear(r0, &r0->rec, F(&acr_type_run, "platform"));
-    if (acr_run_compact(r0) == ACR_OK) CHECK(r0->pool == NULL);
+    if (acr_run_compact(r0) == ACR_OK)
+      CHECK(r0->pool != NULL && r0->alloc == acr_strpool_allocator(r0->pool));
     CHECK_STR(r0->rec.task->s, "deploy");
     CHECK_STR(r0->rec.runId->s, "a");
     /* the name stored once changes alone */
@@ -773,6 +783,19 @@ static void test_pool(void) {
     CHECK(acr_json_decode(pool_run_b, sizeof pool_run_b - 1, NULL, &a, &r,
                           &l, NULL) == ACR_OK);
     CHECK(r != NULL && r->pool == NULL);
+    /* one block too, its allocator kept with it */
+    CHECK(r->chunks == NULL && r->alloc->f == test_alloc);
+    CHECK(acr_run_memsize(r) ==
+          sizeof *r + sizeof(acr_allocator) + r->arena_bytes);
+    check_json(r, pool_run_b);
+    /* changed and compacted: the first arena stays, counted, unused */
+    if (acr_rec_set_string(r, &r->rec, F(&acr_type_run, "task"), "t", 1,
+                           NULL) == ACR_OK &&
+        acr_run_compact(r) == ACR_OK) {
+      CHECK(r->arena_bytes > r->inline_bytes && r->chunks != NULL);
+      CHECK_STR(r->rec.task->s, "t");
+      CHECK_STR(r->rec.runId->s, "b");
+    }
     acr_run_release(r);
     CHECK(c.live == 0);
   }
