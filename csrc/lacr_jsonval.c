@@ -348,6 +348,14 @@ int lacr_push_encoded(lua_State *L, acr_buf *b, const acr_run *run,
     else acr_err(&e, st, "cannot encode: %s", acr_status_name(st));
     return lacr_raise(L, &e);
   }
+  /* Lua 5.1, 5.2 and LuaJIT may collect inside lua_pushlstring before they
+   * copy, and a finaliser may encode: while the text is copied, the buffer
+   * is out of the registry (held on the stack), so such an encode takes a
+   * buffer of its own instead of writing into, growing or giving back this
+   * one.  Neither step allocates. */
+  lua_getfield(L, LUA_REGISTRYINDEX, LACR_ENCBUF);
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, LACR_ENCBUF);
   lua_pushlstring(L, b->p ? b->p : "", b->len);
   /* The copy is made: Lua code may run from here (the GC).  Memory this
    * document needed stays for the next; a document that used under a
@@ -355,6 +363,9 @@ int lacr_push_encoded(lua_State *L, acr_buf *b, const acr_run *run,
   if (b->cap > ENCBUF_SMALL && b->cap == cap0 && b->len < b->cap / 4)
     lacr_box_free(b);
   b->len = 0;
+  lua_pushvalue(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, LACR_ENCBUF);
+  lua_remove(L, -2);
   return 1;
 }
 
