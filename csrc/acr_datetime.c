@@ -435,14 +435,31 @@ acr_status acr_datetime_parse(const char *s, size_t n, acr_datetime *out,
 /* Formatting                                                               */
 /* ------------------------------------------------------------------------ */
 
-/* Writes v as exactly width decimal digits (v < 10^width). */
+/* "00" to "99": two digits at a time. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* Writes v < 100 as two digits. */
+static char *put2(char *p, unsigned v)
+{
+  p[0] = digit_pairs[2 * v];
+  p[1] = digit_pairs[2 * v + 1];
+  return p + 2;
+}
+
+/* Writes v as exactly width decimal digits (v < 10^width), two at a time
+ * from the right. */
 static char *put_digits(char *p, uint64_t v, int width)
 {
-  int i;
-  for (i = width - 1; i >= 0; i--) {
-    p[i] = (char)('0' + (int)(v % 10));
-    v /= 10;
+  int i = width;
+  while (i >= 2) {
+    i -= 2;
+    put2(p + i, (unsigned)(v % 100));
+    v /= 100;
   }
+  if (i) p[0] = (char)('0' + (int)v);
   return p + width;
 }
 
@@ -468,8 +485,11 @@ size_t acr_datetime_format(const acr_datetime *dt, char *buf)
   char *p = buf;
   dt_local(&v, &f);
 
+  /* Fixed widths by put2: a division per digit was a third of the JSON
+   * writer's time on date-time fields. */
   if (f.year >= 0 && f.year <= 9999) {
-    p = put_digits(p, (uint64_t)f.year, 4);
+    p = put2(p, (unsigned)(f.year / 100));
+    p = put2(p, (unsigned)(f.year % 100));
   } else {
     uint64_t ay = (uint64_t)(f.year < 0 ? -f.year : f.year);
     int w = count_digits(ay);
@@ -477,15 +497,15 @@ size_t acr_datetime_format(const acr_datetime *dt, char *buf)
     p = put_digits(p, ay, w < 4 ? 4 : w);
   }
   *p++ = '-';
-  p = put_digits(p, (uint64_t)f.month, 2);
+  p = put2(p, (unsigned)f.month);
   *p++ = '-';
-  p = put_digits(p, (uint64_t)f.day, 2);
+  p = put2(p, (unsigned)f.day);
   *p++ = (v.flags & ACR_DT_LOWER_T) ? 't' : 'T';
-  p = put_digits(p, (uint64_t)f.hour, 2);
+  p = put2(p, (unsigned)f.hour);
   *p++ = ':';
-  p = put_digits(p, (uint64_t)f.min, 2);
+  p = put2(p, (unsigned)f.min);
   *p++ = ':';
-  p = put_digits(p, (uint64_t)f.sec, 2);
+  p = put2(p, (unsigned)f.sec);
   if (v.digits > 0) {
     *p++ = '.';
     p = put_digits(p, (uint64_t)(v.nsec / digit_unit[v.digits]), v.digits);
@@ -496,9 +516,9 @@ size_t acr_datetime_format(const acr_datetime *dt, char *buf)
     int off = v.offset;
     *p++ = (off < 0 || (v.flags & ACR_DT_NEG_ZERO)) ? '-' : '+';
     if (off < 0) off = -off;
-    p = put_digits(p, (uint64_t)(off / 60), 2);
+    p = put2(p, (unsigned)(off / 60));
     *p++ = ':';
-    p = put_digits(p, (uint64_t)(off % 60), 2);
+    p = put2(p, (unsigned)(off % 60));
   }
   *p = '\0';
   return (size_t)(p - buf);

@@ -715,22 +715,24 @@ static acr_status flush_to(acr_buf *out, acr_write_fn write, void *ud) {
 #define STREAM_PIECE ((size_t)1024 * 1024)
 
 /* The memory of the runs ahead is asked for before the writer follows its
- * pointers: the run two places on, then its record and the block its
- * strings, lists and records live in (one exact block once compacted, as a
- * decoded run is; from its newest chunk on otherwise, at most
- * PREFETCH_MAX bytes).  Waiting on those loads was more than half the
- * writer's time.  Only hints: a prefetch reads nothing and cannot fault,
- * and the addresses are computed as integers, never as pointers past an
- * object. */
+ * pointers: the header of the run three places on, then the rest of the
+ * run two places on, whose header says where it is: a decoded run's exact
+ * arena follows its header in the same block (inline_bytes, after the
+ * allocator's slot when it has one), what was added later is in its chunks
+ * (the newest first; at most PREFETCH_MAX bytes of either).  Waiting on
+ * those loads was more than half the writer's time.  Only hints: a
+ * prefetch reads nothing and cannot fault, and the addresses are computed
+ * as integers, never as pointers past an object. */
 #define PREFETCH_AHEAD 2
 #define PREFETCH_MAX ((size_t)16 * 1024)
+#define PREFETCH_SLOT 64 /* covers the allocator's slot after a header */
 
-static INLINE void prefetch_bytes(const void *p, size_t n) {
+static INLINE void prefetch_bytes(uintptr_t a, size_t n) {
 #if defined(__GNUC__)
-  uintptr_t a = (uintptr_t)p, e = a + n;
+  uintptr_t e = a + (n < PREFETCH_MAX ? n : PREFETCH_MAX);
   for (; a < e; a += 64) __builtin_prefetch((const void *)a, 0, 3);
 #else
-  (void)p;
+  (void)a;
   (void)n;
 #endif
 }
@@ -738,12 +740,15 @@ static INLINE void prefetch_bytes(const void *p, size_t n) {
 static INLINE void prefetch_run(const acr_runlist *l, size_t i) {
   const acr_run *r;
   if (i + PREFETCH_AHEAD + 1 < l->n)
-    prefetch_bytes(l->runs[i + PREFETCH_AHEAD + 1], sizeof(acr_run));
+    prefetch_bytes((uintptr_t)l->runs[i + PREFETCH_AHEAD + 1],
+                   sizeof(acr_run));
   if (i + PREFETCH_AHEAD >= l->n) return;
-  r = l->runs[i + PREFETCH_AHEAD]; /* its record was asked for before */
+  r = l->runs[i + PREFETCH_AHEAD]; /* its header was asked for before */
+  prefetch_bytes((uintptr_t)r + sizeof(acr_run),
+                 PREFETCH_SLOT + (size_t)r->inline_bytes);
   if (r->chunks != NULL)
-    prefetch_bytes(r->chunks, r->arena_bytes < PREFETCH_MAX ? r->arena_bytes
-                                                            : PREFETCH_MAX);
+    prefetch_bytes((uintptr_t)r->chunks,
+                   (size_t)(r->arena_bytes - r->inline_bytes));
 }
 
 /* The RunListResult of l; with a sink (write not NULL), what is written is
@@ -756,7 +761,7 @@ static acr_status write_list(jw *W, const acr_runlist *l, acr_write_fn write,
   TRY(member(W, &first, "value", 5));
   TRY(open_c(W, '['));
   for (i = 0; i < l->n && i <= PREFETCH_AHEAD; i++)
-    prefetch_bytes(l->runs[i], sizeof(acr_run));
+    prefetch_bytes((uintptr_t)l->runs[i], sizeof(acr_run));
   for (i = 0; i < l->n; i++) {
     prefetch_run(l, i);
     TRY(element(W, &vfirst));
