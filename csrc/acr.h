@@ -492,8 +492,6 @@ struct acr_run {
   acr_runrec rec;                /* read freely; change through the API */
   acr_list *env_unknown;         /* unknown envelope-level fields */
   acr_list *taskrun;             /* the task run around it, or NULL */
-  const acr_allocator *alloc;    /* the run's allocator: a copy kept with
-                                    the run, or its pool's (the same) */
   struct acr_arena_chunk *chunks;
   struct acr_epoch *epoch;       /* change counter shared with other runs,
                                     set by list queries; NULL until then */
@@ -512,7 +510,9 @@ struct acr_run {
   unsigned pins;                 /* acr_run_pin count: no compaction while > 0 */
   uint8_t shape;                 /* acr_shape */
   uint8_t has_properties;        /* "properties" was present (maybe {}) */
-  uint8_t home;                  /* how the header is allocated (internal) */
+  uint8_t home;                  /* how the header is allocated, and where
+                                    its allocator is: a copy after the
+                                    header, or its pool's (internal) */
 };
 
 /* New empty run with refcount 1, or NULL when out of memory. */

@@ -156,8 +156,10 @@ static int record_equal(const acr_type *t, const void *a, const void *b,
 
 int acr_run_equal(const acr_run *a, const acr_run *b) {
   if (a == b) return 1;
-  return record_equal(&acr_type_run, &a->rec, &b->rec, a->alloc) &&
-         unknown_equal(a->env_unknown, b->env_unknown, a->alloc);
+  return record_equal(&acr_type_run, &a->rec, &b->rec,
+                      acr_run_allocator(a)) &&
+         unknown_equal(a->env_unknown, b->env_unknown,
+                       acr_run_allocator(a));
 }
 
 /* ---- problems and helpers ------------------------------------------------ */

@@ -190,6 +190,8 @@ ACR_HIDDEN size_t acr_strpool_bytes(const acr_strpool *p);
 /* The pool's allocator (the reader's): the runs of a list use it, so
  * that each does not keep a copy; such a run keeps its pool. */
 ACR_HIDDEN const acr_allocator *acr_strpool_allocator(const acr_strpool *p);
+/* A run's allocator: the copy kept after its header, or its pool's. */
+ACR_HIDDEN const acr_allocator *acr_run_allocator(const acr_run *r);
 /* A run being read (list): acr_run_new_decoding makes a new empty run
  * whose header and first arena block are *spare (a block left by the last
  * run, when large enough; *spare is then NULL), so that reading a run

@@ -78,14 +78,22 @@ static size_t block_size(const acr_run *r) {
 }
 
 /* The allocator's slot after r's header. */
-static acr_allocator *alloc_slot(acr_run *r) {
+static acr_allocator *alloc_slot(const acr_run *r) {
   return (acr_allocator *)(void *)((char *)r + sizeof *r);
 }
 
-static struct acr_arena_chunk *chunk_new(acr_run *r, size_t size) {
+const acr_allocator *acr_run_allocator(const acr_run *r) {
+  return (r->home & HOME_OWN_ALLOC) ? alloc_slot(r)
+                                    : acr_strpool_allocator(r->pool);
+}
+
+/* A new chunk of r's arena from a (r's allocator). */
+static struct acr_arena_chunk *chunk_new_a(acr_run *r,
+                                           const acr_allocator *a,
+                                           size_t size) {
   struct acr_arena_chunk *c;
   if (size > UINT32_MAX - CHUNK_HDR - r->arena_bytes) return NULL; /* 4 GB */
-  c = (struct acr_arena_chunk *)acr_malloc(r->alloc, CHUNK_HDR + size);
+  c = (struct acr_arena_chunk *)acr_malloc(a, CHUNK_HDR + size);
   if (c == NULL) return NULL;
   c->size = size;
   c->used = 0;
@@ -93,6 +101,10 @@ static struct acr_arena_chunk *chunk_new(acr_run *r, size_t size) {
   r->chunks = c;
   r->arena_bytes += (uint32_t)(CHUNK_HDR + size);
   return c;
+}
+
+static struct acr_arena_chunk *chunk_new(acr_run *r, size_t size) {
+  return chunk_new_a(r, acr_run_allocator(r), size);
 }
 
 static void chunks_free(const acr_allocator *a, struct acr_arena_chunk *c) {
@@ -103,16 +115,28 @@ static void chunks_free(const acr_allocator *a, struct acr_arena_chunk *c) {
   }
 }
 
+#if defined(__GNUC__)
+#  define NOINLINE __attribute__((noinline))
+#else
+#  define NOINLINE
+#endif
+
+/* n bytes (a multiple of 8) from a new chunk: out of the hot path. */
+static NOINLINE void *alloc_chunk(acr_run *r, size_t n) {
+  struct acr_arena_chunk *c;
+  size_t size = n < MIN_CHUNK ? MIN_CHUNK : n;
+  /* Grow with the run so that appending many items stays linear. */
+  if (size < r->arena_bytes / 2) size = ALIGN8(r->arena_bytes / 2);
+  if (n > ((size_t)-1) / 2 || (c = chunk_new(r, size)) == NULL) return NULL;
+  c->used = n;
+  return c->data;
+}
+
 void *acr_run_alloc(acr_run *r, size_t n) {
   struct acr_arena_chunk *c = r->chunks;
   void *p;
   n = ALIGN8(n ? n : 1);
-  if (c == NULL || c->size - c->used < n) {
-    size_t size = n < MIN_CHUNK ? MIN_CHUNK : n;
-    /* Grow with the run so that appending many items stays linear. */
-    if (size < r->arena_bytes / 2) size = ALIGN8(r->arena_bytes / 2);
-    if (n > ((size_t)-1) / 2 || (c = chunk_new(r, size)) == NULL) return NULL;
-  }
+  if (c == NULL || c->size - c->used < n) return alloc_chunk(r, n);
   p = (char *)c->data + c->used;
   c->used += n;
   return p;
@@ -136,7 +160,6 @@ acr_str *acr_run_str(acr_run *r, const char *s, size_t n) {
 static acr_run *run_init(acr_run *r, const acr_allocator *a, uint8_t home) {
   memset(r, 0, sizeof *r);
   *alloc_slot(r) = *a;
-  r->alloc = alloc_slot(r);
   r->refcount = 1;
   r->home = home;
   return r;
@@ -181,7 +204,7 @@ void acr_run_release(acr_run *r) {
   acr_strpool *pool;
   size_t size;
   if (r == NULL || --r->refcount > 0) return;
-  a = *r->alloc; /* in the header's block or in the pool: both go below */
+  a = *acr_run_allocator(r); /* in r's block or its pool: both go below */
   pool = r->pool;
   size = block_size(r);
   acr_epoch_release(r->epoch);
@@ -556,14 +579,15 @@ static int graph_fill(acr_run *dst, const keepset *keep, int one_name,
 }
 
 /* Deep-copies src's graph into dst, whose arena is empty: one exact
- * chunk. */
-static int copy_run_graph(acr_run *dst, const acr_run *src,
-                          const keepset *keep, size_t *kept) {
+ * chunk, from a (dst's allocator). */
+static int copy_run_graph(acr_run *dst, const acr_allocator *a,
+                          const acr_run *src, const keepset *keep,
+                          size_t *kept) {
   int one_name;
   size_t need = graph_size(dst, src, keep, &one_name);
   struct acr_arena_chunk *c = NULL;
   if (need > 0) {
-    if ((c = chunk_new(dst, need)) == NULL) return 0;
+    if ((c = chunk_new_a(dst, a, need)) == NULL) return 0;
     c->used = need; /* filled below, from both ends */
   }
   if (!graph_fill(dst, keep, one_name, c ? (char *)c->data : NULL, need,
@@ -580,7 +604,7 @@ acr_run *acr_run_clone(const acr_run *r, const acr_allocator *a) {
   c->shape = r->shape;
   c->has_properties = r->has_properties;
   /* pooled strings are copied too: the clone may use another allocator */
-  if (!copy_run_graph(c, r, NULL, &kept)) {
+  if (!copy_run_graph(c, a, r, NULL, &kept)) {
     acr_run_release(c);
     return NULL;
   }
@@ -647,6 +671,7 @@ static int pool_records(acr_run *r, keepset *k) {
 }
 
 acr_status acr_run_compact(acr_run *r) {
+  const acr_allocator *a = acr_run_allocator(r);
   acr_run tmp;
   size_t kept;
   keepset k;
@@ -656,19 +681,17 @@ acr_status acr_run_compact(acr_run *r) {
   k.trust = 0;
   k.pooled = 0;
   memset(&tmp, 0, sizeof tmp);
-  tmp.alloc = r->alloc;
-  if (!copy_run_graph(&tmp, r, &k, &kept)) {
-    chunks_free(tmp.alloc, tmp.chunks);
+  if (!copy_run_graph(&tmp, a, r, &k, &kept)) {
+    chunks_free(a, tmp.chunks);
     return ACR_EMEMORY;
   }
-  /* changed: nothing points into the pool (unless its allocator is the
-   * run's: it then stays with the run) */
-  if (kept == 0 && r->pool != NULL &&
-      r->alloc != acr_strpool_allocator(r->pool)) {
+  /* changed: nothing points into the pool (unless it holds the run's
+   * allocator: it then stays with the run) */
+  if (kept == 0 && r->pool != NULL && (r->home & HOME_OWN_ALLOC)) {
     acr_strpool_release(r->pool);
     r->pool = NULL;
   }
-  chunks_free(r->alloc, r->chunks);
+  chunks_free(a, r->chunks);
   acr_run_touch(r); /* columns may hold pointers into the old blocks */
   r->rec = tmp.rec;
   r->env_unknown = tmp.env_unknown;
@@ -700,7 +723,8 @@ static void keep_spare(const acr_allocator *a, struct acr_arena_chunk *list,
 acr_status acr_run_compact_decoded(acr_run **rp,
                                    struct acr_arena_chunk **spare) {
   acr_run *r = *rp, *n, tmp;
-  acr_allocator a = *r->alloc; /* r's slot may be in a block freed below */
+  /* r's allocator may be in a block freed below */
+  acr_allocator a = *acr_run_allocator(r);
   size_t need, kept, own;
   int one_name;
   keepset k;
@@ -723,11 +747,8 @@ acr_status acr_run_compact_decoded(acr_run **rp,
   n->epoch = r->epoch;
   if (own) {
     *alloc_slot(n) = a;
-    n->alloc = alloc_slot(n);
     n->home = HOME_OWN_ALLOC;
-  } else {
-    n->alloc = acr_strpool_allocator(r->pool);
-  }
+  } /* else the pool's */
   n->inline_bytes = n->arena_bytes = n->arena_base = (uint32_t)need;
   if (!graph_fill(n, &k, one_name, (char *)n + sizeof *n + own, need,
                   &kept)) { /* cannot happen: nothing is allocated */
@@ -1051,7 +1072,7 @@ acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
   nfields = l->n / 2;
   for (nslots = 16; nslots < nfields * 2; nslots *= 2) {}
   size = nslots * sizeof *slots;
-  slots = (uint32_t *)acr_malloc(r->alloc, size);
+  slots = (uint32_t *)acr_malloc(acr_run_allocator(r), size);
   if (slots == NULL) return ACR_EMEMORY;
   memset(slots, 0xff, size);
   /* slots hold the output position (in pairs) of each distinct name. */
@@ -1075,6 +1096,6 @@ acr_status acr_unknown_dedupe(acr_run *r, acr_list *l) {
     }
   }
   l->n = 2 * out;
-  acr_free(r->alloc, slots, size);
+  acr_free(acr_run_allocator(r), slots, size);
   return ACR_OK;
 }

@@ -139,11 +139,11 @@ static int cols_adopt(acr_cols *c, acr_run *r, size_t *last) {
     }
   }
   if (c->home == NULL) {
-    c->home = (acr_epoch *)acr_malloc(r->alloc, sizeof *c->home);
+    c->home = (acr_epoch *)acr_malloc(acr_run_allocator(r), sizeof *c->home);
     if (c->home == NULL) return 0;
     c->home->value = 0;
     c->home->refs = 1; /* c's own reference, dropped by cols_free */
-    c->home->alloc = *r->alloc;
+    c->home->alloc = *acr_run_allocator(r);
   }
   if ((k = eps_find(c, c->home)) == (size_t)-1) k = eps_add(c, c->home);
   if (e != NULL) {

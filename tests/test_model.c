@@ -554,7 +554,7 @@ static acr_runlist *pool_decode(const acr_allocator *a) {
 static void check_json(const acr_run *r, const char *want) {
   acr_buf b;
   acr_status st;
-  acr_buf_init(&b, r->alloc);
+  acr_buf_init(&b, acr_run_allocator(r));
   st = acr_json_encode_run(r, NULL, &b);
   CHECK(st == ACR_OK || st == ACR_EMEMORY); /* the failing allocator */
   if (st == ACR_OK)
@@ -598,7 +598,7 @@ static void pool_lifetimes(const acr_allocator *a, test_counter *c) {
   for (i = 0; i < l->n; i++) {
     const acr_run *ri = l->runs[i];
     CHECK(ri->chunks == NULL && ri->inline_bytes == ri->arena_bytes);
-    CHECK(ri->alloc == acr_strpool_allocator(ri->pool));
+    CHECK(acr_run_allocator(ri) == acr_strpool_allocator(ri->pool));
     CHECK(acr_run_memsize(ri) == sizeof *ri + ri->arena_bytes +
                                      acr_strpool_share(ri->pool));
   }
@@ -655,7 +655,8 @@ static void pool_lifetimes(const acr_allocator *a, test_counter *c) {
     acr_rec_clear(r0, &r0->rec, F(&acr_type_run, "outputImages"));
     acr_rec_clear(r0, &r0->rec, F(&acr_type_run, "platform"));
     if (acr_run_compact(r0) == ACR_OK)
-      CHECK(r0->pool != NULL && r0->alloc == acr_strpool_allocator(r0->pool));
+      CHECK(r0->pool != NULL &&
+            acr_run_allocator(r0) == acr_strpool_allocator(r0->pool));
     CHECK_STR(r0->rec.task->s, "deploy");
     CHECK_STR(r0->rec.runId->s, "a");
     /* the name stored once changes alone */
@@ -784,7 +785,7 @@ static void test_pool(void) {
                           &l, NULL) == ACR_OK);
     CHECK(r != NULL && r->pool == NULL);
     /* one block too, its allocator kept with it */
-    CHECK(r->chunks == NULL && r->alloc->f == test_alloc);
+    CHECK(r->chunks == NULL && acr_run_allocator(r)->f == test_alloc);
     CHECK(acr_run_memsize(r) ==
           sizeof *r + sizeof(acr_allocator) + r->arena_bytes);
     check_json(r, pool_run_b);
