@@ -70,17 +70,18 @@ typedef struct pool_chunk {
 } pool_chunk;
 #define CHUNK_HDR offsetof(pool_chunk, data)
 
+/* A hash table of what the pool holds, open addressing: texts (acr_str,
+ * type NULL) or records of type (acr_strpool_intern_rec). */
 typedef struct pool_slot {
-  acr_str *s; /* NULL: empty */
+  void *item; /* NULL: empty */
+  const acr_type *type;
   uint32_t hash;
 } pool_slot;
 
-/* A record stored once (acr_strpool_intern_rec): its type and bytes. */
-typedef struct pool_rslot {
-  const void *rec; /* NULL: empty */
-  const acr_type *type;
-  uint32_t hash;
-} pool_rslot;
+typedef struct pool_table {
+  pool_slot *slots;
+  size_t n, count;
+} pool_table;
 
 /* The last text interned under a key (the reader's key: the field). */
 #define POOL_MEMO 32
@@ -98,10 +99,7 @@ struct acr_strpool {
   acr_allocator alloc;
   pool_chunk *chunks; /* newest (largest) first */
   size_t bytes;       /* everything the pool holds, for memsize */
-  pool_slot *slots;   /* open addressing; NULL once sealed */
-  size_t nslots, count;
-  pool_rslot *rslots; /* the records' table, the same way */
-  size_t nrslots, rcount;
+  pool_table strs, recs; /* emptied once sealed */
   int sealed;
   pool_memo memo[POOL_MEMO];
 };
@@ -118,18 +116,12 @@ acr_strpool *acr_strpool_new(const acr_allocator *a) {
 
 void acr_strpool_retain(acr_strpool *p) { (void)REF_ADD(&p->refs, 1); }
 
-static void table_free(acr_strpool *p) {
-  if (p->rslots != NULL) {
-    acr_free(&p->alloc, p->rslots, p->nrslots * sizeof *p->rslots);
-    p->bytes -= p->nrslots * sizeof *p->rslots;
-    p->rslots = NULL;
-    p->nrslots = 0;
-  }
-  if (p->slots == NULL) return;
-  acr_free(&p->alloc, p->slots, p->nslots * sizeof *p->slots);
-  p->bytes -= p->nslots * sizeof *p->slots;
-  p->slots = NULL;
-  p->nslots = 0;
+static void table_free(acr_strpool *p, pool_table *t) {
+  if (t->slots == NULL) return;
+  acr_free(&p->alloc, t->slots, t->n * sizeof *t->slots);
+  p->bytes -= t->n * sizeof *t->slots;
+  t->slots = NULL;
+  t->n = t->count = 0;
 }
 
 void acr_strpool_release(acr_strpool *p) {
@@ -137,7 +129,8 @@ void acr_strpool_release(acr_strpool *p) {
   pool_chunk *c;
   if (p == NULL || REF_ADD(&p->refs, -1) > 0) return;
   a = p->alloc;
-  table_free(p);
+  table_free(p, &p->strs);
+  table_free(p, &p->recs);
   for (c = p->chunks; c != NULL;) {
     pool_chunk *next = c->next;
     acr_free(&a, c, CHUNK_HDR + c->size);
@@ -148,7 +141,8 @@ void acr_strpool_release(acr_strpool *p) {
 
 void acr_strpool_seal(acr_strpool *p) {
   if (p == NULL) return;
-  table_free(p);
+  table_free(p, &p->strs);
+  table_free(p, &p->recs);
   p->sealed = 1;
 }
 
@@ -202,22 +196,23 @@ static INLINE uint32_t text_hash(const char *s, size_t n) {
   return (uint32_t)(h ^ (h >> 33));
 }
 
-static int table_grow(acr_strpool *p) {
-  size_t n = p->nslots ? p->nslots * 2 : 64, i;
-  pool_slot *t = (pool_slot *)acr_malloc(&p->alloc, n * sizeof *t);
-  if (t == NULL) return 0;
-  memset(t, 0, n * sizeof *t);
-  for (i = 0; i < p->nslots; i++) {
-    const pool_slot *o = &p->slots[i];
+/* Doubles t (first: its first size), or 0 when out of memory. */
+static int table_grow(acr_strpool *p, pool_table *t, size_t first) {
+  size_t n = t->n ? t->n * 2 : first, i;
+  pool_slot *to = (pool_slot *)acr_malloc(&p->alloc, n * sizeof *to);
+  if (to == NULL) return 0;
+  memset(to, 0, n * sizeof *to);
+  for (i = 0; i < t->n; i++) {
+    const pool_slot *o = &t->slots[i];
     size_t h;
-    if (o->s == NULL) continue;
-    for (h = o->hash & (n - 1); t[h].s != NULL; h = (h + 1) & (n - 1)) {}
-    t[h] = *o;
+    if (o->item == NULL) continue;
+    for (h = o->hash & (n - 1); to[h].item != NULL; h = (h + 1) & (n - 1)) {}
+    to[h] = *o;
   }
-  if (p->slots) acr_free(&p->alloc, p->slots, p->nslots * sizeof *p->slots);
-  p->bytes += (n - p->nslots) * sizeof *t;
-  p->slots = t;
-  p->nslots = n;
+  if (t->slots) acr_free(&p->alloc, t->slots, t->n * sizeof *t->slots);
+  p->bytes += (n - t->n) * sizeof *to;
+  t->slots = to;
+  t->n = n;
   return 1;
 }
 
@@ -256,6 +251,7 @@ acr_str *acr_strpool_intern(acr_strpool *p, const void *key, const char *s,
   uint32_t hash;
   size_t h;
   acr_str *str;
+  pool_table *t = &p->strs;
   pool_memo *m = &p->memo[((uintptr_t)key >> 3) & (POOL_MEMO - 1)];
   /* the same text as the last one of this key: a run's images share a
    * registry, every run has the same type */
@@ -263,17 +259,17 @@ acr_str *acr_strpool_intern(acr_strpool *p, const void *key, const char *s,
       acr_jbytes_eq(m->s->s, s, n))
     return m->s;
   if (p->sealed || n > UINT32_MAX - 16) return NULL;
-  if (2 * (p->count + 1) > p->nslots && !table_grow(p)) return NULL;
+  if (2 * (t->count + 1) > t->n && !table_grow(p, t, 64)) return NULL;
   hash = text_hash(s, n);
-  for (h = hash & (p->nslots - 1); (str = p->slots[h].s) != NULL;
-       h = (h + 1) & (p->nslots - 1))
-    if (p->slots[h].hash == hash && str->len == n &&
+  for (h = hash & (t->n - 1); (str = (acr_str *)t->slots[h].item) != NULL;
+       h = (h + 1) & (t->n - 1))
+    if (t->slots[h].hash == hash && str->len == n &&
         acr_jbytes_eq(str->s, s, n))
       goto found;
   if ((str = pool_store(p, s, n)) == NULL) return NULL;
-  p->slots[h].s = str;
-  p->slots[h].hash = hash;
-  p->count++;
+  t->slots[h].item = str;
+  t->slots[h].hash = hash;
+  t->count++;
 found:
   m->key = key;
   m->s = str;
@@ -293,44 +289,25 @@ static uint32_t image_hash(const acr_type *t, const void *img) {
   return (uint32_t)(h ^ (h >> 33));
 }
 
-static int rtable_grow(acr_strpool *p) {
-  size_t n = p->nrslots ? p->nrslots * 2 : 32, i;
-  pool_rslot *t = (pool_rslot *)acr_malloc(&p->alloc, n * sizeof *t);
-  if (t == NULL) return 0;
-  memset(t, 0, n * sizeof *t);
-  for (i = 0; i < p->nrslots; i++) {
-    const pool_rslot *o = &p->rslots[i];
-    size_t h;
-    if (o->rec == NULL) continue;
-    for (h = o->hash & (n - 1); t[h].rec != NULL; h = (h + 1) & (n - 1)) {}
-    t[h] = *o;
-  }
-  if (p->rslots)
-    acr_free(&p->alloc, p->rslots, p->nrslots * sizeof *p->rslots);
-  p->bytes += (n - p->nrslots) * sizeof *t;
-  p->rslots = t;
-  p->nrslots = n;
-  return 1;
-}
-
 void *acr_strpool_intern_rec(acr_strpool *p, const acr_type *t,
                              const void *img) {
   uint32_t hash;
   size_t h, size = POOL_ALIGN(t->size);
+  pool_table *r = &p->recs;
   void *rec;
   if (p->sealed) return NULL;
-  if (2 * (p->rcount + 1) > p->nrslots && !rtable_grow(p)) return NULL;
+  if (2 * (r->count + 1) > r->n && !table_grow(p, r, 32)) return NULL;
   hash = image_hash(t, img);
-  for (h = hash & (p->nrslots - 1); p->rslots[h].rec != NULL;
-       h = (h + 1) & (p->nrslots - 1))
-    if (p->rslots[h].hash == hash && p->rslots[h].type == t &&
-        memcmp(p->rslots[h].rec, img, t->size) == 0)
-      return (void *)p->rslots[h].rec;
+  for (h = hash & (r->n - 1); r->slots[h].item != NULL;
+       h = (h + 1) & (r->n - 1))
+    if (r->slots[h].hash == hash && r->slots[h].type == t &&
+        memcmp(r->slots[h].item, img, t->size) == 0)
+      return r->slots[h].item;
   if ((rec = pool_alloc(p, size)) == NULL) return NULL;
   memcpy(rec, img, t->size);
-  p->rslots[h].rec = rec;
-  p->rslots[h].type = t;
-  p->rslots[h].hash = hash;
-  p->rcount++;
+  r->slots[h].item = rec;
+  r->slots[h].type = t;
+  r->slots[h].hash = hash;
+  r->count++;
   return rec;
 }
