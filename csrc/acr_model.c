@@ -285,7 +285,7 @@ static int rec_image(const keepset *k, const acr_field *f, const void *rec,
     switch (g->kind) {
     case ACR_K_STRING:
       if (!kept_str(k, g, *(acr_str *const *)from)) return 0;
-      memcpy(to, from, sizeof(acr_str *));
+      *(acr_str **)(void *)to = *(acr_str *const *)(const void *)from;
       break;
     case ACR_K_ENUM: { /* member by member: the struct has padding */
       const acr_enumval *v = (const acr_enumval *)from;
