@@ -22,7 +22,8 @@
 -- acr.datetime(d) returning d already shows).  The list keeps its Runs
 -- (in its uservalue, csrc/lacr_list.c), so a full collection does not
 -- empty it; C drops an index's Run when the list lets go of its run
--- (list[i] = other, a closed list).  The DateTimes are kept weakly.
+-- (list[i] = other, sort, a closed list).  A DateTime is kept weakly by
+-- its Run (so as long as the Run lives).
 --
 -- Safety.  Nothing is kept between reads but those Lua objects: each read
 -- starts again from the userdata on the stack (which keeps its run alive;
