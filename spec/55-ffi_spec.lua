@@ -438,16 +438,7 @@ describe("acr.ffi", function()
     it("reads a run's fields and list[i] (in a child with a small heap)", function()
       -- Here the heap is large and cycles rare; the child runs a cycle every
       -- few reads.  Without the check acr.ffi makes, it reads freed memory.
-      local lua = arg and arg[-1]
-      local i = -1
-      while arg and arg[i - 1] ~= nil do i = i - 1; lua = arg[i] end
-      local function q(x) return "'" .. x:gsub("'", "'\\''") .. "'" end
-      local cmd = "LUA_PATH=" .. q(helpers.root .. "/lua/?.lua;" .. package.path)
-        .. " LUA_CPATH=" .. q(package.cpath) .. " " .. q(lua or "luajit") .. " "
-        .. q(helpers.root .. "/spec/support/ffi_window.lua") .. " 2>&1"
-      local p = assert(io.popen(cmd))
-      local out = p:read("*a")
-      p:close()
+      local out = helpers.run_support("ffi_window.lua")
       assert.matches("^ok %d+", out)
       assert.is_true(tonumber(out:match("^ok (%d+)")) > 0, "the finalisers ran")
     end)

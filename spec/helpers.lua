@@ -104,6 +104,23 @@ function M.decode(text, opts)
   return v
 end
 
+-- The output of spec/support/<name> run by this interpreter in a child
+-- process (a small heap: its collector runs cycles often and cheaply),
+-- with the module paths of this one; stderr joins stdout.
+function M.run_support(name)
+  local lua = arg and arg[-1]
+  local i = -1
+  while arg and arg[i - 1] ~= nil do i = i - 1; lua = arg[i] end
+  local function q(x) return "'" .. x:gsub("'", "'\\''") .. "'" end
+  local cmd = "LUA_PATH=" .. q(M.root .. "/lua/?.lua;" .. package.path)
+    .. " LUA_CPATH=" .. q(package.cpath) .. " " .. q(lua or "lua") .. " "
+    .. q(M.root .. "/spec/support/" .. name) .. " 2>&1"
+  local p = assert(io.popen(cmd))
+  local out = p:read("*a")
+  p:close()
+  return out
+end
+
 -- GC stress: a full cycle after (almost) every allocation.
 M.gc_stress = os.getenv("ACR_GC_STRESS") ~= nil and os.getenv("ACR_GC_STRESS") ~= ""
   and os.getenv("ACR_GC_STRESS") ~= "0"
