@@ -21,19 +21,22 @@
  *     their runs).
  * Meeting "value": [ at the root, the reading goes on as a RunListResult's.
  * The members met before it (rare: the service writes "value" first) were
- * read as a Run's, and also kept as they went by: the lexer captures the
- * root object minified while the reader notes where each member's name
- * and value are, so they become the list's nextLink and unknown members
- * without being read again.  An object with members but none of a run,
+ * read as a Run's, and also kept as they went by: the lexer's capture
+ * records where the whitespace between the root object's tokens was,
+ * while the reader notes where each member's name and value are, so they
+ * become the list's nextLink and unknown members, copied minified from
+ * the text, without being lexed again.  An object with members but none of a run,
  * an envelope, a run list or a task run is not a run (a schema error),
  * except {"error": {...}} at the root, the ARM error body, which
  * acr_json_decode reports as ACR_ESERVICE.
  *
  * The same capture keeps what a task run is around its runResult: every
  * Run object is captured from its '{' (the outermost one starts the
- * capture, those inside it take their offsets in the same text), so a
- * task run's text before and after its runResult, minified, is cut from
- * it (taskrun_keep).  The "error" object of an ARM error body is kept as
+ * capture, those inside it mark their places in the same one), so a task
+ * run's text before and after its runResult is copied minified from the
+ * text (taskrun_keep).  Recording a gap is two stores, and a text is
+ * copied only for a task run, so a list of pretty-printed runs pays next
+ * to nothing for it.  The "error" object of an ARM error body is kept as
  * an unknown member while its parts (code, message, target, details,
  * additionalInfo) are noted on the way (keep_error_obj, jsvc).  Nothing is
  * lexed twice: the token count of a decode is one pass over the text
@@ -79,8 +82,9 @@ typedef struct runctx {
   size_t first_unknown_len;
   const uchar *err_key, *err_start; /* "error": {...} at the root */
   const uchar *rg_key; /* strict: "resourceGroup", the Azure CLI's field */
-  size_t cap0;      /* where the object starts in the capture (jr.cap) */
-  size_t rr_from, rr_to; /* the (last) runResult value there */
+  acr_jmark cap0;   /* where the object starts, in the capture (jr.cap) */
+  size_t rr_from;   /* the (last) runResult value: its first byte */
+  acr_jmark rr_to;  /* and the byte after it */
   jframe value_key; /* "value": [ at the root: a RunListResult */
   int has_hard;     /* a schema error inside a runResult: the first is
                        kept in level_err(J, ES_HARD) */
@@ -189,11 +193,10 @@ static int note_member(jr *J, const uchar *kp, const jframe *mf) {
     J->members.len += sizeof *m;
   }
   m->koff = (size_t)(kp - J->s);
-  m->voff = J->x.off;
   m->rawklen = mf->keylen;
   m->kesc = mf->esc;
-  m->vstart = acr_jlex_capture_at(&J->x, jr_tokpos(J));
-  m->vend = m->vstart;
+  m->v = acr_jlex_mark(&J->x, jr_tokpos(J));
+  m->vend = m->v.off;
   m->vtok = J->x.tok;
   m->vesc = J->x.esc;
   J->nmembers++;
@@ -355,12 +358,12 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
         seen |= SEEN_RUNRESULT;
         rc->saw_result = 1;
         if (mode == M_TOP) rc->nknown++;
-        rc->rr_from = acr_jlex_capture_at(&J->x, vp);
+        rc->rr_from = (size_t)(vp - J->s);
         J->pend.st = ACR_OK;
         J->tasknest++;
         st = parse_run(J, &mf, 0, &res, NULL);
         J->tasknest--;
-        rc->rr_to = acr_jlex_capture_at(&J->x, J->x.p);
+        rc->rr_to = acr_jlex_mark(&J->x, J->x.p);
         if (st == ACR_OK && J->pend.st != ACR_OK && !rc->has_hard) {
           rc->has_hard = 1;
           st = keep_pend(J, ES_HARD, &mf, vp);
@@ -394,7 +397,7 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
     if (st != ACR_OK && (st = JR_RECOVER(J, st, &mf)) != ACR_OK) return st;
     if (noting) { /* where the value ends, minified */
       jmember *m = noted(J, J->nmembers - 1);
-      m->vend = acr_jlex_capture_at(&J->x, J->x.p);
+      m->vend = (size_t)(J->x.p - J->s);
     }
   }
   /* Past ACR_UNKNOWN_SCAN_MAX, acr_rec_add_unknown appends without looking
@@ -493,8 +496,12 @@ static int list_noted(jr *J, const jframe *fr, acr_runlist *l,
     if (m.kesc && acr_jr_unescaped(J, &J->key, key, klen, &key, &klen,
                                    fr) != ACR_OK)
       return J->es.st;
-    vp = J->s + m.voff;
-    v = J->cap.p + m.vstart;
+    vp = J->s + m.v.off;
+    J->tmp.len = 0; /* the value, minified */
+    if (acr_jlex_capture_copy(&J->x, &J->cap, m.v, m.vend, &J->tmp) !=
+        ACR_OK)
+      return acr_jr_nomem(J, &mf, vp);
+    v = J->tmp.p;
     mf.key = kp + 1; /* the name as written, for a path */
     mf.keylen = m.rawklen;
     mf.esc = m.kesc;
@@ -513,7 +520,7 @@ static int list_noted(jr *J, const jframe *fr, acr_runlist *l,
                          acr_jr_kind(m.vtok));
       } else {
         const char *s = v + 1;
-        size_t sn = m.vend - m.vstart - 2;
+        size_t sn = J->tmp.len - 2;
         if (m.vesc) {
           J->sbuf.len = 0;
           if (acr_buf_reserve(&J->sbuf, sn + 1) != ACR_OK)
@@ -529,7 +536,7 @@ static int list_noted(jr *J, const jframe *fr, acr_runlist *l,
     } else if (J->strict) {
       st = list_strict_unknown(J, &mf, key, klen, kp);
     } else {
-      st = list_unknown(J, &mf, l, key, klen, v, m.vend - m.vstart, kp);
+      st = list_unknown(J, &mf, l, key, klen, v, J->tmp.len, kp);
     }
     if (st != ACR_OK && st != ACR_ESCHEMA) return st;
   }
@@ -623,21 +630,27 @@ static int parse_list_obj(jr *J, const jframe *fr, acr_runlist *l,
 /* Task runs and error bodies                                               */
 /* ------------------------------------------------------------------------ */
 
-/* The task run around rc->result, which ends in the capture at end, is
- * kept with it: its text before and after the runResult, minified as it
- * was read (jr.cap), in front of the levels the result already has (a
- * runResult that is itself a task run). */
+/* The task run around rc->result, which ends at byte end, is kept with
+ * it: its text before and after the runResult, minified as it was read
+ * (the capture's gaps left out), in front of the levels the result
+ * already has (a runResult that is itself a task run). */
 static ACR_JR_NOINLINE acr_status taskrun_keep(jr *J, const runctx *rc,
                                                size_t end) {
   acr_run *res = rc->result;
   const acr_list *old = res->taskrun;
-  const char *c = J->cap.p;
   acr_list *l;
   acr_str *pre, *post;
   uint32_t i, n = 2 + (old ? old->n : 0);
-  if ((pre = acr_run_str(res, c + rc->cap0, rc->rr_from - rc->cap0)) ==
-          NULL ||
-      (post = acr_run_str(res, c + rc->rr_to, end - rc->rr_to)) == NULL)
+  J->tmp.len = 0;
+  if (acr_jlex_capture_copy(&J->x, &J->cap, rc->cap0, rc->rr_from,
+                            &J->tmp) != ACR_OK ||
+      (pre = acr_run_str(res, J->tmp.p ? J->tmp.p : "", J->tmp.len)) == NULL)
+    return ACR_EMEMORY;
+  J->tmp.len = 0;
+  if (acr_jlex_capture_copy(&J->x, &J->cap, rc->rr_to, end, &J->tmp) !=
+          ACR_OK ||
+      (post = acr_run_str(res, J->tmp.p ? J->tmp.p : "", J->tmp.len)) ==
+          NULL)
     return ACR_EMEMORY;
   if ((l = acr_list_new(res, n)) == NULL ||
       acr_list_push(res, &l, pre) != ACR_OK ||
@@ -772,7 +785,6 @@ static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
   int had = J->pend.st != ACR_OK; /* errors before this object: kept */
   runctx rc;
   int st, bad, capfail = 0;
-  size_t cap_end = 0;
   /* The object is captured as it is read (its first Run object from '{'
    * on, the ones inside it with it): a task run keeps its text around the
    * runResult, a RunListResult the members before "value". */
@@ -787,14 +799,11 @@ static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
   if (capture) {
     J->cap.len = 0;
     acr_jlex_capture(&J->x, &J->cap);
-    J->x.cap_from = start;
   }
-  rc.cap0 = acr_jlex_capture_at(&J->x, start);
+  rc.cap0 = acr_jlex_mark(&J->x, start);
   st = parse_run_obj(J, fr, &rc, M_TOP);
-  if (st == ACR_OK && rc.saw_result) { /* the capture so far, in J->cap */
-    acr_jlex_capture_gap(&J->x, J->x.p, J->x.p);
+  if (st == ACR_OK && rc.saw_result) { /* a gap missing: no text */
     capfail = J->x.cap_fail;
-    cap_end = J->cap.len;
   } else if (st == J_SWITCH_LIST) {
     capfail = acr_jlex_capture_end(&J->x) != ACR_OK;
   }
@@ -831,7 +840,8 @@ static int parse_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
   if (had) J->pend = *ES_AT(J, ES_OUTER); /* the first is reported */
   if (bad || rc.saw_result) {
     acr_run_release(rc.run);
-    if (!bad && (capfail || taskrun_keep(J, &rc, cap_end) != ACR_OK)) {
+    if (!bad && (capfail || taskrun_keep(J, &rc, (size_t)(p - J->s)) !=
+                                ACR_OK)) {
       acr_run_release(rc.result);
       return acr_jr_nomem(J, fr, start);
     }

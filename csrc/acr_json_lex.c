@@ -220,7 +220,6 @@ void acr_jlex_init(acr_jlex *x, const char *text, size_t len,
   x->maxdepth =
       max_depth == 0 || max_depth > ACR_MAX_DEPTH ? ACR_MAX_DEPTH : max_depth;
   x->cap = NULL;
-  x->cap_from = NULL;
   x->cap_fail = 0;
   x->st = ACR_OK;
   x->err_off = 0;
@@ -268,23 +267,38 @@ acr_jtok acr_jlex_next(acr_jlex *x) { return acr_jlex_next_in(x); }
 
 void acr_jlex_capture(acr_jlex *x, acr_buf *out) {
   x->cap = out;
-  x->cap_from = x->p;
   x->cap_fail = 0;
 }
 
-void acr_jlex_capture_gap(acr_jlex *x, const uchar *p, const uchar *q) {
-  if (p > x->cap_from &&
-      acr_buf_add(x->cap, (const char *)x->cap_from,
-                  (size_t)(p - x->cap_from)) != ACR_OK)
+void acr_jlex_capture_grow(acr_jlex *x, const uchar *p, const uchar *q) {
+  acr_jgap g;
+  g.from = (size_t)(p - x->s);
+  g.to = (size_t)(q - x->s);
+  if (acr_buf_add(x->cap, (const char *)&g, sizeof g) != ACR_OK)
     x->cap_fail = 1;
-  x->cap_from = q;
 }
 
 acr_status acr_jlex_capture_end(acr_jlex *x) {
   if (x->cap == NULL) return ACR_OK;
-  acr_jlex_capture_gap(x, x->p, x->p);
   x->cap = NULL;
   return x->cap_fail ? ACR_EMEMORY : ACR_OK;
+}
+
+acr_status acr_jlex_capture_copy(const acr_jlex *x, const acr_buf *gaps,
+                                 acr_jmark a, size_t end, acr_buf *out) {
+  size_t i, n = gaps->len / sizeof(acr_jgap), from = a.off;
+  const char *s = (const char *)x->s;
+  for (i = a.gap; i < n; i++) {
+    acr_jgap g;
+    memcpy(&g, gaps->p + i * sizeof g, sizeof g);
+    if (g.from >= end) break;
+    if (g.from > from && acr_buf_add(out, s + from, g.from - from) != ACR_OK)
+      return ACR_EMEMORY;
+    from = g.to;
+  }
+  if (end > from && acr_buf_add(out, s + from, end - from) != ACR_OK)
+    return ACR_EMEMORY;
+  return ACR_OK;
 }
 
 acr_status acr_jlex_skip(acr_jlex *x) {

@@ -13,10 +13,11 @@
  *    inline fast paths acr_jlex_next_value/_member/_item: its hot loop),
  *    unknown fields (validation and minification), semantic equality
  *    (acr_json_equal.c) and the binding that turns kept JSON into Lua
- *    values.  A capture keeps the
- *    text passed over, minified, as it is read (the reader keeps the
- *    members met before a RunListResult's "value" and a task run's text
- *    around its runResult that way).
+ *    values.  A capture records where the whitespace between tokens was
+ *    as the lexer passes it, so that a text passed over can be had
+ *    minified without lexing it again (the reader keeps the members met
+ *    before a RunListResult's "value" and a task run's text around its
+ *    runResult that way).
  * Positions are byte offsets into the text; acr_jlex_locate turns one into
  * a line and column when an error is reported (never before).
  * Lua-free; nothing here allocates.
@@ -194,10 +195,9 @@ typedef struct acr_jlex {
   int state;
   size_t depth, maxdepth;
   unsigned char kinds[ACR_MAX_DEPTH / 8 + 1]; /* bit set: an object */
-  /* capture (acr_jlex_capture): the text passed over, minified */
+  /* capture (acr_jlex_capture): the gaps passed over */
   acr_buf *cap;
-  const unsigned char *cap_from; /* passed over, not yet in cap */
-  int cap_fail;                  /* cap could not grow */
+  int cap_fail; /* cap could not grow: a gap is missing */
   /* the error, when tok == ACR_JT_ERROR */
   acr_status st; /* ACR_ESYNTAX or ACR_ELIMIT */
   size_t err_off;
@@ -225,23 +225,55 @@ ACR_HIDDEN acr_status acr_jlex_skip(acr_jlex *x);
 ACR_HIDDEN void acr_jlex_locate(const char *text, size_t len, size_t off,
                                 long *line, long *column);
 
-/* Capture: from now on (the current position), the text the lexer passes
- * over is also kept minified, without a second look at it: whitespace
- * between tokens cuts it into runs of bytes copied to out as each gap is
- * met (minified text is never copied until acr_jlex_capture_end).  A
- * place passed over is named by acr_jlex_capture_at, an offset in the
- * minified text that stays valid.  acr_jlex_capture_end copies what is
- * left, stops, and says whether out could hold it all. */
+/* Capture: from now on, where the lexer passes over whitespace between
+ * tokens is recorded in out (a gap record, two offsets, appended as each
+ * gap is met: nothing is copied then).  A text passed over is later had
+ * minified, as it was read, without a second lexing: a mark names a place
+ * the lexer has reached (acr_jlex_mark), acr_jlex_capture_copy appends
+ * the bytes from a mark to a later place, the recorded gaps left out.
+ * acr_jlex_capture_end stops and says whether out could hold every
+ * record. */
+typedef struct acr_jgap {
+  size_t from, to; /* whitespace [from, to), byte offsets in the text */
+} acr_jgap;
+typedef struct acr_jmark {
+  size_t off; /* a byte offset the lexer has reached */
+  size_t gap; /* the gaps recorded then */
+} acr_jmark;
 ACR_HIDDEN void acr_jlex_capture(acr_jlex *x, acr_buf *out);
 ACR_HIDDEN acr_status acr_jlex_capture_end(acr_jlex *x);
-/* Stops a capture whose text is not wanted (nothing more is copied). */
+/* Stops a capture whose records are not wanted. */
 #define acr_jlex_capture_drop(x) ((x)->cap = NULL)
-ACR_HIDDEN void acr_jlex_capture_gap(acr_jlex *x, const unsigned char *p,
-                                     const unsigned char *q);
-static inline size_t acr_jlex_capture_at(const acr_jlex *x,
-                                         const unsigned char *pos) {
-  return x->cap->len + (size_t)(pos - x->cap_from);
+ACR_HIDDEN void acr_jlex_capture_grow(acr_jlex *x, const unsigned char *p,
+                                      const unsigned char *q);
+/* The gap [p, q) is recorded (out of line only when out must grow). */
+static inline void acr_jlex_capture_gap(acr_jlex *x, const unsigned char *p,
+                                        const unsigned char *q) {
+  acr_buf *b = x->cap;
+  if (b->cap - b->len >= sizeof(acr_jgap)) {
+    acr_jgap g;
+    g.from = (size_t)(p - x->s);
+    g.to = (size_t)(q - x->s);
+    memcpy(b->p + b->len, &g, sizeof g);
+    b->len += sizeof g;
+  } else {
+    acr_jlex_capture_grow(x, p, q);
+  }
 }
+/* The place pos (reached by the lexer, no gap recorded after it yet). */
+static inline acr_jmark acr_jlex_mark(const acr_jlex *x,
+                                      const unsigned char *pos) {
+  acr_jmark m;
+  m.off = (size_t)(pos - x->s);
+  m.gap = x->cap->len / sizeof(acr_jgap);
+  return m;
+}
+/* Appends to out the text from mark a to byte offset end (a place the
+ * lexer has passed, the capture's gaps in gaps, which may have ended),
+ * minified: the recorded gaps left out.  ACR_OK or ACR_EMEMORY. */
+ACR_HIDDEN acr_status acr_jlex_capture_copy(const acr_jlex *x,
+                                            const acr_buf *gaps, acr_jmark a,
+                                            size_t end, acr_buf *out);
 
 /* Cold paths of acr_jlex_next_in: the error token. */
 ACR_HIDDEN acr_jtok acr_jlex_fail(acr_jlex *x, acr_status st,

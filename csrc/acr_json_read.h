@@ -70,9 +70,10 @@ struct acr_decode_memo {
 /* A member of the root object met before "value" (see acr_json_doc.c):
  * where its name and value are, in the text and in the capture. */
 typedef struct jmember {
-  size_t koff, voff;      /* the name's quote, the value's first byte */
+  size_t koff;            /* the name's quote */
   size_t rawklen;         /* the name's length as written */
-  size_t vstart, vend;    /* the value, minified, in jr.cap */
+  acr_jmark v;            /* the value's first byte (v.off), in jr.cap */
+  size_t vend;            /* the byte after the value */
   acr_jtok vtok;          /* its first token */
   int kesc, vesc;         /* name, string value: with escapes */
 } jmember;
@@ -110,8 +111,8 @@ typedef struct jr {
   acr_buf tmp;   /* minified unknown values */
   acr_buf key;   /* unescaped keys */
   acr_buf sbuf;  /* unescaped enum / date-time text */
-  acr_buf cap;   /* the root object, minified, until "value" shows what it
-                    is (acr_json_doc.c) */
+  acr_buf cap;   /* the capture's gaps (acr_jlex_capture): of the Run
+                    object being read and those in it (acr_json_doc.c) */
   jmember msmall[JR_MEMBERS_SMALL]; /* its members so far: the first */
   acr_buf members; /* the others (jmember records) */
   size_t nmembers;

@@ -1636,6 +1636,106 @@ static void test_taskrun_depth(void) {
   CHECK(CT.live == 0);
 }
 
+/* ---- issue 10: what one decode learns, for the next ---------------------- */
+
+/* Encoded text of what doc decodes to (through memo, or none), or an
+ * error line; the caller frees. */
+static char *memo_decode_text(acr_decode_memo *memo, const char *doc,
+                              size_t len, size_t *pos) {
+  acr_run *r = NULL;
+  acr_runlist *l = NULL;
+  acr_error e;
+  acr_buf b;
+  acr_encode_opts o;
+  char *s;
+  acr_status st;
+  acr_err_clear(&e);
+  st = memo || pos ? acr_json_decode_memo(memo, doc, len, pos, NULL, &A, &r,
+                                          &l, &e)
+                   : acr_json_decode(doc, len, NULL, &A, &r, &l, &e);
+  acr_buf_init(&b, &A);
+  o.profile = ACR_PROFILE_FULL;
+  o.indent = NULL;
+  o.shape = ACR_ENCODE_AS_READ;
+  if (st != ACR_OK) {
+    char m[ACR_MSG_MAX + 64];
+    snprintf(m, sizeof m, "%d %ld %s", (int)st, e.offset, e.message);
+    acr_buf_add(&b, m, strlen(m));
+  } else if (r || l) {
+    CHECK((r ? acr_json_encode_run(r, &o, &b)
+             : acr_json_encode_list(l, &o, &b)) == ACR_OK);
+  }
+  acr_run_release(r);
+  acr_runlist_free(l);
+  s = (char *)malloc(b.len + 1);
+  if (b.len) memcpy(s, b.p, b.len);
+  s[b.len] = '\0';
+  acr_buf_free(&b);
+  return s;
+}
+
+/* Every fixture decoded with one memo, which has learnt the member orders
+ * of all the others (and of documents written in another order), gives
+ * what it gives without one; decode_next with a memo too. */
+static void test_decode_memo(void) {
+  static const char *const dirs[] = {"spec-examples", "real-payloads"};
+  static const char *const odd[] = {
+      /* the members in other orders, a field's name with an escape, an
+       * unknown one among them */
+      "{\"name\":\"n\",\"properties\":{\"status\":\"Running\","
+      "\"runId\":\"a\",\"platform\":{\"architecture\":\"arm\","
+      "\"os\":\"Linux\"}},\"id\":\"/i\"}",
+      "{\"properties\":{\"isArchiveEnabled\":true,\"run\\u0049d\":\"b\","
+      "\"x\":1,\"status\":\"Failed\"},\"type\":\"t\"}",
+      "[{\"runId\":\"1\",\"status\":\"linux\"},{\"status\":\"Queued\","
+      "\"runId\":\"2\"}] {\"status\":7}"};
+  void *mem = malloc(acr_decode_memo_size());
+  acr_decode_memo *memo = acr_decode_memo_init(mem);
+  size_t d;
+  int pass, i;
+  CHECK(memo != NULL && acr_decode_memo_init(NULL) == NULL);
+  for (pass = 0; pass < 2; pass++) /* the second: all learnt before */
+    for (d = 0; d < sizeof dirs / sizeof dirs[0] + 1; d++) {
+      char dir[1200];
+      int n = (int)(sizeof odd / sizeof odd[0]);
+      char **names = NULL;
+      if (d < sizeof dirs / sizeof dirs[0]) {
+        snprintf(dir, sizeof dir, "%s/%s", FIX, dirs[d]);
+        names = list_dir(dir, &n);
+      }
+      for (i = 0; i < n; i++) {
+        char path[1400];
+        size_t len, pos = 0, pos2 = 0;
+        char *src, *a, *b;
+        if (names) {
+          snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+          src = test_read_file(path, &len);
+          if (src == NULL) continue;
+        } else {
+          len = strlen(odd[i]);
+          src = (char *)malloc(len + 1);
+          memcpy(src, odd[i], len + 1);
+        }
+        a = memo_decode_text(NULL, src, len, NULL);
+        b = memo_decode_text(memo, src, len, NULL);
+        CHECKF(strcmp(a, b) == 0, "%s: %s / %s",
+               names ? names[i] : odd[i], a, b);
+        free(a);
+        free(b);
+        a = memo_decode_text(NULL, src, len, &pos);
+        b = memo_decode_text(memo, src, len, &pos2);
+        CHECKF(strcmp(a, b) == 0 && pos == pos2, "%s (next)",
+               names ? names[i] : odd[i]);
+        free(a);
+        free(b);
+        free(src);
+      }
+      if (names) free_names(names, n);
+    }
+  free(mem);
+  CHECK(CT.live == 0);
+}
+
 /* ---- issue 10: every byte read once ---------------------------------------- */
 
 /* Tokens in doc, for one pass of the lexer. */
@@ -2059,6 +2159,7 @@ int main(int argc, char **argv) {
   test_read_once_errors();
   test_read_once_taskrun_error();
   test_taskrun_depth();
+  test_decode_memo();
   test_lexer();
   test_error_format();
   test_writers();
