@@ -65,12 +65,17 @@ static inline int acr_lower(int c) {
   return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
+/* Bytes of an acr_list of capacity cap in an arena (8-aligned; room for
+ * one item at least). */
+#define ACR_LIST_SIZE(cap)                                                   \
+  ((offsetof(acr_list, items) + sizeof(void *) * ((cap) ? (cap) : 1) + 7u) & \
+   ~(size_t)7u)
+
 /* Is field f of record rec set (its presence bit)?  acr_rec_has as an
  * expression, for hot loops. */
 #define ACR_HAS(rec, f) \
   ((((const acr_rechdr *)(rec))->present >> (f)->index) & 1u)
 
-/* Byte equality of two stored strings; NULL equals only NULL. */
 /* FNV-1a hash of a string's bytes (unknown-field names: dedupe, equality). */
 static inline uint32_t acr_str_hash(const acr_str *s) {
   uint32_t h = 2166136261u, i;

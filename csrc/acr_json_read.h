@@ -156,6 +156,17 @@ ACR_HIDDEN void acr_jr_free(jr *J);
 
 /* Records an error (see acr_json_read.c) and returns its kind, or the
  * fatal error already recorded. */
+/* The document readers (acr_json_doc.c), for the entry points
+ * (acr_json_decode.c).  acr_jr_doc_run reads the Run object whose '{' is
+ * current (doc_top: the document's root, which may turn out to be a
+ * RunListResult: *lout); acr_jr_doc_runs the array of runs whose '[' is
+ * current into l; acr_jr_service_error fills err from the ARM error body
+ * noted while reading (J->svc). */
+ACR_HIDDEN int acr_jr_doc_run(jr *J, const jframe *fr, int doc_top,
+                              acr_run **rout, acr_runlist **lout);
+ACR_HIDDEN int acr_jr_doc_runs(jr *J, const jframe *fr, acr_runlist *l);
+ACR_HIDDEN void acr_jr_service_error(const jr *J, acr_error *err);
+
 /* Strict mode: a second member named name (a schema error, also kept in
  * J->dup so that no task run can drop it). */
 ACR_HIDDEN int acr_jr_dupfail(jr *J, const jframe *fr, const unsigned char *pos,
