@@ -6,6 +6,7 @@
 #   make LUA_VERSION=jit ...  5.1 5.2 5.3 5.4 jit
 #   make install PREFIX=/usr DESTDIR=pkg
 #   make sanitize | valgrind | gc-stress | fuzz | lint | bench | run | clean
+#   make bench-compare BENCH_BASE=rev   the benchmark before and after rev
 #
 # Objects are kept apart by what they depend on: the Lua-free core in
 # $(BUILDDIR)/core (shared by every Lua version), the binding in
@@ -94,10 +95,10 @@ LUA_ENV = env $(foreach x,5_2 5_3 5_4,-u LUA_PATH_$(x) -u LUA_CPATH_$(x)) \
   LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \
   LUA_CPATH='$(abspath $(VDIR))/?.so;;'
 
-.PHONY: all module libs install uninstall dist rock rockspec check-install check-version test run bench sanitize valgrind gc-stress \
+.PHONY: all module libs install uninstall dist rock rockspec check-install check-version test run bench bench-compare sanitize valgrind gc-stress \
         lint luacheck cppcheck fuzz clean check-rockspec check-module \
         ctests lua-ctests list-ctests list-lua-ctests run-tests busted \
-        have-lua embed luarocks-check tsan deps check-readme run-demo FORCE
+        have-lua embed luarocks-check tsan deps check-readme check-bench run-demo FORCE
 
 all: module libs
 module: $(MODULE)
@@ -292,6 +293,11 @@ check-module: $(MODULE)
 check-readme:
 	@bash tests/check-readme.sh
 
+# bench/report.lua and bench/compare.lua keep the hand-written text of the
+# document they write into and tell worse from level (on rows made up).
+check-bench:
+	@$(LUA) tests/check-bench.lua
+
 # The rockspec must list exactly csrc/*.c and lua/acr/**.lua, and the
 # release rockspec must follow it.
 check-rockspec:
@@ -383,6 +389,14 @@ else ifneq ($(wildcard bench/bench.lua),)
 else
 	@echo "bench: no bench/run.sh or bench/bench.lua yet"
 endif
+
+# The benchmark on BENCH_BASE's module and on this tree's, alternately
+# (bench/compare.sh); the table goes to docs/performance.md.
+BENCH_BASE ?= 122ba40
+BENCH_ROUNDS ?= 2
+bench-compare:
+	BUILDDIR=$(BUILDDIR) BENCH_BASE=$(BENCH_BASE) BENCH_ROUNDS=$(BENCH_ROUNDS) \
+	  bash bench/compare.sh $(BENCH_ARGS)
 
 # bin/acr-runs on the sample runs: all, the failed ones, the summary.
 RUN_INPUT ?= examples/sample-runs.json

@@ -4,7 +4,8 @@
 -- LUA_CPATH/LUA_PATH finding acr.run and bench/gen.lua; make bench does it)
 -- Every ratio compares two measurements made in this process on the same
 -- data (medians of REPS >= 5), so a busy machine shifts both sides.  The
--- rows also go to $ACR_BENCH_CACHE-results-<lua>.tsv for bench/report.lua.
+-- rows also go to $ACR_BENCH_CACHE-results-<lua>.tsv for bench/report.lua
+-- (or to $ACR_BENCH_RESULTS: bench/compare.sh).
 -- ACR_BENCH_SCALING=0 skips the 10k/100k/1M scaling rows.
 local acr = require("acr.run")
 local cjson = require("cjson")
@@ -88,6 +89,18 @@ local function document(n)
     end
     return gen.document(n)
   end)
+end
+
+-- The path of document(n) in the cache, written there if missing.
+local function document_path(n)
+  local path = string.format("%s-%d.json", CACHE, n)
+  local fh = io.open(path, "rb")
+  if fh then
+    fh:close()
+  else
+    document(n)
+  end
+  return path
 end
 
 -- The second shape (gen.document_arm).
@@ -220,7 +233,8 @@ end
 -- Writes the rows for bench/report.lua: one line per row, tab-separated.
 local function write_tsv()
   local tag = jit and "jit" or _VERSION:match("%d+%.%d+")
-  local fh = io.open(string.format("%s-results-%s.tsv", CACHE, tag), "wb")
+  local fh = io.open(os.getenv("ACR_BENCH_RESULTS")
+    or string.format("%s-results-%s.tsv", CACHE, tag), "wb")
   if not fh then return end
   fh:write(string.format("#engine\t%s\t%d\t%d\n", ENGINE, N, REPS))
   for _, r in ipairs(results) do
@@ -453,23 +467,31 @@ else
 end
 
 -- 6. scaling -------------------------------------------------------------
+-- Each size in fresh processes (bench/scale.lua says why): the decode is
+-- the median of REPS processes' first decodes (3 at a million runs), the
+-- filter the median within each, then over the processes.
+local function scaled(path, reps)
+  local ds, fs = {}, {}
+  for i = 1, reps do
+    local p = io.popen(string.format("%s bench/scale.lua %s %q %d", LUA_BIN,
+      path, expr, REPS))
+    local out = p and p:read("*a") or ""
+    if p then p:close() end
+    local d, f = out:match("^(%S+) (%S+)")
+    ds[i], fs[i] = assert(tonumber(d), "bench/scale.lua failed"), tonumber(f)
+  end
+  return median(ds), median(fs)
+end
 if os.getenv("ACR_BENCH_SCALING") ~= "0" then
   list, plain, props, text = nil, nil, nil, nil -- luacheck: ignore
   collectgarbage()
   local base_n = 10000
   local times = {}
   for _, n in ipairs({ base_n, base_n * 10, base_n * 100 }) do
-    local doc = document(n)
-    local reps = n >= 1000000 and 3 or REPS
-    local d = measure(function() assert(acr.decode(doc)) end, reps)
-    local l = assert(acr.decode(doc))
-    local f = measure(function() l:filter(expr) end, reps)
+    local d, f = scaled(document_path(n), n >= 1000000 and 3 or REPS)
     times[#times + 1] = { n = n, decode = d, filter = f }
     print(string.format("scaling: %8d runs: decode %.3f s, filter %.4f s",
       n, d, f))
-    l = nil -- luacheck: ignore
-    doc = nil -- luacheck: ignore
-    collectgarbage()
   end
   for i = 2, #times do
     local a, b = times[i - 1], times[i]

@@ -4,6 +4,8 @@
 -- Only the part between the two "bench:" markers is replaced (it is
 -- appended when the markers are missing), so the hand-written analysis
 -- around it stays; the chart goes to docs/performance.svg beside it.
+local rows = require("rows")
+
 local CACHE = os.getenv("ACR_BENCH_CACHE") or "build/bench"
 local DOC = arg[1] or "docs/performance.md"
 local SVG = DOC:gsub("%.md$", ".svg")
@@ -11,31 +13,7 @@ local BEGIN = "<!-- bench:begin (written by make bench) -->"
 local END = "<!-- bench:end -->"
 
 local function read_rows(tag)
-  local fh = io.open(string.format("%s-results-%s.tsv", CACHE, tag), "rb")
-  if not fh then return nil end
-  local t = { rows = {} }
-  for line in fh:lines() do
-    local f = {}
-    for x in (line .. "\t"):gmatch("([^\t]*)\t") do f[#f + 1] = x end
-    if f[1] == "#engine" then
-      t.engine, t.n, t.reps = f[2], tonumber(f[3]), tonumber(f[4])
-    else
-      t.rows[#t.rows + 1] = { name = f[1], ours = tonumber(f[2]),
-        base = tonumber(f[3]), ratio = tonumber(f[4]),
-        target = tonumber(f[5]), better = f[6], met = f[7] == "yes",
-        group = f[8] }
-    end
-  end
-  fh:close()
-  return t
-end
-
-local function shell(cmd)
-  local p = io.popen(cmd .. " 2>/dev/null")
-  if not p then return "" end
-  local s = p:read("*a") or ""
-  p:close()
-  return (s:gsub("%s+$", ""))
+  return rows.read(string.format("%s-results-%s.tsv", CACHE, tag))
 end
 
 local function num(x)
@@ -43,13 +21,6 @@ local function num(x)
   if x >= 100 then return string.format("%.0f", x) end
   if x >= 1 then return string.format("%.2f", x) end
   return string.format("%.4f", x)
-end
-
--- "How many times better than the baseline": > 1 is a win whichever
--- direction the measure counts (time or bytes).
-local function advantage(r)
-  if r.better == "lower" then return 1 / r.ratio, 1 / r.target end
-  return r.ratio, r.target
 end
 
 local runs = {}
@@ -65,12 +36,9 @@ if #runs == 0 then
   os.exit(1)
 end
 
-local out = { BEGIN, "" }
+local out = {}
 local function add(s) out[#out + 1] = s end
-local cpu = shell("sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -1")
-add(string.format("Measured %s on %s (%s cores, %s), %s.",
-  os.date("!%Y-%m-%d %H:%M UTC"), cpu ~= "" and cpu or "an unknown CPU",
-  shell("nproc"), shell("uname -sr"), shell("gcc --version | head -1")))
+add(rows.machine())
 add("")
 for _, t in ipairs(runs) do
   add(string.format("**%s** (%d runs in document A, %d in B, median of %d)",
@@ -88,8 +56,6 @@ for _, t in ipairs(runs) do
 end
 add("![Ratios per Lua: times better than the baseline, log scale; "
   .. "the tick is the target](performance.svg)")
-add("")
-add(END)
 local section = table.concat(out, "\n")
 
 -- The chart: one group of bars per measure (scaling rows left out), one
@@ -148,7 +114,7 @@ for i, name in ipairs(names) do
   for k, t in ipairs(runs) do
     local r = byname[name][t.tag]
     if r then
-      local adv, tgt = advantage(r)
+      local adv, tgt = rows.advantage(r)
       local y = y0 + (k - 1) * BAR_H
       local x1, x0 = xof(adv), xof(1)
       s(string.format('<rect x="%.1f" y="%.1f" width="%.1f" height="%d" '
@@ -164,20 +130,8 @@ for i, name in ipairs(names) do
 end
 s("</svg>")
 
-local fh = io.open(DOC, "rb")
-local doc = fh and fh:read("*a") or "# acr-run performance\n\n"
-if fh then fh:close() end
-local a = doc:find(BEGIN, 1, true)
-local b = doc:find(END, 1, true)
-if a and b and b > a then
-  doc = doc:sub(1, a - 1) .. section .. doc:sub(b + #END)
-else
-  doc = doc:gsub("\n*$", "\n\n") .. section .. "\n"
-end
-fh = assert(io.open(DOC, "wb"))
-fh:write(doc)
-fh:close()
-fh = assert(io.open(SVG, "wb"))
+rows.splice(DOC, BEGIN, END, section)
+local fh = assert(io.open(SVG, "wb"))
 fh:write(table.concat(svg, "\n"), "\n")
 fh:close()
 print("report: wrote " .. DOC .. " and " .. SVG)

@@ -5,7 +5,8 @@
 # that totals them all.  Exit status 1 if anything failed or did not build.
 #
 #   checks the rockspecs list exactly csrc/*.c and lua/acr/**.lua; the
-#          documents link inside the repository; one version number
+#          documents link inside the repository; one version number; the
+#          benchmark's report scripts (tests/check-bench.lua)
 #   c      every tests/test_*.c, built and run; each prints "NAME: N passed,
 #          M failed" and exits nonzero on failure.  Those that include lua.h
 #          are built and run once per installed Lua in $LUAS
@@ -165,7 +166,10 @@ for suite in "$@"; do
       else record "check-readme" 0 1; fi
       started=$SECONDS
       if $MAKE check-version; then record "check-version" 1 0
-      else record "check-version" 0 1; fi ;;
+      else record "check-version" 0 1; fi
+      started=$SECONDS
+      if $MAKE check-bench; then record "check-bench" 1 0
+      else record "check-bench" 0 1; fi ;;
     c) run_c ;;
     lua) run_lua ;;
     install) run_install ;;
