@@ -281,6 +281,23 @@ static ACR_JR_NOINLINE int run_unknown_strict(jr *J, const jframe *mf,
                      g ? "\"?)" : "");
 }
 
+/* Strict mode: the member key (klen bytes, its name at kp) of a Run
+ * object whose names start at names (see acr_jr_name_once) is no field
+ * (nor "properties" of the object itself): the second of its name is a
+ * duplicate.  A "runResult" that is no object answers to the bit of the
+ * one that is (seen). */
+static int strict_name_once(jr *J, const jframe *mf, size_t names,
+                            uint32_t *seen, const char *key, size_t klen,
+                            const uchar *kp) {
+  if (key_is(key, klen, "runResult", 9)) {
+    if (*seen & SEEN_RUNRESULT)
+      return acr_jr_dupfail(J, mf, kp, "runResult");
+    *seen |= SEEN_RUNRESULT;
+    return ACR_OK;
+  }
+  return acr_jr_name_once(J, names, mf, kp, key, klen);
+}
+
 /* Reads the Run object whose '{' is current: mode M_TOP for the object,
  * M_PROPS for its "properties"; rc is the object's state. */
 static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
@@ -290,6 +307,7 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
   uint32_t seen = 0;
   unsigned hint = 0;
   jorder *order = acr_jr_order(J, t, mode);
+  size_t names = acr_jr_names_base(J); /* strict: its own from there */
   jframe mf;
   int first = 1, st;
   int noting = mode == M_TOP && rc->doc_top && J->x.cap != NULL;
@@ -330,10 +348,11 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       if (mode == M_TOP) rc->nknown++;
     } else if (mode == M_TOP && key_is(key, klen, "properties", 10)) {
       rc->nknown++;
-      if (vt != ACR_JT_OBJECT && vt != ACR_JT_NULL) {
-        st = acr_jr_type(J, &mf, "an object");
-      } else if (J->strict && (seen & SEEN_PROPERTIES)) {
+      if (J->strict && (seen & SEEN_PROPERTIES)) {
         st = acr_jr_dupfail(J, &mf, kp, "properties");
+      } else if (vt != ACR_JT_OBJECT && vt != ACR_JT_NULL) {
+        seen |= SEEN_PROPERTIES; /* a second one is a duplicate too */
+        st = acr_jr_type(J, &mf, "an object");
       } else {
         seen |= SEEN_PROPERTIES;
         if (rc->saw_props && clear_props(run) != ACR_OK)
@@ -379,7 +398,13 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       if (noting && --J->nmembers >= JR_MEMBERS_SMALL) /* the list reads */
         J->members.len -= sizeof(jmember);           /* this one itself */
       rc->value_key = mf;
+      acr_jr_names_pop(J, names);
       return J_SWITCH_LIST; /* the '[' is current */
+    } else if (J->strict &&
+               (st = strict_name_once(J, &mf, names, &seen, key, klen, kp)) !=
+                   ACR_OK) {
+      /* a second member of that name: kept in J->dup (a task run drops
+       * its members' other errors) */
     } else if (J->strict && !unknown_allowed(rc, mode, key, klen, kp, vt)) {
       st = run_unknown_strict(J, &mf, mode, key, klen, kp);
     } else {
@@ -397,6 +422,7 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       m->vend = (size_t)(J->x.p - J->s);
     }
   }
+  acr_jr_names_pop(J, names);
   /* Past ACR_UNKNOWN_SCAN_MAX, acr_rec_add_unknown appends without looking
    * for an earlier field of the same name: settle "last wins" once here. */
   if (acr_unknown_dedupe(run, mode == M_TOP ? run->env_unknown

@@ -77,6 +77,7 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
   /* the buffers: empty, no memory yet (most decodes need none of them) */
   acr_buf_init(&J->tmp, a);
   J->key = J->sbuf = J->cap = J->members = J->errs = J->tmp;
+  J->names = J->nheads = J->ncopy = J->tmp;
   J->nmembers = 0;
 }
 
@@ -97,6 +98,9 @@ void acr_jr_free(jr *J) {
   JR_BUF_FREE(J->cap);
   JR_BUF_FREE(J->members);
   JR_BUF_FREE(J->errs);
+  JR_BUF_FREE(J->names);
+  JR_BUF_FREE(J->nheads);
+  JR_BUF_FREE(J->ncopy);
 }
 
 static void path_from_frames(acr_path *path, const jframe *fr) {
@@ -147,16 +151,119 @@ int acr_jr_fail(jr *J, const jframe *fr, const uchar *pos, acr_status kind,
   return kind;
 }
 
-int acr_jr_dupfail(jr *J, const jframe *fr, const uchar *pos,
-                   const char *name) {
+/* acr_jr_dupfail for the name (n bytes) of any member. */
+static ACR_JR_NOINLINE int dupfail_text(jr *J, const jframe *fr,
+                                        const uchar *pos, const char *name,
+                                        size_t n) {
   jerrstate keep;
+  char mt[128];
   int had = J->pend.st != ACR_OK, st;
   if (had) keep = J->pend;
   J->pend.st = ACR_OK;
-  st = acr_jr_fail(J, fr, pos, ACR_ESCHEMA, "duplicate key \"%s\"", name);
+  st = acr_jr_fail(J, fr, pos, ACR_ESCHEMA, "duplicate key \"%s\"",
+                   acr_jr_msgtext(name, n, mt, sizeof mt));
   if (J->dup.st == ACR_OK && J->pend.st != ACR_OK) J->dup = J->pend;
   if (had) J->pend = keep;
   return st;
+}
+
+int acr_jr_dupfail(jr *J, const jframe *fr, const uchar *pos,
+                   const char *name) {
+  return dupfail_text(J, fr, pos, name, strlen(name));
+}
+
+/* The text of the name noted n. */
+static const char *name_text(const jr *J, const jname *n) {
+  return n->copied ? J->ncopy.p + n->off : (const char *)J->s + n->off;
+}
+
+/* The chains again, over twice as many heads (all the names noted, in
+ * their order: each chain from the last noted to the first). */
+static int names_rehash(jr *J) {
+  size_t nh = J->nheads.len / sizeof(size_t), i, mask;
+  size_t nn = J->names.len / sizeof(jname);
+  size_t *heads;
+  jname *names = (jname *)(void *)J->names.p;
+  if (nh > ((size_t)-1) / (4 * sizeof(size_t))) return ACR_EMEMORY;
+  nh = nh ? nh * 2 : 16;
+  if (acr_buf_reserve(&J->nheads, nh * sizeof(size_t) - J->nheads.len) !=
+      ACR_OK)
+    return ACR_EMEMORY;
+  J->nheads.len = nh * sizeof(size_t);
+  heads = (size_t *)(void *)J->nheads.p;
+  mask = nh - 1;
+  for (i = 0; i < nh; i++) heads[i] = JR_NAME_NONE;
+  for (i = 0; i < nn; i++) {
+    size_t h = names[i].hash & mask;
+    names[i].next = heads[h];
+    heads[h] = i;
+  }
+  return ACR_OK;
+}
+
+int acr_jr_name_once(jr *J, size_t base, const jframe *mf, const uchar *kp,
+                     const char *key, size_t klen) {
+  uint32_t hash = 2166136261u; /* FNV-1a, as acr_str_hash */
+  size_t i, nn = J->names.len / sizeof(jname), *heads, mask;
+  jname *n;
+  base /= sizeof(jname); /* an index from here on */
+  for (i = 0; i < klen; i++) hash = (hash ^ (uchar)key[i]) * 16777619u;
+  mask = J->nheads.len / sizeof(size_t);
+  if (mask > 0) {
+    mask--;
+    heads = (size_t *)(void *)J->nheads.p;
+    /* the chain holds the names of this object first (those of the
+     * objects around it are older) */
+    for (i = heads[hash & mask]; i != JR_NAME_NONE && i >= base;
+         i = n->next) {
+      n = (jname *)(void *)J->names.p + i;
+      if (n->hash == hash && n->len == klen &&
+          (klen == 0 || memcmp(name_text(J, n), key, klen) == 0))
+        return dupfail_text(J, mf, kp, key, klen);
+    }
+  }
+  /* noted: the name's place in the text, or (escapes) a copy */
+  if (acr_buf_reserve(&J->names, sizeof(jname)) != ACR_OK)
+    return acr_jr_nomem(J, mf, kp);
+  n = (jname *)(void *)(J->names.p + J->names.len);
+  n->len = klen;
+  n->hash = hash;
+  n->copied = mf->esc;
+  if (mf->esc) {
+    n->off = J->ncopy.len;
+    if (acr_buf_add(&J->ncopy, key, klen) != ACR_OK)
+      return acr_jr_nomem(J, mf, kp);
+  } else {
+    n->off = (size_t)((const uchar *)key - J->s);
+  }
+  J->names.len += sizeof(jname);
+  if (nn + 1 > J->nheads.len / sizeof(size_t)) { /* at most one a head */
+    if (names_rehash(J) != ACR_OK) { /* as it was: no name of n's */
+      J->names.len -= sizeof(jname);
+      if (n->copied) J->ncopy.len = n->off;
+      return acr_jr_nomem(J, mf, kp);
+    }
+  } else {
+    heads = (size_t *)(void *)J->nheads.p;
+    mask = J->nheads.len / sizeof(size_t) - 1;
+    n->next = heads[hash & mask];
+    heads[hash & mask] = nn;
+  }
+  return ACR_OK;
+}
+
+void acr_jr_names_pop_slow(jr *J, size_t base) {
+  size_t i = J->names.len / sizeof(jname);
+  size_t *heads = (size_t *)(void *)J->nheads.p;
+  size_t mask = J->nheads.len / sizeof(size_t) - 1;
+  const jname *names = (const jname *)(void *)J->names.p;
+  /* the last noted is at the head of its chain */
+  while (i > base / sizeof(jname)) {
+    const jname *n = &names[--i];
+    heads[n->hash & mask] = n->next;
+    if (n->copied) J->ncopy.len = n->off;
+  }
+  J->names.len = base;
 }
 
 int acr_jr_nomem(jr *J, const jframe *fr, const uchar *pos) {
@@ -547,6 +654,7 @@ static int parse_rec(jr *J, const jframe *fr, acr_run *run, void *rec,
   uint32_t seen = 0;
   unsigned hint = 0;
   jorder *order = acr_jr_order(J, t, 0);
+  size_t names = acr_jr_names_base(J); /* strict: its own from there */
   jframe mf;
   int first = 1, st;
   mf.up = fr;
@@ -575,6 +683,11 @@ static int parse_rec(jr *J, const jframe *fr, acr_run *run, void *rec,
     if (jr_value(J) == ACR_JT_ERROR) return acr_jr_lexfail(J, &mf);
     if (f) {
       st = acr_jr_member(J, &mf, kp, run, rec, f, &seen);
+    } else if (J->strict &&
+               (st = acr_jr_name_once(J, names, &mf, kp, key, klen)) !=
+                   ACR_OK) {
+      /* a second member of that name (a task run's own members drop
+       * the unknown field error, never this) */
     } else if (J->strict) {
       const acr_field *g = acr_type_suggest(t, key, klen);
       char mt[128];
@@ -588,6 +701,7 @@ static int parse_rec(jr *J, const jframe *fr, acr_run *run, void *rec,
     }
     if (st != ACR_OK && (st = JR_RECOVER(J, st, &mf)) != ACR_OK) return st;
   }
+  acr_jr_names_pop(J, names);
   /* Past ACR_UNKNOWN_SCAN_MAX, acr_rec_add_unknown appends without looking
    * for an earlier field of the same name: settle "last wins" once here. */
   if (acr_unknown_dedupe(run, ((acr_rechdr *)rec)->unknown) != ACR_OK)

@@ -79,6 +79,18 @@ typedef struct jmember {
 } jmember;
 #define JR_MEMBERS_SMALL 8
 
+/* Strict mode: a member name that is no field of its object (see
+ * acr_jr_name_once): at off in the text (copied: in jr.ncopy), len
+ * bytes; next: the name noted before it with the same head, or
+ * JR_NAME_NONE. */
+typedef struct jname {
+  size_t off, len;
+  size_t next;
+  uint32_t hash;
+  int copied;
+} jname;
+#define JR_NAME_NONE ((size_t)-1)
+
 /* The parts of a root member "error": {...} (an ARM error body, if it has
  * a string "code" or "message"), noted while it is read: the texts of
  * code, message and target (the last string of each, as written: esc,
@@ -116,6 +128,11 @@ typedef struct jr {
   jmember msmall[JR_MEMBERS_SMALL]; /* its members so far: the first */
   acr_buf members; /* the others (jmember records) */
   size_t nmembers;
+  /* strict: the names of the members that are no field, of the objects
+   * being read (a stack: see acr_jr_name_once), hashed */
+  acr_buf names;  /* jname records, the innermost object's last */
+  acr_buf nheads; /* the chains' heads (size_t indexes; a power of two) */
+  acr_buf ncopy;  /* the names written with escapes, unescaped */
   jorder *order;  /* the member orders learnt: own_order, or a memo's */
   jorder own_order[JR_ORDER_TYPES];
   acr_strpool *pool; /* texts of ACR_F_SHARED fields of a list's runs */
@@ -171,6 +188,30 @@ ACR_HIDDEN void acr_jr_service_error(const jr *J, acr_error *err);
  * J->dup so that no task run can drop it). */
 ACR_HIDDEN int acr_jr_dupfail(jr *J, const jframe *fr, const unsigned char *pos,
                               const char *name);
+
+/* Strict mode: duplicates among the members that are no field of their
+ * object (the fields have their bits: acr_jr_member).  An object notes
+ * where its names start (base = acr_jr_names_base(J)) and calls
+ * acr_jr_name_once for each such member (mf: its frame; kp: its name's
+ * quote; key, klen: its name, unescaped when mf->esc): ACR_ESCHEMA if the
+ * object had one of that name already (recorded as acr_jr_dupfail
+ * does, at this second one), else the name is noted (ACR_OK), or the
+ * fatal error.  At its end (or where it turns into a list) the object
+ * drops its names (acr_jr_names_pop), so the names noted are those of
+ * the objects open around the reader, innermost last.  A hash of chains
+ * (at most one name a head): each name is hashed once and compared with
+ * the earlier names of its chain in the same object only, so n distinct
+ * names take time linear in n and their length.  The hash is FNV-1a, not
+ * keyed (as acr_unknown_dedupe's): names made to share a chain cost more
+ * comparisons, a stored 32-bit hash and the length compared first. */
+#define acr_jr_names_base(J) ((J)->names.len) /* in bytes */
+ACR_HIDDEN int acr_jr_name_once(jr *J, size_t base, const jframe *mf,
+                                const unsigned char *kp, const char *key,
+                                size_t klen);
+ACR_HIDDEN void acr_jr_names_pop_slow(jr *J, size_t base);
+static inline void acr_jr_names_pop(jr *J, size_t base) {
+  if (J->names.len > base) acr_jr_names_pop_slow(J, base);
+}
 ACR_HIDDEN int acr_jr_fail(jr *J, const jframe *fr, const unsigned char *pos,
                            acr_status kind, const char *fmt, ...)
     ACR_PRINTF(5, 6);

@@ -511,6 +511,25 @@ describe("acr.decode errors", function()
     assert.equal("schema", err.kind)
     assert.equal("properties.runResult", err.path)
     assert.equal("b", decode_ok(task).runId)
+    -- and among a task run's own members that are no fields of a run: the
+    -- second one, where it is; plain decode keeps the task run as it came
+    task = '{"location":"a",\n "location":"b","runResult":{"properties":{"runId":"x","status":"Succeeded"}}}'
+    msg, err = decode_err(task, { strict = true })
+    assert.equal("schema", err.kind)
+    assert.equal("location", err.path)
+    assert.equal(2, err.line)
+    assert.equal(2, err.column)
+    assert.equal(18, err.offset)
+    assert.truthy(msg:find('duplicate key "location"', 1, true), msg)
+    local plain = task:gsub("\n ", "")
+    assert.equal(plain, acr.encode(decode_ok(task)))
+    err = select(2, decode_err('{"properties":{"runRequest":{},"runResult":{"runId":"x"},"runRequest":1}}',
+      { strict = true }))
+    assert.equal("schema", err.kind)
+    assert.equal("properties.runRequest", err.path)
+    assert.equal(58, err.column)
+    -- one of each name per object is fine
+    assert.equal("x", decode_ok('{"a":1,"properties":{"a":2,"runResult":{"runId":"x"}}}', { strict = true }).runId)
     err = select(2, decode_err('{"properties":{"platform":{"os":"Linux","osType":"x"}}}', { strict = true }))
     assert.equal("properties.platform.osType", err.path)
     -- lower-case enums are not unknown

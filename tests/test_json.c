@@ -858,6 +858,169 @@ static void test_shapes(void) {
   CHECK(CT.live == 0);
 }
 
+/* Strict mode: a duplicate among a task run's own members that are no
+ * field of a Run (nor "properties", "runResult") was dropped with their
+ * unknown-field errors; it is refused at its second occurrence, and only
+ * within one object.  Plain decode keeps the task run's text as it came. */
+static acr_status decode_once(const char *doc, int strict, acr_run **r,
+                              acr_runlist **l, acr_error *e, int line);
+static void test_strict_dup_taskrun(void) {
+  static const struct {
+    const char *doc;
+    const char *path;
+    long line, col;
+    const char *msg;
+  } dups[] = {
+      {"{\"location\":\"a\",\"location\":\"b\",\"runResult\":{\"properties\":"
+       "{\"runId\":\"x\",\"status\":\"Succeeded\"}}}",
+       "location", 1, 17, "duplicate key \"location\""},
+      /* after the runResult */
+      {"{\"identity\":{},\"runResult\":{\"runId\":\"x\"},\"identity\":null}",
+       "identity", 1, 42, "duplicate key \"identity\""},
+      /* in the task run's "properties" (an envelope field's name is no
+       * field there either) */
+      {"{\"properties\":{\"runRequest\":1,\"forceUpdateTag\":\"t\","
+       "\"runRequest\":2,\"runResult\":{\"runId\":\"x\"}}}",
+       "properties.runRequest", 1, 52, "duplicate key \"runRequest\""},
+      {"{\"properties\":{\"location\":1,\"runResult\":{},\"location\":2}}",
+       "properties.location", 1, 44, "duplicate key \"location\""},
+      /* the same name written with and without escapes */
+      {"{\"zz\":1,\"z\\u007a\":2,\"runResult\":{}}", "zz", 1, 9,
+       "duplicate key \"zz\""},
+      /* in a field's record among the task run's own members */
+      {"{\"platform\":{\"q\":1,\"os\":\"Linux\",\"q\":2},\"runResult\":{}}",
+       "platform.q", 1, 33, "duplicate key \"q\""},
+      /* a "runResult" that is no object, after the one that is */
+      {"{\"runResult\":{\"runId\":\"x\"},\"runResult\":1}", "runResult", 1,
+       28, "duplicate key \"runResult\""},
+      /* the second one's line and column */
+      {"{\"name\":\"t\",\n  \"x\":1,\n  \"runResult\":{},\n  \"x\":2}", "x",
+       4, 3, "duplicate key \"x\""},
+      /* a nested object's names are its own: gone when it ends, so the
+       * second "b" is no duplicate and the second "a" is */
+      {"{\"a\":1,\"runResult\":{\"b\":1,\"runResult\":{\"runId\":\"x\"}},"
+       "\"b\":2,\"a\":3}",
+       "a", 1, 60, "duplicate key \"a\""},
+      {"{\"\\u0061\":1,\"runResult\":{\"\\u0062\":1,\"runResult\":{}},"
+       "\"\\u0063\":2,\"a\":3}",
+       "a", 1, 64, "duplicate key \"a\""},
+  };
+  static const char *const fine[] = {
+      /* one of each name per object */
+      "{\"a\":1,\"properties\":{\"a\":2,\"runResult\":{\"a\":3,\"runResult\":"
+      "{\"runId\":\"x\"}}},\"b\":1}",
+      "{\"a\":1,\"runResult\":{\"b\":1,\"runResult\":{\"runId\":\"x\"}},"
+      "\"b\":2}",
+      "{\"\":1,\"runResult\":{\"runId\":\"x\"},\"c\":{\"\":1,\"\":2}}",
+  };
+  acr_run *r = NULL;
+  acr_runlist *l = NULL;
+  acr_error e;
+  size_t i;
+  for (i = 0; i < sizeof dups / sizeof dups[0]; i++) {
+    char *out;
+    expect_err(dups[i].doc, 1, ACR_ESCHEMA, dups[i].path, dups[i].line,
+               dups[i].col, dups[i].msg);
+    CHECKF(decode_once(dups[i].doc, 1, &r, &l, &e, __LINE__) ==
+               ACR_ESCHEMA,
+           "case %zu", i);
+    CHECKF(e.offset >= 0 &&
+               dups[i].doc[e.offset] == '"', /* the name's quote */
+           "case %zu: offset %ld", i, e.offset);
+    /* plain: the last wins, the task run's text as it came */
+    CHECKF(decs(dups[i].doc, 0, &r, &l, &e) == ACR_OK && r && r->taskrun,
+           "case %zu: %s", i, e.message);
+    out = r ? enc_run(r, ACR_PROFILE_FULL, NULL) : NULL;
+    if (strchr(dups[i].doc, '\n') == NULL)
+      CHECKF(out && strcmp(out, dups[i].doc) == 0, "case %zu: %s", i, out);
+    free(out);
+    acr_run_release(r);
+    r = NULL;
+  }
+  /* a "properties" that is no object, then one with a runResult: the
+   * second is a duplicate, skipped, so the object is no task run and its
+   * first error stands */
+  expect_err("{\"properties\":1,\"properties\":{\"runResult\":{}}}", 1,
+             ACR_ESCHEMA, "properties", 1, 15, "expected an object");
+  CHECK(decs("{\"properties\":1,\"properties\":{\"runResult\":{}}}", 0, &r,
+             &l, &e) == ACR_OK &&
+        r && r->taskrun);
+  acr_run_release(r);
+  r = NULL;
+  for (i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+    CHECKF(decode_once(fine[i], 1, &r, &l, &e, __LINE__) == ACR_OK && r &&
+               r->taskrun,
+           "fine %zu: %s", i, e.message);
+    acr_run_release(r);
+    r = NULL;
+  }
+  /* hostile: 50,000 distinct names (in the task run, its "properties"
+   * and a record among its members) are read in linear time; the same
+   * with the first name again at the end is refused there */
+  {
+    const size_t n = 50000;
+    const char *const wraps[][2] = {
+        {"{", "\"runResult\":{\"runId\":\"x\"}}"},
+        {"{\"properties\":{", "\"runResult\":{\"runId\":\"x\"}}}"},
+        {"{\"runResult\":{\"runId\":\"x\"},\"platform\":{", "\"os\":\"Linux\"}}"},
+    };
+    size_t w;
+    for (w = 0; w < sizeof wraps / sizeof wraps[0]; w++) {
+      acr_buf b;
+      size_t at;
+      int again;
+      for (again = 0; again < 2; again++) {
+        acr_buf_init(&b, &A);
+        acr_buf_add(&b, wraps[w][0], strlen(wraps[w][0]));
+        for (i = 0; i < n; i++) {
+          char m[40];
+          int k = sprintf(m, "\"m%zu\":%zu,", i, i);
+          acr_buf_add(&b, m, (size_t)k);
+        }
+        at = b.len;
+        if (again) acr_buf_addlit(&b, "\"m0\":0,");
+        acr_buf_add(&b, wraps[w][1], strlen(wraps[w][1]));
+        acr_buf_addc(&b, '\0');
+        if (!again) {
+          CHECKF(dec(b.p, b.len - 1, 1, &r, &l, &e) == ACR_OK && r &&
+                     r->taskrun,
+                 "wrap %zu: %s", w, e.message);
+          acr_run_release(r);
+          r = NULL;
+        } else {
+          CHECKF(dec(b.p, b.len - 1, 1, &r, &l, &e) == ACR_ESCHEMA && !r &&
+                     e.offset == (long)at &&
+                     strstr(e.message, "duplicate key \"m0\"") != NULL,
+                 "wrap %zu: %ld %s", w, e.offset, e.message);
+          CHECK(dec(b.p, b.len - 1, 0, &r, &l, &e) == ACR_OK && r);
+          acr_run_release(r);
+          r = NULL;
+        }
+        acr_buf_free(&b);
+      }
+    }
+    /* all of them twice: the first repeated is reported */
+    {
+      acr_buf b;
+      size_t at = 0;
+      acr_buf_init(&b, &A);
+      acr_buf_addlit(&b, "{");
+      for (i = 0; i < 2 * n; i++) {
+        char m[40];
+        int k = sprintf(m, "\"m%zu\":1,", i % n);
+        if (i == n) at = b.len;
+        acr_buf_add(&b, m, (size_t)k);
+      }
+      acr_buf_addlit(&b, "\"runResult\":{}}");
+      CHECKF(dec(b.p, b.len, 1, &r, &l, &e) == ACR_ESCHEMA &&
+                 e.offset == (long)at && strcmp(e.path, "m0") == 0,
+             "%ld %s", e.offset, e.message);
+      acr_buf_free(&b);
+    }
+  }
+  CHECK(CT.live == 0);
+}
+
 /* ---- values, duplicates, nulls, escapes ---------------------------------- */
 
 static void test_values(void) {
@@ -2150,6 +2313,7 @@ int main(int argc, char **argv) {
   test_errors();
   test_truncation();
   test_shapes();
+  test_strict_dup_taskrun();
   test_values();
   test_writer();
   test_mutations();
