@@ -999,6 +999,53 @@ static void test_strict_dup_taskrun(void) {
         acr_buf_free(&b);
       }
     }
+    /* out of memory at each allocation in turn (the names noted, their
+     * copies, the heads grown): ACR_EMEMORY and nothing kept, until the
+     * decode ends as it does with enough memory */
+    for (w = 0; w < 2; w++) {
+      acr_buf b;
+      long fail;
+      size_t held;
+      int done = 0, bad = 0;
+      acr_decode_opts o;
+      acr_buf_init(&b, &A);
+      acr_buf_addlit(&b, "{\"properties\":{\"p\":1,\"q\":2},");
+      for (i = 0; i < 40; i++) {
+        char m[40];
+        int k = sprintf(m, i % 3 ? "\"n%zu\":1," : "\"\\u006e%zu\":1,", i);
+        acr_buf_add(&b, m, (size_t)k);
+      }
+      acr_buf_addlit(&b, "\"runResult\":{\"a\":1,\"runResult\":{\"runId\":"
+                         "\"x\"}}");
+      if (w) acr_buf_addlit(&b, ",\"n39\":2}"); /* escaped the first time */
+      else acr_buf_addlit(&b, ",\"n40\":2}");
+      o.strict = 1;
+      o.max_depth = 0;
+      held = CT.live; /* the text's */
+      for (fail = 1; fail < 10000 && !done; fail++) {
+        acr_status st;
+        r = (acr_run *)1;
+        l = (acr_runlist *)1;
+        ct_reset();
+        CT.fail_at = fail;
+        st = acr_json_decode(b.p, b.len, &o, &A, &r, &l, &e);
+        CT.fail_at = 0;
+        if (st == (w ? ACR_ESCHEMA : ACR_OK)) {
+          done = 1;
+          if (w) CHECKF(strstr(e.message, "duplicate key \"n39\"") != NULL,
+                        "%s", e.message);
+          else CHECK(r && r->taskrun && r->rec.runId);
+          if (st == ACR_OK) acr_run_release(r);
+        } else if (st != ACR_EMEMORY || r || l || e.kind != ACR_EMEMORY) {
+          bad++;
+        }
+        if (CT.live != held) bad++;
+      }
+      CHECKF(done && bad == 0 && fail > 4, "oom %zu: done %d bad %d at %ld",
+             w, done, bad, fail);
+      ct_reset();
+      acr_buf_free(&b);
+    }
     /* all of them twice: the first repeated is reported */
     {
       acr_buf b;
