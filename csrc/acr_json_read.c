@@ -77,7 +77,8 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
   /* the buffers: empty, no memory yet (most decodes need none of them) */
   acr_buf_init(&J->tmp, a);
   J->key = J->sbuf = J->cap = J->members = J->errs = J->tmp;
-  J->names = J->nheads = J->ncopy = J->tmp;
+  J->names.len = 0; /* the rest on the first name noted (strict) */
+  J->names_ready = 0;
   J->nmembers = 0;
 }
 
@@ -98,9 +99,11 @@ void acr_jr_free(jr *J) {
   JR_BUF_FREE(J->cap);
   JR_BUF_FREE(J->members);
   JR_BUF_FREE(J->errs);
-  JR_BUF_FREE(J->names);
-  JR_BUF_FREE(J->nheads);
-  JR_BUF_FREE(J->ncopy);
+  if (J->names_ready) {
+    JR_BUF_FREE(J->names);
+    JR_BUF_FREE(J->nheads);
+    JR_BUF_FREE(J->ncopy);
+  }
 }
 
 static void path_from_frames(acr_path *path, const jframe *fr) {
@@ -207,6 +210,11 @@ int acr_jr_name_once(jr *J, size_t base, const jframe *mf, const uchar *kp,
   size_t i, nn = J->names.len / sizeof(jname), *heads, mask;
   jname *n;
   base /= sizeof(jname); /* an index from here on */
+  if (!J->names_ready) { /* the first: no name noted yet */
+    acr_buf_init(&J->names, J->a);
+    J->nheads = J->ncopy = J->names;
+    J->names_ready = 1;
+  }
   for (i = 0; i < klen; i++) hash = (hash ^ (uchar)key[i]) * 16777619u;
   mask = J->nheads.len / sizeof(size_t);
   if (mask > 0) {

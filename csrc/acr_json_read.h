@@ -133,6 +133,7 @@ typedef struct jr {
   acr_buf names;  /* jname records, the innermost object's last */
   acr_buf nheads; /* the chains' heads (size_t indexes; a power of two) */
   acr_buf ncopy;  /* the names written with escapes, unescaped */
+  int names_ready; /* the three set up (names.len alone is before) */
   jorder *order;  /* the member orders learnt: own_order, or a memo's */
   jorder own_order[JR_ORDER_TYPES];
   acr_strpool *pool; /* texts of ACR_F_SHARED fields of a list's runs */
