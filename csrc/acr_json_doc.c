@@ -271,8 +271,13 @@ static ACR_JR_NOINLINE int keep_error_obj(jr *J, const jframe *mf, acr_run *run,
 static ACR_JR_NOINLINE int run_unknown_strict(jr *J, const jframe *mf,
                                               int mode, const char *key,
                                               size_t klen, const uchar *kp) {
-  const acr_field *g = acr_type_suggest(&acr_type_run, key, klen);
+  const acr_field *g;
   char mt[128];
+  /* an error kept already: this one would not be (no "did you mean"
+   * to work out: a task run's own unknown members come by the dozen) */
+  if (J->es.st != ACR_OK) return J->es.st;
+  if (J->pend.st != ACR_OK) return ACR_ESCHEMA;
+  g = acr_type_suggest(&acr_type_run, key, klen);
   return acr_jr_fail(J, mf, kp, ACR_ESCHEMA,
                      "unknown field \"%s\" in %s%s%s%s",
                      acr_jr_msgtext(key, klen, mt, sizeof mt),

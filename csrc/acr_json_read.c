@@ -696,6 +696,8 @@ static int parse_rec(jr *J, const jframe *fr, acr_run *run, void *rec,
                    ACR_OK) {
       /* a second member of that name (a task run's own members drop
        * the unknown field error, never this) */
+    } else if (J->strict && J->pend.st != ACR_OK) {
+      st = ACR_ESCHEMA; /* an error kept already: not this one */
     } else if (J->strict) {
       const acr_field *g = acr_type_suggest(t, key, klen);
       char mt[128];
