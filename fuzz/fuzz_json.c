@@ -277,6 +277,7 @@ static void fuzz_json_one(const uint8_t *data, size_t size) {
   acr_error err;
   char msg[2][ACR_MSG_MAX];
   int strict;
+  size_t bom;
   const char *why;
 
   for (strict = 0; strict <= 1; strict++) {
@@ -285,15 +286,18 @@ static void fuzz_json_one(const uint8_t *data, size_t size) {
     if (st[strict] == ACR_EMEMORY) FUZZ_FAIL("out of memory without a cause");
     if (st[strict] == ACR_OK) fj_round_trip(&v[strict], strict, &a);
   }
+  /* the decoders drop a UTF-8 byte-order mark at the very start;
+   * acr_json_validate reads JSON alone: compared on what follows it */
+  bom = size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
   if (st[0] == ACR_OK &&
-      acr_json_validate(text, size, 0, NULL, &err) != ACR_OK)
+      acr_json_validate(text + bom, size - bom, 0, NULL, &err) != ACR_OK)
     FUZZ_FAIL("decode accepted text that validate refuses: %s", err.message);
   if (st[1] == ACR_OK) {
     if (st[0] != ACR_OK) FUZZ_FAIL("strict accepted what non-strict refused");
     if (!fj_eq(&v[0], &v[1], &why)) FUZZ_FAIL("strict and plain: %s", why);
   }
   if (st[0] == ACR_ESYNTAX &&
-      acr_json_validate(text, size, 0, NULL, &err) == ACR_OK)
+      acr_json_validate(text + bom, size - bom, 0, NULL, &err) == ACR_OK)
     FUZZ_FAIL("decode reports a syntax error in text validate accepts");
 
   /* One allocation refused: a memory error and no leak, or the same
