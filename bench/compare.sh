@@ -34,7 +34,13 @@ if [ "$(cat "$src/.rev" 2>/dev/null)" != "$rev" ]; then
 fi
 rm -f "$out"/*.tsv
 echo "$rev" > "$out/base.rev"
-git describe --always --dirty > "$out/head.rev"
+# the tree's commit, "-dirty" when what is measured (the module, its Lua
+# modules, the benchmark) differs from it; documents do not count
+head=$(git rev-parse --short HEAD)
+if [ -n "$(git status --porcelain -- csrc lua bench Makefile)" ]; then
+  head=$head-dirty
+fi
+echo "$head" > "$out/head.rev"
 for v in ${BENCH_LUAS:-5.4 jit}; do
   if [ "$v" = jit ]; then lua=luajit; else lua=lua$v; fi
   command -v "$lua" >/dev/null || { echo "bench: $lua not installed, skipped"; continue; }
