@@ -32,12 +32,13 @@ if [ "$(cat "$src/.rev" 2>/dev/null)" != "$rev" ]; then
   git archive "$rev" | tar -x -C "$src"
   echo "$rev" > "$src/.rev"
 fi
-rm -f "$out"/*.tsv
+rm -f "$out"/*.tsv "$out"/*.txt
 echo "$rev" > "$out/base.rev"
 # the tree's commit, "-dirty" when what is measured (the module, its Lua
 # modules, the benchmark) differs from it; documents do not count
 head=$(git rev-parse --short HEAD)
-if [ -n "$(git status --porcelain -- csrc lua bench Makefile)" ]; then
+if [ -n "$(git status --porcelain -- csrc lua bench Makefile \
+           ':(exclude)bench/results-*.txt')" ]; then
   head=$head-dirty
 fi
 echo "$head" > "$out/head.rev"
@@ -55,7 +56,7 @@ for v in ${BENCH_LUAS:-5.4 jit}; do
       LUA_PATH="$PWD/bench/?.lua;$root/lua/?.lua;;" \
       ACR_BENCH_CACHE="$BUILDDIR/bench" \
       ACR_BENCH_RESULTS="$out/$side-$v-$round.tsv" \
-        "${pin[@]}" "$lua" bench/bench.lua "$@" > "$out/$side-$v-$round.txt"
+        ${pin[@]+"${pin[@]}"} "$lua" bench/bench.lua "$@" > "$out/$side-$v-$round.txt"
     done
   done
 done

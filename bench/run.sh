@@ -17,7 +17,7 @@ for v in ${BENCH_LUAS:-5.4 jit}; do
   LUA_CPATH="$PWD/$BUILDDIR/$v/?.so;;" \
   LUA_PATH="$PWD/bench/?.lua;$PWD/lua/?.lua;;" \
   ACR_BENCH_CACHE="$BUILDDIR/bench" \
-    "${pin[@]}" "$lua" bench/bench.lua "$@" | tee "bench/results-$v.txt"
+    ${pin[@]+"${pin[@]}"} "$lua" bench/bench.lua "$@" | tee "bench/results-$v.txt"
 done
 # The tables and the chart of docs/performance.md, from both runs' rows.
 mkdir -p docs
