@@ -503,9 +503,11 @@ struct acr_run {
                                     arena (a pooled record is copied there
                                     first) */
   uint32_t arena_bytes;          /* bytes of the arena (at most 4 GB) */
-  uint32_t arena_base;           /* arena_bytes after the last compaction */
-  uint32_t inline_bytes;         /* a decoded run's exact arena, in the
-                                    header's own block, or 0 */
+  uint32_t arena_base;           /* arena_bytes after the last compaction;
+                                    while the reader builds the run, the
+                                    bytes of its inline arena in use */
+  uint32_t inline_bytes;         /* a decoded run's arena, in the header's
+                                    own block (full), or 0 */
   int refcount;
   unsigned pins;                 /* acr_run_pin count: no compaction while > 0 */
   uint8_t shape;                 /* acr_shape */

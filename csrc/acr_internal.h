@@ -65,6 +65,9 @@ static inline int acr_lower(int c) {
   return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
+/* n rounded up to a multiple of 8 (the arena's alignment). */
+#define ACR_ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
+
 /* Bytes of an acr_list of capacity cap in an arena (8-aligned; room for
  * one item at least). */
 #define ACR_LIST_SIZE(cap)                                                   \
@@ -178,6 +181,9 @@ ACR_HIDDEN void acr_epoch_release(acr_epoch *e);
  * acr_strpool_bytes: all of them. */
 ACR_HIDDEN acr_strpool *acr_strpool_new(const acr_allocator *a);
 ACR_HIDDEN void acr_strpool_retain(acr_strpool *p);
+/* n references at once (one atomic operation); n < 0 gives back -n of
+ * them, which must leave one at least (the giver's own). */
+ACR_HIDDEN void acr_strpool_retain_n(acr_strpool *p, long n);
 ACR_HIDDEN void acr_strpool_release(acr_strpool *p); /* NULL is ignored */
 ACR_HIDDEN void acr_strpool_seal(acr_strpool *p);
 ACR_HIDDEN acr_str *acr_strpool_intern(acr_strpool *p, const void *key,
@@ -197,25 +203,35 @@ ACR_HIDDEN size_t acr_strpool_bytes(const acr_strpool *p);
 ACR_HIDDEN const acr_allocator *acr_strpool_allocator(const acr_strpool *p);
 /* A run's allocator: the copy kept after its header, or its pool's. */
 ACR_HIDDEN const acr_allocator *acr_run_allocator(const acr_run *r);
-/* A run being read (list): acr_run_new_decoding makes a new empty run
- * whose header and first arena block are *spare (a block left by the last
- * run, when large enough; *spare is then NULL), so that reading a run
- * allocates nothing more in the usual case.  acr_run_compact_decoded
- * then replaces *rp by a run in one exact block (header, allocator slot
- * unless the run has a pool, arena): acr_run_compact for a run the reader
- * has just built: every string of its ACR_F_SHARED fields and enums is in
- * r->pool (when set), so the copy keeps those without looking them up,
- * and its records of ACR_F_SHARED fields go to the pool.  The old run's
- * blocks leave one for the next run in *spare when it is NULL (as large
- * as all of them, up to 16 KB) and are freed; on ACR_EMEMORY *rp is
- * unchanged (release it).  acr_arena_chunk_free frees a spare left at the
- * end (NULL is ignored).  All with the run's allocator, which must be the
- * one the block came from. */
+/* A run being read: acr_run_new_decoding makes a new empty run in one
+ * block holding its header, the allocator's slot (unless pool is given:
+ * the run then takes over a reference to it that the caller holds, kept
+ * by the caller when it fails, and uses its allocator) and an
+ * inline arena of about hint bytes (a size learnt from the runs before,
+ * bounded), which acr_run_alloc fills from its start.  The reader leaves
+ * no dead bytes there (acr_run_unwind), so acr_run_finish_decoded only
+ * shrinks the block to what was used: in place, or, when the allocator
+ * moves it, with the run's pointers moved along; *rp is then the run's
+ * new address.  A run that outgrew its block is compacted into a new one
+ * instead, and *hint raised so that the next one fits.  ACR_EMEMORY
+ * leaves *rp unchanged (release it).  All with the run's allocator. */
 ACR_HIDDEN acr_run *acr_run_new_decoding(const acr_allocator *a,
-                                         struct acr_arena_chunk **spare);
-ACR_HIDDEN acr_status acr_run_compact_decoded(acr_run **rp,
-                                              struct acr_arena_chunk **spare);
-ACR_HIDDEN void acr_arena_chunk_free(const acr_allocator *a,
-                                     struct acr_arena_chunk *c);
+                                         acr_strpool *pool, size_t hint);
+ACR_HIDDEN acr_status acr_run_finish_decoded(acr_run **rp, size_t *hint);
+/* A point in r's arena: acr_run_unwind gives back every byte allocated
+ * after it (what was built there must be unreachable), when they are in
+ * the same block; else it does nothing. */
+typedef struct acr_arena_mark {
+  struct acr_arena_chunk *chunk;
+  size_t used;
+} acr_arena_mark;
+ACR_HIDDEN acr_arena_mark acr_run_mark(const acr_run *r);
+ACR_HIDDEN void acr_run_unwind(acr_run *r, acr_arena_mark m);
+/* rec (in *slot), just read into a run of a list for a field of the Run
+ * flagged ACR_F_SHARED: stored in pool (once for equal records), *slot
+ * then pointing there; 1 when done, 0 when rec cannot go there (it holds
+ * unknown fields or texts of its own), -1 when out of memory. */
+ACR_HIDDEN int acr_rec_pool(acr_strpool *pool, const acr_field *f,
+                            void **slot);
 
 #endif

@@ -303,6 +303,20 @@ static int strict_name_once(jr *J, const jframe *mf, size_t names,
   return acr_jr_name_once(J, names, mf, kp, key, klen);
 }
 
+/* A name equal to the runId (as the service writes runs) is stored once:
+ * the second of the two read (field f) points at the first, and its copy
+ * (read after mark m) is given back. */
+static void share_name(acr_run *run, const acr_field *f, acr_arena_mark m) {
+  acr_runrec *R = &run->rec;
+  const uint32_t both = (1u << ACR_RUN_NAME) | (1u << ACR_RUN_RUNID);
+  if ((R->h.present & both) != both || R->name == R->runId ||
+      !acr_str_eq(R->name, R->runId))
+    return;
+  if (f->index == ACR_RUN_NAME) R->name = R->runId;
+  else R->runId = R->name;
+  acr_run_unwind(run, m);
+}
+
 /* Reads the Run object whose '{' is current: mode M_TOP for the object,
  * M_PROPS for its "properties"; rc is the object's state. */
 static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
@@ -346,7 +360,13 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       return st;
     if (f && mode == M_PROPS && (f->flags & ACR_F_ENVELOPE)) f = NULL;
     if (f) {
+      int named = f->index == ACR_RUN_NAME || f->index == ACR_RUN_RUNID;
+      acr_arena_mark m;
+      m.chunk = NULL;
+      m.used = 0;
+      if (named) m = acr_run_mark(run);
       st = acr_jr_member(J, &mf, kp, run, rec, f, &seen);
+      if (named && st == ACR_OK) share_name(run, f, m);
       if (st == ACR_OK && vt != ACR_JT_NULL && mode == M_TOP &&
           (f->flags & ACR_F_ENVELOPE))
         rc->saw_env = 1;
@@ -821,8 +841,15 @@ int acr_jr_doc_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
   if (had && (st = keep_pend(J, ES_OUTER, fr, start)) != ACR_OK) return st;
   memset(&rc, 0, sizeof rc);
   rc.doc_top = doc_top;
-  if ((rc.run = acr_run_new_decoding(J->a, &J->spare)) == NULL)
+  /* a list's runs hold its pool: references taken a batch at a time (an
+   * atomic operation each run cost 5% of decoding) */
+  if (J->pool != NULL && J->pool_refs == 0) {
+    acr_strpool_retain_n(J->pool, JR_POOL_REFS);
+    J->pool_refs = JR_POOL_REFS;
+  }
+  if ((rc.run = acr_run_new_decoding(J->a, J->pool, J->run_hint)) == NULL)
     return acr_jr_nomem(J, fr, start);
+  if (J->pool != NULL) J->pool_refs--; /* the run's now */
   J->pend.st = ACR_OK;
   if (capture) {
     J->cap.len = 0;
@@ -888,7 +915,7 @@ int acr_jr_doc_run(jr *J, const jframe *fr, int doc_top, acr_run **rout,
     rc.run->rec.h.unknown = rc.run->env_unknown;
     rc.run->env_unknown = NULL;
   }
-  if (acr_run_compact_decoded(&rc.run, &J->spare) != ACR_OK) {
+  if (acr_run_finish_decoded(&rc.run, &J->run_hint) != ACR_OK) {
     acr_run_release(rc.run);
     return acr_jr_nomem(J, fr, p);
   }

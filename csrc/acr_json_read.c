@@ -58,7 +58,8 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
   J->es.pos = J->pend.pos = J->dup.pos = NULL;
   J->svc = 0;
   J->pool = NULL;
-  J->spare = NULL;
+  J->run_hint = 0;
+  J->pool_refs = 0;
   J->order = memo;
   if (memo == NULL) {
     J->order = J->own_order;
@@ -76,7 +77,7 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
                 max_depth > 0 ? (size_t)max_depth : ACR_MAX_DEPTH, lexflags);
   /* the buffers: empty, no memory yet (most decodes need none of them) */
   acr_buf_init(&J->tmp, a);
-  J->key = J->sbuf = J->cap = J->members = J->errs = J->tmp;
+  J->key = J->sbuf = J->cap = J->members = J->errs = J->items = J->tmp;
   J->names.len = 0; /* the rest on the first name noted (strict) */
   J->names_ready = 0;
   J->nmembers = 0;
@@ -89,16 +90,17 @@ void acr_jr_init(jr *J, const char *text, size_t len, const acr_allocator *a,
 
 void acr_jr_free(jr *J) {
   if (J->pool) {
+    if (J->pool_refs > 0) acr_strpool_retain_n(J->pool, -J->pool_refs);
     acr_strpool_seal(J->pool); /* the runs' pool is immutable from now on */
     acr_strpool_release(J->pool);
   }
-  if (J->spare) acr_arena_chunk_free(J->a, J->spare);
   JR_BUF_FREE(J->tmp);
   JR_BUF_FREE(J->key);
   JR_BUF_FREE(J->sbuf);
   JR_BUF_FREE(J->cap);
   JR_BUF_FREE(J->members);
   JR_BUF_FREE(J->errs);
+  JR_BUF_FREE(J->items);
   if (J->names_ready) {
     JR_BUF_FREE(J->names);
     JR_BUF_FREE(J->nheads);
@@ -466,6 +468,31 @@ const acr_field *acr_jr_match_field(jr *J, jorder *o, const acr_type *t,
 /* ------------------------------------------------------------------------ */
 
 
+acr_str *acr_jr_arena_str_esc(jr *J, acr_run *r, const jframe *fr) {
+  size_t raw = J->x.len;
+  acr_arena_mark m;
+  acr_str *s;
+  if (raw > UINT32_MAX - 16) {
+    acr_jr_fail(J, fr, jr_tokpos(J), ACR_ELIMIT, "string longer than 4 GiB");
+    return NULL;
+  }
+  s = (acr_str *)acr_run_alloc(r, offsetof(acr_str, s) + raw + 1);
+  if (s == NULL) {
+    acr_jr_nomem(J, fr, jr_tokpos(J));
+    return NULL;
+  }
+  m = acr_run_mark(r);
+  s->len = (uint32_t)acr_junescape((const uchar *)J->x.text,
+                                   (const uchar *)J->x.text + raw, s->s);
+  s->flags = acr_str_flags(s->s, s->len);
+  s->s[s->len] = '\0';
+  /* the bytes the escapes saved, given back */
+  m.used -= ACR_ALIGN8(offsetof(acr_str, s) + raw + 1) -
+            ACR_ALIGN8(offsetof(acr_str, s) + (size_t)s->len + 1);
+  acr_run_unwind(r, m);
+  return s;
+}
+
 acr_str *acr_jr_pool_str(jr *J, acr_run *r, const acr_field *f,
                          const jframe *fr) {
   const char *t;
@@ -489,14 +516,15 @@ static int parse_rec(jr *J, const jframe *fr, acr_run *run, void *rec,
 
 /* Reads an array of records (f->sub) or strings into a new list.  Like
  * every reader of a container, it reads the whole value: schema errors
- * inside are recorded (J->pend) and only fatal errors are returned. */
+ * inside are recorded (J->pend) and only fatal errors are returned.  The
+ * items wait on J->items (a list inside an item stacks its own above
+ * them), so that the list is made at the end, exactly as long. */
 static int parse_list_field(jr *J, const jframe *fr, acr_run *run, void *rec,
                             const acr_field *f) {
   acr_list *l;
   jframe item;
   int st, first = 1;
-  if ((l = acr_list_new(run, 4)) == NULL)
-    return acr_jr_nomem(J, fr, jr_tokpos(J));
+  size_t base = J->items.len, n;
   jr_item_frame(&item, fr);
   for (;;) {
     void *v = NULL;
@@ -520,12 +548,17 @@ static int parse_list_field(jr *J, const jframe *fr, acr_run *run, void *rec,
         return acr_jr_nomem(J, &item, jr_tokpos(J));
       if ((st = parse_rec(J, &item, run, v, f->sub)) != ACR_OK) return st;
     }
-    if (v && (st = acr_list_push(run, &l, v)) != ACR_OK)
-      return st == ACR_EMEMORY
-                 ? acr_jr_nomem(J, &item, jr_tokpos(J))
-                 : acr_jr_fail(J, &item, jr_tokpos(J), ACR_ELIMIT,
-                               "too many items");
+    if (v && acr_buf_add(&J->items, (const char *)&v, sizeof v) != ACR_OK)
+      return acr_jr_nomem(J, &item, jr_tokpos(J));
   }
+  n = (J->items.len - base) / sizeof(void *);
+  if (n > UINT32_MAX / 2)
+    return acr_jr_fail(J, &item, jr_tokpos(J), ACR_ELIMIT, "too many items");
+  if ((l = acr_list_new(run, (uint32_t)n)) == NULL)
+    return acr_jr_nomem(J, fr, jr_tokpos(J));
+  if (n) memcpy(l->items, J->items.p + base, n * sizeof l->items[0]);
+  l->n = (uint32_t)n;
+  J->items.len = base;
   *(acr_list **)ACR_SLOT(rec, f) = l;
   JR_MARK(rec, f);
   return ACR_OK;
@@ -627,10 +660,21 @@ int acr_jr_field(jr *J, const jframe *fr, acr_run *run, void *rec,
   }
   case ACR_K_RECORD: {
     void *sub;
+    int st;
+    acr_arena_mark m = acr_run_mark(run);
     if (t != ACR_JT_OBJECT) return acr_jr_type(J, fr, "an object");
     if ((sub = acr_rec_new_record(run, rec, f)) == NULL)
       return acr_jr_nomem(J, fr, jr_tokpos(J));
-    return parse_rec(J, fr, run, sub, f->sub);
+    if ((st = parse_rec(J, fr, run, sub, f->sub)) != ACR_OK) return st;
+    /* the Run's records that repeat from run to run (platform...):
+     * stored once in the list's pool, and their bytes here given back */
+    if ((f->flags & ACR_F_SHARED) && rec == (void *)&run->rec &&
+        J->pool != NULL && run->pool == J->pool) {
+      int in = acr_rec_pool(J->pool, f, (void **)ACR_SLOT(rec, f));
+      if (in < 0) return acr_jr_nomem(J, fr, jr_tokpos(J));
+      if (in > 0) acr_run_unwind(run, m);
+    }
+    return ACR_OK;
   }
   case ACR_K_RECORD_LIST:
   case ACR_K_STRING_LIST:

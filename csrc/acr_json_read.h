@@ -105,6 +105,9 @@ typedef struct jsvc {
   int found;                  /* a string code or message */
 } jsvc;
 
+/* References to the pool a reader takes at once for the runs it makes. */
+#define JR_POOL_REFS 1024
+
 typedef struct jr {
   acr_jlex x;    /* the one lexer, over the whole text */
   const unsigned char *s, *e;
@@ -122,6 +125,7 @@ typedef struct jr {
   jsvc svcbody;  /* what that object holds, noted as it was read */
   acr_buf tmp;   /* minified unknown values */
   acr_buf key;   /* unescaped keys */
+  acr_buf items; /* the items of the lists being read (void *), a stack */
   acr_buf sbuf;  /* unescaped enum / date-time text */
   acr_buf cap;   /* the capture's gaps (acr_jlex_capture): of the Run
                     object being read and those in it (acr_json_doc.c) */
@@ -137,7 +141,9 @@ typedef struct jr {
   jorder *order;  /* the member orders learnt: own_order, or a memo's */
   jorder own_order[JR_ORDER_TYPES];
   acr_strpool *pool; /* texts of ACR_F_SHARED fields of a list's runs */
-  struct acr_arena_chunk *spare; /* arena block passed from run to run */
+  size_t run_hint; /* inline arena for the next run (acr_run_new_decoding) */
+  long pool_refs;  /* references to pool taken ahead for its runs, unused
+                      (JR_POOL_REFS at a time; given back at the end) */
 } jr;
 
 #define jr_tokpos(J) ((J)->s + (J)->x.off)
@@ -318,33 +324,27 @@ static inline acr_jtok jr_member_field(jr *J, jorder *o, const acr_type *t,
 }
 #define JR_MARK(rec, f) (((acr_rechdr *)(rec))->present |= 1u << (f)->index)
 
+/* The current STRING token, written with escapes, into r's arena
+ * (acr_jr_arena_str). */
+ACR_HIDDEN acr_str *acr_jr_arena_str_esc(jr *J, acr_run *r,
+                                         const jframe *fr);
 /* The current STRING token into r's arena as an acr_str: one copy,
- * unescaping on the way (the block is sized for the raw text; the few
- * bytes escapes save are reclaimed by compaction). */
+ * unescaping on the way (acr_jr_arena_str_esc). */
 static inline acr_str *acr_jr_arena_str(jr *J, acr_run *r,
                                         const jframe *fr) {
   size_t raw = J->x.len;
   acr_str *s;
-  if (raw > UINT32_MAX - 16) {
-    acr_jr_fail(J, fr, jr_tokpos(J), ACR_ELIMIT, "string longer than 4 GiB");
-    return NULL;
-  }
+  if (J->x.esc || raw > UINT32_MAX - 16) return acr_jr_arena_str_esc(J, r, fr);
   s = (acr_str *)acr_run_alloc(r, offsetof(acr_str, s) + raw + 1);
   if (s == NULL) {
     acr_jr_nomem(J, fr, jr_tokpos(J));
     return NULL;
   }
-  if (!J->x.esc) { /* checked by the lexer: UTF-8, no control character */
-    memcpy(s->s, J->x.text, raw);
-    s->len = (uint32_t)raw;
-    s->flags = ACR_STR_PLAIN;
-  } else {
-    s->len = (uint32_t)acr_junescape((const unsigned char *)J->x.text,
-                                     (const unsigned char *)J->x.text + raw,
-                                     s->s);
-    s->flags = acr_str_flags(s->s, s->len);
-  }
-  s->s[s->len] = '\0';
+  /* checked by the lexer: UTF-8, no control character */
+  memcpy(s->s, J->x.text, raw);
+  s->len = (uint32_t)raw;
+  s->flags = ACR_STR_PLAIN;
+  s->s[raw] = '\0';
   return s;
 }
 

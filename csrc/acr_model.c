@@ -10,14 +10,17 @@
  * which copies the live graph into one exact-size chunk: records and lists
  * 8-aligned from its start, strings 4-aligned (all acr_str needs) from its
  * end, and a name equal to the runId (as the service writes runs) once.
- * A run read by the JSON reader is built in a block passed from run to
- * run (its header at the start) and ends as one exact block: header,
- * allocator slot (unless its pool holds the allocator), arena.
+ * A run read by the JSON reader is built where it will stay: one block
+ * holding its header, the allocator's slot (unless its pool holds the
+ * allocator) and an inline arena sized from the runs read before; the
+ * reader leaves no dead bytes there (acr_run_mark), and the block is then
+ * shrunk to what was used, in place, with no copy (acr_run_finish_decoded;
+ * a run that outgrew its block is compacted instead).
  *
  * A run decoded in a list may also point into the list's string pool
  * (run->pool, acr_strpool.c): those strings are immutable and shared, and
  * so are the records of ACR_F_SHARED record fields (platform...), which
- * the compaction after decode stores there once for equal ones.
+ * the reader stores there once for equal ones (acr_rec_pool).
  * Compaction leaves them where they are (and drops the pool when nothing
  * points there any more, unless the run's allocator is the pool's: a
  * decoded run's), a clone copies them, and setters never write
@@ -37,6 +40,10 @@
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
 #define MIN_CHUNK 512u
+/* The inline arena a run is read into: at least DECODE_MIN bytes, or as
+ * large as the runs read before needed, up to DECODE_MAX. */
+#define DECODE_MIN 1024u
+#define DECODE_MAX 16384u
 #define GC_FLOOR 4096u
 
 typedef union acr_maxalign {
@@ -61,19 +68,24 @@ struct acr_arena_chunk {
 
 /* ---- arena --------------------------------------------------------------- */
 
-/* Where a run's header is (acr_run.home): HOME_OWN_ALLOC: the run keeps
- * its allocator in the slot after the header (else it is its pool's);
- * HOME_IN_CHUNK: the header is at the start of one of its arena chunks (a
- * run being read: acr_run_new_decoding), else in a block of its own,
- * followed by the allocator's slot and the exact arena of a decoded run
- * (inline_bytes). */
+/* A run's header is in a block of its own, followed by the allocator's
+ * slot when the run keeps one (acr_run.home & HOME_OWN_ALLOC; else the
+ * allocator is its pool's) and by the inline arena of a decoded run
+ * (inline_bytes).  HOME_DECODING: the reader is building the run; its
+ * inline arena is then bump-allocated, arena_base bytes of it used
+ * (acr_run_new_decoding). */
 #define HOME_OWN_ALLOC 0x01u
-#define HOME_IN_CHUNK 0x02u
+#define HOME_DECODING 0x02u
 #define ALLOC_SLOT ALIGN8(sizeof(acr_allocator))
 
 static size_t block_size(const acr_run *r) {
   return sizeof *r + ((r->home & HOME_OWN_ALLOC) ? ALLOC_SLOT : 0) +
          r->inline_bytes;
+}
+
+/* The inline arena after r's header (and its allocator's slot). */
+static char *inline_arena(const acr_run *r) {
+  return (char *)r + sizeof *r + ((r->home & HOME_OWN_ALLOC) ? ALLOC_SLOT : 0);
 }
 
 /* The allocator's slot after r's header. */
@@ -135,10 +147,31 @@ void *acr_run_alloc(acr_run *r, size_t n) {
   struct acr_arena_chunk *c = r->chunks;
   void *p;
   n = ALIGN8(n ? n : 1);
-  if (c == NULL || c->size - c->used < n) return alloc_chunk(r, n);
-  p = (char *)c->data + c->used;
-  c->used += n;
+  if (c != NULL) {
+    if (c->size - c->used < n) return alloc_chunk(r, n);
+    p = (char *)c->data + c->used;
+    c->used += n;
+    return p;
+  }
+  /* the inline arena of a run being read; a full one otherwise */
+  if (!(r->home & HOME_DECODING) || r->inline_bytes - r->arena_base < n)
+    return alloc_chunk(r, n);
+  p = inline_arena(r) + r->arena_base;
+  r->arena_base += (uint32_t)n;
   return p;
+}
+
+acr_arena_mark acr_run_mark(const acr_run *r) {
+  acr_arena_mark m;
+  m.chunk = r->chunks;
+  m.used = r->chunks != NULL ? r->chunks->used : r->arena_base;
+  return m;
+}
+
+void acr_run_unwind(acr_run *r, acr_arena_mark m) {
+  if (r->chunks != m.chunk) return; /* a block was added since: kept */
+  if (m.chunk != NULL) m.chunk->used = m.used;
+  else if (r->home & HOME_DECODING) r->arena_base = (uint32_t)m.used;
 }
 
 acr_str *acr_run_str(acr_run *r, const char *s, size_t n) {
@@ -155,12 +188,13 @@ acr_str *acr_run_str(acr_run *r, const char *s, size_t n) {
 
 /* ---- life cycle ---------------------------------------------------------- */
 
-/* The header of a new empty run at r, its allocator a kept after it. */
+/* The header of a new empty run at r, its allocator a kept after it
+ * when home says so. */
 static acr_run *run_init(acr_run *r, const acr_allocator *a, uint8_t home) {
   memset(r, 0, sizeof *r);
-  *alloc_slot(r) = *a;
   r->refcount = 1;
   r->home = home;
+  if (home & HOME_OWN_ALLOC) *alloc_slot(r) = *a;
   return r;
 }
 
@@ -170,29 +204,18 @@ acr_run *acr_run_new(const acr_allocator *a) {
   return run_init(r, a, HOME_OWN_ALLOC);
 }
 
-acr_run *acr_run_new_decoding(const acr_allocator *a,
-                              struct acr_arena_chunk **spare) {
-  struct acr_arena_chunk *c = *spare;
-  acr_run *r;
-  /* a spare's used is the size wanted for the next run (keep_spare); the
-   * first block is small (malloc keeps small blocks at hand) */
-  size_t want = c != NULL ? c->used : 0;
-  if (want < sizeof *r + ALLOC_SLOT + MIN_CHUNK)
-    want = sizeof *r + ALLOC_SLOT + MIN_CHUNK;
-  *spare = NULL;
-  if (c == NULL || c->size < want) {
-    if (c != NULL) acr_free(a, c, CHUNK_HDR + c->size);
-    if ((c = (struct acr_arena_chunk *)acr_malloc(a, CHUNK_HDR + want)) ==
-        NULL)
-      return NULL;
-    c->size = want;
-  }
-  c->next = NULL;
-  c->used = sizeof *r + ALLOC_SLOT;
-  r = run_init((acr_run *)(void *)c->data, a,
-               HOME_OWN_ALLOC | HOME_IN_CHUNK);
-  r->chunks = c;
-  r->arena_bytes = (uint32_t)(CHUNK_HDR + c->size);
+acr_run *acr_run_new_decoding(const acr_allocator *a, acr_strpool *pool,
+                              size_t hint) {
+  size_t own = pool != NULL ? 0 : ALLOC_SLOT;
+  size_t cap = hint < DECODE_MIN ? DECODE_MIN
+               : hint > DECODE_MAX ? DECODE_MAX
+                                   : ALIGN8(hint);
+  acr_run *r = (acr_run *)acr_malloc(a, sizeof *r + own + cap);
+  if (r == NULL) return NULL;
+  run_init(r, a, (uint8_t)(HOME_DECODING | (own ? HOME_OWN_ALLOC : 0)));
+  r->pool = pool; /* the caller's reference; its allocator is the pool's */
+  r->inline_bytes = r->arena_bytes = (uint32_t)cap;
+  r->arena_base = 0; /* used */
   return r;
 }
 
@@ -207,19 +230,14 @@ void acr_run_release(acr_run *r) {
   pool = r->pool;
   size = block_size(r);
   acr_epoch_release(r->epoch);
-  if (r->home & HOME_IN_CHUNK) {
-    chunks_free(&a, r->chunks); /* the header's among them */
-  } else {
-    chunks_free(&a, r->chunks);
-    acr_free(&a, r, size);
-  }
+  chunks_free(&a, r->chunks);
+  acr_free(&a, r, size);
   acr_strpool_release(pool);
 }
 
 size_t acr_run_memsize(const acr_run *r) {
-  size_t n = r->arena_bytes + acr_strpool_share(r->pool);
-  if (!(r->home & HOME_IN_CHUNK)) n += block_size(r) - r->inline_bytes;
-  return n;
+  return r->arena_bytes + acr_strpool_share(r->pool) + block_size(r) -
+         r->inline_bytes;
 }
 
 /* ---- deep size and copy -------------------------------------------------- */
@@ -610,26 +628,6 @@ acr_run *acr_run_clone(const acr_run *r, const acr_allocator *a) {
   return c;
 }
 
-#define SPARE_MAX 16384u
-
-void acr_arena_chunk_free(const acr_allocator *a, struct acr_arena_chunk *c) {
-  chunks_free(a, c);
-}
-
-/* Unlinks from *list the largest block of at most SPARE_MAX bytes. */
-static struct acr_arena_chunk *take_spare(struct acr_arena_chunk **list) {
-  struct acr_arena_chunk **best = NULL, **pp, *c;
-  for (pp = list; *pp != NULL; pp = &(*pp)->next)
-    if ((*pp)->size <= SPARE_MAX &&
-        (best == NULL || (*pp)->size > (*best)->size))
-      best = pp;
-  if (best == NULL) return NULL;
-  c = *best;
-  *best = c->next;
-  c->next = NULL;
-  return c;
-}
-
 /* A run fresh from the reader: its records that can go to the pool are
  * stored there (once for equal ones) and its slots point there.  0 when
  * out of memory. */
@@ -652,19 +650,27 @@ static unsigned lowest_bit(uint32_t m) {
 #  define LOWEST_BIT(m) lowest_bit(m)
 #endif
 
+int acr_rec_pool(acr_strpool *pool, const acr_field *f, void **slot) {
+  acr_maxalign img[IMAGE_MAX / sizeof(acr_maxalign)];
+  keepset k; /* the reader's run: its shared texts are in pool */
+  void *in;
+  k.pool = pool;
+  k.trust = 1;
+  k.pooled = 0;
+  if (!rec_image(&k, f, *slot, img)) return 0;
+  if ((in = acr_strpool_intern_rec(pool, f->sub, img)) == NULL) return -1;
+  *slot = in;
+  return 1;
+}
+
 static int pool_records(acr_run *r, keepset *k) {
   uint32_t m = r->rec.h.present & shared_records;
   for (; m != 0; m &= m - 1) {
     unsigned i = LOWEST_BIT(m);
-    const acr_field *f = &acr_type_run.fields[i];
-    void **sp = (void **)ACR_SLOT(&r->rec, f);
-    acr_maxalign img[IMAGE_MAX / sizeof(acr_maxalign)];
-    void *in;
-    if (!rec_image(k, f, *sp, img)) continue;
-    if ((in = acr_strpool_intern_rec(k->pool, f->sub, img)) == NULL)
-      return 0;
-    *sp = in;
-    k->pooled |= 1u << i;
+    int in = acr_rec_pool(k->pool, &acr_type_run.fields[i],
+                          (void **)ACR_SLOT(&r->rec, &acr_type_run.fields[i]));
+    if (in < 0) return 0;
+    if (in > 0) k->pooled |= 1u << i;
   }
   return 1;
 }
@@ -674,8 +680,8 @@ acr_status acr_run_compact(acr_run *r) {
   acr_run tmp;
   size_t kept;
   keepset k;
-  /* a run being read is compacted by acr_run_compact_decoded only */
-  if (r->home & HOME_IN_CHUNK) return ACR_EMISUSE;
+  /* a run being read is finished by acr_run_finish_decoded only */
+  if (r->home & HOME_DECODING) return ACR_EMISUSE;
   k.pool = r->pool;
   k.trust = 0;
   k.pooled = 0;
@@ -702,27 +708,69 @@ acr_status acr_run_compact(acr_run *r) {
   return ACR_OK;
 }
 
-/* The old blocks of a run just read: the largest (up to SPARE_MAX) kept
- * in *spare for the next run when it is NULL, its used set to the size
- * of all of them (up to SPARE_MAX), which acr_run_new_decoding makes it
- * first if it is smaller, so that a run as large as this one fits in one
- * block; the others freed. */
-static void keep_spare(const acr_allocator *a, struct acr_arena_chunk *list,
-                       struct acr_arena_chunk **spare) {
-  struct acr_arena_chunk *c;
-  size_t total = 0;
-  if (*spare == NULL) {
-    for (c = list; c != NULL; c = c->next) total += c->size;
-    if ((*spare = take_spare(&list)) != NULL)
-      (*spare)->used = total < SPARE_MAX ? total : SPARE_MAX;
-  }
-  chunks_free(a, list);
+/* The pointers of a run's graph into the bytes [lo, lo + span) of its
+ * block, which the allocator moved by delta (a shrink that moved):
+ * corrected in place.  Pointers elsewhere (the pool's) are left, and what
+ * they point to is not walked. */
+typedef struct moved {
+  uintptr_t lo, span, delta;
+} moved;
+
+#define MOVED_IN(m, p) ((uintptr_t)(p) - (m)->lo < (m)->span)
+#define MOVE(m, p) ((void *)((uintptr_t)(p) + (m)->delta))
+
+static void move_strs(const moved *m, acr_list **lp) {
+  uint32_t i;
+  if (*lp == NULL || !MOVED_IN(m, *lp)) return;
+  *lp = (acr_list *)MOVE(m, *lp);
+  for (i = 0; i < (*lp)->n; i++)
+    if (MOVED_IN(m, (*lp)->items[i])) (*lp)->items[i] = MOVE(m, (*lp)->items[i]);
 }
 
-acr_status acr_run_compact_decoded(acr_run **rp,
-                                   struct acr_arena_chunk **spare) {
+static void move_record(const moved *m, const acr_type *t, void *rec) {
+  acr_rechdr *h = (acr_rechdr *)rec;
+  uint32_t j, bits = h->present;
+  move_strs(m, &h->unknown);
+  while (bits) {
+    const acr_field *f = &t->fields[present_next(&bits)];
+    void **slot = (void **)((char *)rec + f->offset);
+    switch (f->kind) {
+    case ACR_K_STRING:
+    case ACR_K_RECORD:
+      if (!MOVED_IN(m, *slot)) break;
+      *slot = MOVE(m, *slot);
+      if (f->kind == ACR_K_RECORD) move_record(m, f->sub, *slot);
+      break;
+    case ACR_K_ENUM: {
+      acr_enumval *v = (acr_enumval *)(void *)slot;
+      if (v->raw != NULL && MOVED_IN(m, v->raw))
+        v->raw = (acr_str *)MOVE(m, v->raw);
+      break;
+    }
+    case ACR_K_RECORD_LIST: {
+      acr_list *l;
+      if (!MOVED_IN(m, *slot)) break;
+      l = (acr_list *)(*slot = MOVE(m, *slot));
+      for (j = 0; j < l->n; j++)
+        if (MOVED_IN(m, l->items[j]))
+          move_record(m, f->sub, l->items[j] = MOVE(m, l->items[j]));
+      break;
+    }
+    case ACR_K_STRING_LIST:
+      move_strs(m, (acr_list **)slot);
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+/* A run that outgrew its block: compacted into a new exact block (its
+ * records of ACR_F_SHARED fields stored in the pool), the old blocks
+ * freed.  ACR_EMEMORY leaves *rp unchanged. */
+static acr_status finish_compacting(acr_run **rp) {
   acr_run *r = *rp, *n, tmp;
-  /* r's allocator may be in a block freed below */
+  /* r's allocator is in r's block or its pool's */
   acr_allocator a = *acr_run_allocator(r);
   size_t need, kept, own;
   int one_name;
@@ -733,8 +781,7 @@ acr_status acr_run_compact_decoded(acr_run **rp,
   if (r->pool != NULL && !pool_records(r, &k)) return ACR_EMEMORY;
   memset(&tmp, 0, sizeof tmp);
   need = graph_size(&tmp, r, &k, &one_name);
-  /* a run of a list takes its allocator from its pool */
-  own = r->pool == NULL ? ALLOC_SLOT : 0;
+  own = (r->home & HOME_OWN_ALLOC) ? ALLOC_SLOT : 0;
   if (need > UINT32_MAX - CHUNK_HDR ||
       (n = (acr_run *)acr_malloc(&a, sizeof *n + own + need)) == NULL)
     return ACR_EMEMORY;
@@ -744,25 +791,52 @@ acr_status acr_run_compact_decoded(acr_run **rp,
   n->has_properties = r->has_properties;
   n->pool = r->pool; /* r's references move to n */
   n->epoch = r->epoch;
-  if (own) {
-    *alloc_slot(n) = a;
-    n->home = HOME_OWN_ALLOC;
-  } /* else the pool's */
+  n->home = (uint8_t)(r->home & HOME_OWN_ALLOC);
+  if (own) *alloc_slot(n) = a;
   n->inline_bytes = n->arena_bytes = n->arena_base = (uint32_t)need;
-  if (!graph_fill(n, &k, one_name, (char *)n + sizeof *n + own, need,
-                  &kept)) { /* cannot happen: nothing is allocated */
-    acr_free(&a, n, sizeof *n + own + need);
-    return ACR_EMEMORY;
+  if (!graph_fill(n, &k, one_name, inline_arena(n), need, &kept)) {
+    acr_free(&a, n, sizeof *n + own + need); /* cannot happen: nothing */
+    return ACR_EMEMORY;                       /* is allocated */
   }
-  /* r's header may be in one of its chunks: read it all first */
-  if (r->home & HOME_IN_CHUNK) {
-    keep_spare(&a, r->chunks, spare);
-  } else {
-    size_t size = block_size(r);
-    keep_spare(&a, r->chunks, spare);
-    acr_free(&a, r, size);
-  }
+  chunks_free(&a, r->chunks);
+  acr_free(&a, r, block_size(r));
   *rp = n;
+  return ACR_OK;
+}
+
+acr_status acr_run_finish_decoded(acr_run **rp, size_t *hint) {
+  acr_run *r = *rp, *n;
+  size_t size, used;
+  if (r->chunks != NULL) { /* outgrown: the next run gets a larger block */
+    size_t want = r->arena_bytes;
+    if (want > *hint) *hint = want < DECODE_MAX ? want : DECODE_MAX;
+    return finish_compacting(rp);
+  }
+  size = block_size(r);
+  used = r->arena_base;
+  if (used < r->inline_bytes) {
+    acr_allocator a = *acr_run_allocator(r); /* may be in the block */
+    uintptr_t lo = (uintptr_t)r;
+    n = (acr_run *)acr_realloc(&a, r, size, size - (r->inline_bytes - used));
+    if (n != NULL) { /* (a failed shrink leaves the block as it was) */
+      if (n != r) { /* moved: the arena's pointers follow it */
+        moved m;
+        m.lo = lo;
+        m.span = size;
+        m.delta = (uintptr_t)n - lo;
+        move_record(&m, &acr_type_run, &n->rec);
+        move_strs(&m, &n->env_unknown);
+        move_strs(&m, &n->taskrun);
+      }
+      r = n;
+      r->inline_bytes = (uint32_t)used;
+    }
+  }
+  /* the inline arena is full from now on (unused bytes left by a failed
+   * shrink are counted, never used) */
+  r->home = (uint8_t)(r->home & ~HOME_DECODING);
+  r->arena_bytes = r->arena_base = r->inline_bytes;
+  *rp = r;
   return ACR_OK;
 }
 

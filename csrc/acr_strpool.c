@@ -116,6 +116,10 @@ acr_strpool *acr_strpool_new(const acr_allocator *a) {
 
 void acr_strpool_retain(acr_strpool *p) { (void)REF_ADD(&p->refs, 1); }
 
+void acr_strpool_retain_n(acr_strpool *p, long n) {
+  (void)REF_ADD(&p->refs, n);
+}
+
 static void table_free(acr_strpool *p, pool_table *t) {
   if (t->slots == NULL) return;
   acr_free(&p->alloc, t->slots, t->n * sizeof *t->slots);
@@ -289,6 +293,18 @@ static uint32_t image_hash(const acr_type *t, const void *img) {
   return (uint32_t)(h ^ (h >> 33));
 }
 
+/* Equal images: word by word (t->size is a multiple of 8 in a record). */
+static INLINE int image_eq(const void *a, const void *b, size_t n) {
+  size_t i;
+  for (i = 0; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    memcpy(&x, (const char *)a + i, 8);
+    memcpy(&y, (const char *)b + i, 8);
+    if (x != y) return 0;
+  }
+  return memcmp((const char *)a + i, (const char *)b + i, n - i) == 0;
+}
+
 void *acr_strpool_intern_rec(acr_strpool *p, const acr_type *t,
                              const void *img) {
   uint32_t hash;
@@ -301,7 +317,7 @@ void *acr_strpool_intern_rec(acr_strpool *p, const acr_type *t,
   for (h = hash & (r->n - 1); r->slots[h].item != NULL;
        h = (h + 1) & (r->n - 1))
     if (r->slots[h].hash == hash && r->slots[h].type == t &&
-        memcmp(r->slots[h].item, img, t->size) == 0)
+        image_eq(r->slots[h].item, img, t->size))
       return r->slots[h].item;
   if ((rec = pool_alloc(p, size)) == NULL) return NULL;
   memcpy(rec, img, t->size);

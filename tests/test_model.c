@@ -923,6 +923,240 @@ static void test_pool_threads(void) {
   }
 }
 
+/* ---- runs read in place ---------------------------------------------------- */
+
+/* An allocator that moves every block it resizes (the old one filled with
+ * junk and kept aside until mover_flush, so that a pointer left into it
+ * reads junk), or refuses every shrink (mode 2): a decoded run is shrunk
+ * in place, and must come out whole either way. */
+#define MOVER_KEEP 64
+typedef struct mover {
+  test_counter c;
+  int mode; /* 0: test_alloc; 1: move on every resize; 2: refuse shrinking */
+  long moved, refused;
+  void *kept[MOVER_KEEP];
+  size_t kept_size[MOVER_KEEP];
+  int nkept;
+} mover;
+
+static void mover_flush(mover *m) {
+  while (m->nkept > 0) {
+    m->nkept--;
+    test_alloc(&m->c, m->kept[m->nkept], m->kept_size[m->nkept], 0);
+  }
+}
+
+static void *mover_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  mover *m = (mover *)ud;
+  void *p;
+  if (m->mode == 0 || ptr == NULL || nsize == 0 || nsize == osize)
+    return test_alloc(&m->c, ptr, osize, nsize);
+  if (m->mode == 2 && nsize < osize) {
+    m->refused++;
+    return NULL;
+  }
+  if ((p = test_alloc(&m->c, NULL, 0, nsize)) == NULL) return NULL;
+  memcpy(p, ptr, osize < nsize ? osize : nsize);
+  memset(ptr, 0xA5, osize);
+  if (m->nkept < MOVER_KEEP) {
+    m->kept[m->nkept] = ptr;
+    m->kept_size[m->nkept++] = osize;
+  } else {
+    test_alloc(&m->c, ptr, osize, 0);
+  }
+  m->moved++;
+  return p;
+}
+
+static char *encoded(const acr_run *r) {
+  acr_buf b;
+  char *s = NULL;
+  acr_buf_init(&b, acr_run_allocator(r));
+  if (acr_json_encode_run(r, NULL, &b) == ACR_OK &&
+      (s = (char *)malloc(b.len + 1)) != NULL) {
+    memcpy(s, b.p, b.len);
+    s[b.len] = '\0';
+  }
+  acr_buf_free(&b);
+  return s;
+}
+
+/* Each run of text decoded with a, against the same decoded with malloc:
+ * equal, written back the same. */
+static void same_as_plain(const char *text, size_t n, const acr_allocator *a) {
+  acr_run *r = NULL, *p = NULL;
+  acr_runlist *l = NULL, *pl = NULL;
+  size_t i;
+  CHECK(acr_json_decode(text, n, NULL, a, &r, &l, NULL) == ACR_OK);
+  CHECK(acr_json_decode(text, n, NULL, NULL, &p, &pl, NULL) == ACR_OK);
+  CHECK((r == NULL) == (p == NULL) && (l == NULL) == (pl == NULL));
+  for (i = 0; l != NULL && pl != NULL && i < l->n && i < pl->n; i++) {
+    char *x = encoded(l->runs[i]), *y = encoded(pl->runs[i]);
+    CHECK(acr_run_equal(l->runs[i], pl->runs[i]));
+    CHECK(x != NULL && y != NULL && strcmp(x, y) == 0);
+    CHECK(l->runs[i]->chunks == NULL);
+    free(x);
+    free(y);
+  }
+  if (r != NULL && p != NULL) {
+    char *x = encoded(r), *y = encoded(p);
+    CHECK(acr_run_equal(r, p));
+    CHECK(x != NULL && y != NULL && strcmp(x, y) == 0);
+    free(x);
+    free(y);
+  }
+  acr_run_release(r);
+  acr_run_release(p);
+  acr_runlist_free(l);
+  acr_runlist_free(pl);
+}
+
+/* Two runs' arenas in one list, by index. */
+static uint32_t arena_of(const acr_runlist *l, size_t i) {
+  return l != NULL && i < l->n ? l->runs[i]->arena_bytes : 0;
+}
+
+static void test_in_place(void) {
+  static const char *files[] = {
+      "real-payloads/azure-cli_test_acr_task_2019-04-01_list_runs.json",
+      ("real-payloads/azure-cli_test_acr_taskrun_2019-06-01-preview_get_"
+       "taskrun_2020.json"),
+      "real-payloads/azure-cli_test_acr_task_2019-04-01_get_run_succeeded.json"};
+  /* the same run four times: plain; a name, a platform and an agent
+   * configuration more (given back to the pool, or shared with the
+   * runId); its texts written with escapes (the bytes they save given
+   * back); its registries listed twice (lists made exact: one item
+   * more, one pointer more) */
+  static const char same[] =
+      "{\"value\":["
+      "{\"id\":\"/r/runs/cf1\",\"properties\":{\"runId\":\"cf1\","
+      "\"outputImages\":[{\"tag\":\"v1\"}],\"customRegistries\":[\"a\"]}},"
+      "{\"id\":\"/r/runs/cf1\",\"name\":\"cf1\",\"properties\":{\"runId\":"
+      "\"cf1\",\"platform\":{\"os\":\"Linux\",\"architecture\":\"amd64\"},"
+      "\"agentConfiguration\":{\"cpu\":2},\"outputImages\":[{\"tag\":"
+      "\"v1\"}],\"customRegistries\":[\"a\"]}},"
+      "{\"id\":\"\\/r\\/runs\\/\\u0063f1\",\"properties\":{\"runId\":"
+      "\"\\u0063\\u0066\\u0031\",\"outputImages\":[{\"tag\":\"v\\u0031\"}],"
+      "\"customRegistries\":[\"\\u0061\"]}},"
+      "{\"id\":\"/r/runs/cf1\",\"properties\":{\"runId\":\"cf1\","
+      "\"outputImages\":[{\"tag\":\"v1\"}],\"customRegistries\":[\"a\","
+      "\"a\"]}}]}";
+  mover m;
+  acr_allocator a = {mover_alloc, &m};
+  acr_runlist *l = NULL, *ref = NULL;
+  acr_run *r = NULL;
+  size_t i, n;
+  char *big;
+  for (i = 0; i < sizeof files / sizeof *files; i++) {
+    char *text = test_read_file(test_fixture(files[i]), &n);
+    CHECK(text != NULL);
+    if (text == NULL) continue;
+    test_context = files[i];
+    memset(&m, 0, sizeof m);
+    m.mode = 1;
+    same_as_plain(text, n, &a);
+    mover_flush(&m);
+    CHECK(m.moved > 0 && m.c.live == 0);
+    memset(&m, 0, sizeof m);
+    m.mode = 2;
+    same_as_plain(text, n, &a);
+    mover_flush(&m);
+    CHECK(m.refused > 0 && m.c.live == 0);
+    free(text);
+  }
+  test_context = "";
+  /* unknown members at every level, raw enum texts, string lists, a
+   * single run (no pool): moved along too */
+  for (i = 0; i < 2; i++) {
+    static const char odd[] =
+        "{\"value\":[{\"id\":\"/x\",\"zone\":[1,{\"a\":null}],"
+        "\"properties\":{\"runId\":\"x1\",\"status\":\"succeeded\","
+        "\"sourceTrigger\":{\"id\":\"s\",\"extra\":{\"k\":\"v\"}},"
+        "\"platform\":{\"os\":\"linux\",\"more\":1},"
+        "\"customRegistries\":[\"r1\",\"r2\"],\"note\":\"n\"}}],"
+        "\"nextLink\":\"n\",\"count\":1}";
+    static const char one[] =
+        "{\"id\":\"/x\",\"zone\":[1],\"properties\":{\"runId\":\"x1\","
+        "\"status\":\"succeeded\",\"outputImages\":[{\"tag\":\"t\","
+        "\"u\":2}],\"customRegistries\":[\"r1\"],\"note\":\"n\"}}";
+    memset(&m, 0, sizeof m);
+    m.mode = 1;
+    same_as_plain(i ? one : odd, strlen(i ? one : odd), &a);
+    mover_flush(&m);
+    CHECK(m.moved > 0 && m.c.live == 0);
+  }
+  /* no dead bytes left in a run read in place */
+  for (i = 0; i < 2; i++) {
+    memset(&m, 0, sizeof m);
+    m.mode = (int)i; /* 0: malloc's realloc; 1: moved */
+    CHECK(acr_json_decode(same, sizeof same - 1, NULL, &a, &r, &l, NULL) ==
+          ACR_OK);
+    CHECK(l != NULL && l->n == 4);
+    CHECK(arena_of(l, 1) == arena_of(l, 0));
+    CHECK(arena_of(l, 2) == arena_of(l, 0));
+    CHECK(arena_of(l, 3) == arena_of(l, 0) + sizeof(void *));
+    if (l != NULL && l->n == 4) {
+      CHECK(l->runs[1]->rec.name == l->runs[1]->rec.runId);
+      CHECK(acr_strpool_owns(l->runs[1]->pool, l->runs[1]->rec.platform));
+      CHECK(l->runs[3]->rec.customRegistries->cap == 2);
+      CHECK_STR(l->runs[2]->rec.runId->s, "cf1");
+      CHECK(acr_run_equal(l->runs[0], l->runs[2]));
+    }
+    acr_runlist_free(l);
+    l = NULL;
+    mover_flush(&m);
+    CHECK(m.c.live == 0);
+  }
+  /* a run larger than its block: compacted into one (and the next ones
+   * read in a larger block) */
+  n = 40000;
+  big = (char *)malloc(n + 200);
+  CHECK(big != NULL);
+  if (big != NULL) {
+    size_t k = (size_t)sprintf(big, "{\"value\":[{\"properties\":{\"runId\":"
+                                    "\"a\",\"x\":\"");
+    memset(big + k, 'y', n);
+    k += n;
+    k += (size_t)sprintf(big + k, "\"}},{\"properties\":{\"runId\":\"b\"}}]}");
+    memset(&m, 0, sizeof m);
+    CHECK(acr_json_decode(big, k, NULL, &a, &r, &l, NULL) == ACR_OK);
+    CHECK(l != NULL && l->n == 2);
+    if (l != NULL && l->n == 2) {
+      CHECK(l->runs[0]->chunks == NULL && l->runs[1]->chunks == NULL);
+      CHECK(l->runs[0]->arena_bytes > n);
+      CHECK_STR(l->runs[1]->rec.runId->s, "b");
+    }
+    acr_runlist_free(l);
+    CHECK(m.c.live == 0);
+    free(big);
+  }
+  /* out of memory at each request: an error, or the same runs (a shrink
+   * refused leaves a run larger) */
+  CHECK(acr_json_decode(same, sizeof same - 1, NULL, NULL, &r, &ref, NULL) ==
+        ACR_OK);
+  for (i = 1; ref != NULL && i < 400; i++) {
+    memset(&m, 0, sizeof m);
+    m.mode = 1;
+    m.c.fail_at = (long)i;
+    l = NULL;
+    if (acr_json_decode(same, sizeof same - 1, NULL, &a, &r, &l, NULL) ==
+        ACR_OK) {
+      size_t j;
+      CHECK(l != NULL && l->n == ref->n);
+      for (j = 0; l != NULL && j < l->n && j < ref->n; j++)
+        CHECK(acr_run_equal(l->runs[j], ref->runs[j]));
+      acr_runlist_free(l);
+      mover_flush(&m);
+      CHECK(m.c.live == 0);
+      if (m.c.failures == 0) break;
+    }
+    mover_flush(&m);
+    CHECK(m.c.live == 0);
+  }
+  acr_runlist_free(ref);
+  CHECK(i > 1 && i < 400);
+}
+
 int main(void) {
   test_schema();
   test_basic();
@@ -934,5 +1168,6 @@ int main(void) {
   test_pool();
   test_packed();
   test_pool_threads();
+  test_in_place();
   return test_report("test_model");
 }
