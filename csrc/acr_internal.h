@@ -206,15 +206,17 @@ ACR_HIDDEN const acr_allocator *acr_run_allocator(const acr_run *r);
 /* A run being read: acr_run_new_decoding makes a new empty run in one
  * block holding its header, the allocator's slot (unless pool is given:
  * the run then takes over a reference to it that the caller holds, kept
- * by the caller when it fails, and uses its allocator) and an
- * inline arena of about hint bytes (a size learnt from the runs before,
- * bounded), which acr_run_alloc fills from its start.  The reader leaves
- * no dead bytes there (acr_run_unwind), so acr_run_finish_decoded only
- * shrinks the block to what was used: in place, or, when the allocator
- * moves it, with the run's pointers moved along; *rp is then the run's
- * new address.  A run that outgrew its block is compacted into a new one
- * instead, and *hint raised so that the next one fits.  ACR_EMEMORY
- * leaves *rp unchanged (release it).  All with the run's allocator. */
+ * by the caller when it fails, and uses its allocator) and an inline
+ * arena of about hint bytes (a size learnt from the runs before,
+ * bounded), which acr_run_alloc fills from its start; the reader gives
+ * back there what it would abandon in the usual cases (acr_run_unwind).
+ * acr_run_finish_decoded then shrinks the block to what was used, with
+ * no copy: in place, or, when the allocator moves it, with the run's
+ * pointers moved along (*rp is then the run's new address); a refused
+ * shrink leaves the block as it was.  A run that outgrew its block is
+ * compacted into a new one instead, and *hint raised so that the next
+ * one fits.  ACR_EMEMORY leaves *rp unchanged (release it).  All with
+ * the run's allocator. */
 ACR_HIDDEN acr_run *acr_run_new_decoding(const acr_allocator *a,
                                          acr_strpool *pool, size_t hint);
 ACR_HIDDEN acr_status acr_run_finish_decoded(acr_run **rp, size_t *hint);

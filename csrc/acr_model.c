@@ -13,9 +13,12 @@
  * A run read by the JSON reader is built where it will stay: one block
  * holding its header, the allocator's slot (unless its pool holds the
  * allocator) and an inline arena sized from the runs read before; the
- * reader leaves no dead bytes there (acr_run_mark), and the block is then
- * shrunk to what was used, in place, with no copy (acr_run_finish_decoded;
- * a run that outgrew its block is compacted instead).
+ * reader gives back what it would abandon there (acr_run_unwind: shared
+ * records, a name equal to the runId, the bytes escapes save; lists are
+ * made exact), and the block is then shrunk to what was used, in place,
+ * with no copy (acr_run_finish_decoded; a run that outgrew its block is
+ * compacted instead).  What is still abandoned -- the growth of a list
+ * of unknown members, a member given twice -- stays until a compaction.
  *
  * A run decoded in a list may also point into the list's string pool
  * (run->pool, acr_strpool.c): those strings are immutable and shared, and
