@@ -65,9 +65,6 @@ static inline int acr_lower(int c) {
   return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-/* n rounded up to a multiple of 8 (the arena's alignment). */
-#define ACR_ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
-
 /* Bytes of an acr_list of capacity cap in an arena (8-aligned; room for
  * one item at least). */
 #define ACR_LIST_SIZE(cap)                                                   \
@@ -229,6 +226,10 @@ typedef struct acr_arena_mark {
 } acr_arena_mark;
 ACR_HIDDEN acr_arena_mark acr_run_mark(const acr_run *r);
 ACR_HIDDEN void acr_run_unwind(acr_run *r, acr_arena_mark m);
+/* p, the last allocation of r's arena (n bytes asked), keeps its first
+ * keep bytes and gives back the rest; nothing when p is not the last. */
+ACR_HIDDEN void acr_run_shrink_last(acr_run *r, void *p, size_t n,
+                                    size_t keep);
 /* rec (in *slot), just read into a run of a list for a field of the Run
  * flagged ACR_F_SHARED: stored in pool (once for equal records), *slot
  * then pointing there; 1 when done, 0 when rec cannot go there (it holds

@@ -304,17 +304,23 @@ static int strict_name_once(jr *J, const jframe *mf, size_t names,
 }
 
 /* A name equal to the runId (as the service writes runs) is stored once:
- * the second of the two read (field f) points at the first, and its copy
- * (read after mark m) is given back. */
-static void share_name(acr_run *run, const acr_field *f, acr_arena_mark m) {
+ * after the second of the two is read (field f), it points at the first,
+ * and its copy is given back. */
+static void share_name(acr_run *run, const acr_field *f) {
   acr_runrec *R = &run->rec;
   const uint32_t both = (1u << ACR_RUN_NAME) | (1u << ACR_RUN_RUNID);
+  acr_str *copy;
   if ((R->h.present & both) != both || R->name == R->runId ||
       !acr_str_eq(R->name, R->runId))
     return;
-  if (f->index == ACR_RUN_NAME) R->name = R->runId;
-  else R->runId = R->name;
-  acr_run_unwind(run, m);
+  if (f->index == ACR_RUN_NAME) {
+    copy = R->name;
+    R->name = R->runId;
+  } else {
+    copy = R->runId;
+    R->runId = R->name;
+  }
+  acr_run_shrink_last(run, copy, offsetof(acr_str, s) + copy->len + 1, 0);
 }
 
 /* Reads the Run object whose '{' is current: mode M_TOP for the object,
@@ -360,13 +366,10 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       return st;
     if (f && mode == M_PROPS && (f->flags & ACR_F_ENVELOPE)) f = NULL;
     if (f) {
-      int named = f->index == ACR_RUN_NAME || f->index == ACR_RUN_RUNID;
-      acr_arena_mark m;
-      m.chunk = NULL;
-      m.used = 0;
-      if (named) m = acr_run_mark(run);
       st = acr_jr_member(J, &mf, kp, run, rec, f, &seen);
-      if (named && st == ACR_OK) share_name(run, f, m);
+      if ((f->index == ACR_RUN_NAME || f->index == ACR_RUN_RUNID) &&
+          st == ACR_OK)
+        share_name(run, f);
       if (st == ACR_OK && vt != ACR_JT_NULL && mode == M_TOP &&
           (f->flags & ACR_F_ENVELOPE))
         rc->saw_env = 1;

@@ -470,7 +470,6 @@ const acr_field *acr_jr_match_field(jr *J, jorder *o, const acr_type *t,
 
 acr_str *acr_jr_arena_str_esc(jr *J, acr_run *r, const jframe *fr) {
   size_t raw = J->x.len;
-  acr_arena_mark m;
   acr_str *s;
   if (raw > UINT32_MAX - 16) {
     acr_jr_fail(J, fr, jr_tokpos(J), ACR_ELIMIT, "string longer than 4 GiB");
@@ -481,15 +480,13 @@ acr_str *acr_jr_arena_str_esc(jr *J, acr_run *r, const jframe *fr) {
     acr_jr_nomem(J, fr, jr_tokpos(J));
     return NULL;
   }
-  m = acr_run_mark(r);
   s->len = (uint32_t)acr_junescape((const uchar *)J->x.text,
                                    (const uchar *)J->x.text + raw, s->s);
   s->flags = acr_str_flags(s->s, s->len);
   s->s[s->len] = '\0';
   /* the bytes the escapes saved, given back */
-  m.used -= ACR_ALIGN8(offsetof(acr_str, s) + raw + 1) -
-            ACR_ALIGN8(offsetof(acr_str, s) + (size_t)s->len + 1);
-  acr_run_unwind(r, m);
+  acr_run_shrink_last(r, s, offsetof(acr_str, s) + raw + 1,
+                      offsetof(acr_str, s) + (size_t)s->len + 1);
   return s;
 }
 

@@ -171,6 +171,27 @@ acr_arena_mark acr_run_mark(const acr_run *r) {
   return m;
 }
 
+void acr_run_shrink_last(acr_run *r, void *p, size_t n, size_t keep) {
+  struct acr_arena_chunk *c = r->chunks;
+  char *top;
+  uint32_t *used32 = NULL;
+  size_t *used = NULL;
+  if (c != NULL) {
+    top = (char *)c->data + c->used;
+    used = &c->used;
+  } else if (r->home & HOME_DECODING) {
+    top = inline_arena(r) + r->arena_base;
+    used32 = &r->arena_base;
+  } else {
+    return;
+  }
+  n = ALIGN8(n ? n : 1);
+  keep = keep ? ALIGN8(keep) : 0;
+  if ((char *)p + n != top || keep >= n) return;
+  if (used != NULL) *used -= n - keep;
+  else *used32 -= (uint32_t)(n - keep);
+}
+
 void acr_run_unwind(acr_run *r, acr_arena_mark m) {
   if (r->chunks != m.chunk) return; /* a block was added since: kept */
   if (m.chunk != NULL) m.chunk->used = m.used;
