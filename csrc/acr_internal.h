@@ -230,6 +230,9 @@ ACR_HIDDEN void acr_run_unwind(acr_run *r, acr_arena_mark m);
  * keep bytes and gives back the rest; nothing when p is not the last. */
 ACR_HIDDEN void acr_run_shrink_last(acr_run *r, void *p, size_t n,
                                     size_t keep);
+/* After the reader has read the run's name or runId (field f): a name
+ * equal to the runId is stored once (as compaction stores it). */
+ACR_HIDDEN void acr_run_share_name(acr_run *run, const acr_field *f);
 /* rec (in *slot), just read into a run of a list for a field of the Run
  * flagged ACR_F_SHARED: stored in pool (once for equal records), *slot
  * then pointing there; 1 when done, 0 when rec cannot go there (it holds

@@ -53,6 +53,10 @@
  * paths with message buffers are out of line (ACR_JR_NOINLINE), so they
  * are not in every level's frame.
  *
+ * Over 900 lines on purpose: the shapes, task runs, lists and ARM error
+ * bodies are one reading of a Run object (parse_run_obj), which a split
+ * would have to share through the reader's private state.
+ *
  * Member names: see jr_member_field (acr_json_read.h).  The order learnt
  * lives in the caller's acr_decode_memo when there is one, so the first
  * run of a document reads as fast as the others; nothing learnt is kept
@@ -303,26 +307,6 @@ static int strict_name_once(jr *J, const jframe *mf, size_t names,
   return acr_jr_name_once(J, names, mf, kp, key, klen);
 }
 
-/* A name equal to the runId (as the service writes runs) is stored once:
- * after the second of the two is read (field f), it points at the first,
- * and its copy is given back. */
-static void share_name(acr_run *run, const acr_field *f) {
-  acr_runrec *R = &run->rec;
-  const uint32_t both = (1u << ACR_RUN_NAME) | (1u << ACR_RUN_RUNID);
-  acr_str *copy;
-  if ((R->h.present & both) != both || R->name == R->runId ||
-      !acr_str_eq(R->name, R->runId))
-    return;
-  if (f->index == ACR_RUN_NAME) {
-    copy = R->name;
-    R->name = R->runId;
-  } else {
-    copy = R->runId;
-    R->runId = R->name;
-  }
-  acr_run_shrink_last(run, copy, offsetof(acr_str, s) + copy->len + 1, 0);
-}
-
 /* Reads the Run object whose '{' is current: mode M_TOP for the object,
  * M_PROPS for its "properties"; rc is the object's state. */
 static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
@@ -369,7 +353,7 @@ static int parse_run_obj(jr *J, const jframe *fr, runctx *rc, int mode) {
       st = acr_jr_member(J, &mf, kp, run, rec, f, &seen);
       if ((f->index == ACR_RUN_NAME || f->index == ACR_RUN_RUNID) &&
           st == ACR_OK)
-        share_name(run, f);
+        acr_run_share_name(run, f);
       if (st == ACR_OK && vt != ACR_JT_NULL && mode == M_TOP &&
           (f->flags & ACR_F_ENVELOPE))
         rc->saw_env = 1;

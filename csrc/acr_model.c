@@ -198,6 +198,26 @@ void acr_run_unwind(acr_run *r, acr_arena_mark m) {
   else if (r->home & HOME_DECODING) r->arena_base = (uint32_t)m.used;
 }
 
+/* A name equal to the runId (as the service writes runs) is stored once:
+ * after the second of the two is read (field f), it points at the first,
+ * and its copy is given back. */
+void acr_run_share_name(acr_run *run, const acr_field *f) {
+  acr_runrec *R = &run->rec;
+  const uint32_t both = (1u << ACR_RUN_NAME) | (1u << ACR_RUN_RUNID);
+  acr_str *copy;
+  if ((R->h.present & both) != both || R->name == R->runId ||
+      !acr_str_eq(R->name, R->runId))
+    return;
+  if (f->index == ACR_RUN_NAME) {
+    copy = R->name;
+    R->name = R->runId;
+  } else {
+    copy = R->runId;
+    R->runId = R->name;
+  }
+  acr_run_shrink_last(run, copy, offsetof(acr_str, s) + copy->len + 1, 0);
+}
+
 acr_str *acr_run_str(acr_run *r, const char *s, size_t n) {
   acr_str *str;
   if (n > UINT32_MAX - 16) return NULL;
