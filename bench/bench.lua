@@ -25,38 +25,26 @@ local function median(t)
   return (t[n / 2] + t[n / 2 + 1]) / 2
 end
 
--- Median CPU seconds of REPS calls of f (a full GC before each, outside
--- the timed part, so one measurement's garbage does not bill the next).
-local function measure(f, reps)
-  local times = {}
-  for i = 1, reps or REPS do
-    collectgarbage()
-    collectgarbage()
-    local t0 = clock()
-    f()
-    times[i] = clock() - t0
+-- The median CPU seconds of REPS calls of each function given, called in
+-- turn (f, g, h, f, g, h, ...) so that a change in the machine's load
+-- (other jobs on a shared machine) bills every side of a ratio alike; a
+-- full GC before each call, outside the timed part, so one measurement's
+-- garbage does not bill the next.  Returns the medians in the same order.
+local function measure(...)
+  local fs, times = { ... }, {}
+  for k = 1, #fs do times[k] = {} end
+  for i = 1, REPS do
+    for k, f in ipairs(fs) do
+      collectgarbage()
+      collectgarbage()
+      local t0 = clock()
+      f()
+      times[k][i] = clock() - t0
+    end
   end
-  return median(times)
-end
-
--- Median CPU seconds of f and of g, measured alternately (f, g, f, g, ...)
--- so that a change in the machine's load between them (other jobs on a
--- shared machine) bills both sides alike.
-local function measure2(f, g, reps)
-  local tf, tg = {}, {}
-  for i = 1, reps or REPS do
-    collectgarbage()
-    collectgarbage()
-    local t0 = clock()
-    f()
-    tf[i] = clock() - t0
-    collectgarbage()
-    collectgarbage()
-    t0 = clock()
-    g()
-    tg[i] = clock() - t0
-  end
-  return median(tf), median(tg)
+  local medians = {}
+  for k = 1, #fs do medians[k] = median(times[k]) end
+  return (table.unpack or unpack)(medians, 1, #fs)
 end
 
 -- The text cached at path, or make()'s, written there for the next run.
@@ -269,7 +257,7 @@ local OUT = CACHE .. "-out.json"
 -- same cjson loop), which is the allocator's history, not the decoder.
 local single = gen.single()
 local SINGLE_N = 100000
-local t_s_acr, t_s_cj = measure2(function()
+local t_s_acr, t_s_cj = measure(function()
   for _ = 1, SINGLE_N do acr.decode(single) end
 end, function()
   for _ = 1, SINGLE_N do cjson.decode(single) end
@@ -279,12 +267,12 @@ local text = document(N)
 local mb = #text / 1e6
 print(string.format("document A: %d runs, %.1f MB", N, mb))
 
-local t_acr, t_cj = measure2(function() assert(acr.decode(text)) end,
-  function() cjson.decode(text) end)
-local t_cjv = measure(function()
-  local doc = cjson.decode(text)
-  for _, run in ipairs(doc.value) do validate(run) end
-end)
+local t_acr, t_cj, t_cjv = measure(function() assert(acr.decode(text)) end,
+  function() cjson.decode(text) end,
+  function()
+    local doc = cjson.decode(text)
+    for _, run in ipairs(doc.value) do validate(run) end
+  end)
 print(string.format("decode MB/s: acr-run %.0f, cjson %.0f, cjson+validate %.0f",
   mb / t_acr, mb / t_cj, mb / t_cjv))
 row("decode A (s) vs cjson.decode", t_acr, t_cj, 5, nil, "decode")
@@ -298,7 +286,7 @@ row("single-run decode x100000 (s) vs cjson", t_s_acr, t_s_cj, 2.5, nil,
 local NB = math.max(1, math.floor(N / 5))
 local text_b = document_arm(NB)
 print(string.format("document B: %d runs, %.1f MB", NB, #text_b / 1e6))
-local t_b_acr, t_b_cj = measure2(function() assert(acr.decode(text_b)) end,
+local t_b_acr, t_b_cj = measure(function() assert(acr.decode(text_b)) end,
   function() cjson.decode(text_b) end)
 row("decode B (s) vs cjson.decode", t_b_acr, t_b_cj, 5, nil, "decode")
 
@@ -306,16 +294,16 @@ row("decode B (s) vs cjson.decode", t_b_acr, t_b_cj, 5, nil, "decode")
 local function encode_rows(label, doc)
   local l = assert(acr.decode(doc))
   local p = cjson.decode(doc)
-  local t_enc, t_cjenc = measure2(function() l:encode() end,
-    function() cjson.encode(p) end)
+  local to = l.encode_to and function()
+    local fh = assert(io.open(OUT, "wb"))
+    assert(l:encode_to(fh))
+    fh:close()
+  end
+  local t_enc, t_cjenc, t_to = measure(function() l:encode() end,
+    function() cjson.encode(p) end, to)
   row("encode " .. label .. " (s) vs cjson.encode", t_enc, t_cjenc, 3, nil,
     "encode")
-  if l.encode_to then
-    local t_to = measure(function()
-      local fh = assert(io.open(OUT, "wb"))
-      assert(l:encode_to(fh))
-      fh:close()
-    end)
+  if to then
     row("encode_to " .. label .. " file (s) vs cjson.encode", t_to, t_cjenc,
       4, nil, "encode")
   else
@@ -363,7 +351,7 @@ local since = "2023-11-15T00:00:00Z"
 local expr = "status eq 'Failed' and createTime ge " .. since
 local since_dt = acr.datetime(since)
 local nmatch = #list:filter(expr)
-local t_f, t_fp = measure2(function() list:filter(expr) end, function()
+local t_f, t_fp, t_fl = measure(function() list:filter(expr) end, function()
   -- What a user writes over plain tables: the ISO text compared as is
   -- (exact only when the offsets agree, so this loop is faster than it
   -- is right).
@@ -376,10 +364,7 @@ local t_f, t_fp = measure2(function() list:filter(expr) end, function()
     end
   end
   return out
-end)
-row("filter (s) vs plain-text Lua loop", t_f, t_fp, jit and 3 or 10, nil,
-  "query")
-local t_fl = measure(function()
+end, function()
   -- A fair Lua loop: compares instants by parsing each date-time.
   local out = {}
   for _, run in ipairs(plain) do
@@ -391,10 +376,12 @@ local t_fl = measure(function()
   end
   return out
 end)
+row("filter (s) vs plain-text Lua loop", t_f, t_fp, jit and 3 or 10, nil,
+  "query")
 row("filter (s) vs date-parsing Lua loop", t_f, t_fl, 10, nil, "query")
 print(string.format("filter: %d of %d runs match %q", nmatch, #list, expr))
 
-local t_sort, t_tsort = measure2(function() list:sort("createTime") end,
+local t_sort, t_tsort = measure(function() list:sort("createTime") end,
 function()
   local copy = {}
   for i, run in ipairs(plain) do copy[i] = run end
@@ -413,7 +400,7 @@ row("sort by createTime (s) vs table.sort", t_sort, t_tsort, 10, nil,
   "query")
 
 if list.column then
-  local t_col, t_colr = measure2(function() list:column("status") end,
+  local t_col, t_colr = measure(function() list:column("status") end,
   function()
     local t = {}
     for i = 1, #list do t[i] = list[i].status end
@@ -434,7 +421,7 @@ local READS = 10000000
 local function read_rows(label)
   local run = list[1]
   local tab = props[1]
-  local t_read, t_tread = measure2(function()
+  local t_read, t_tread = measure(function()
     local s
     for _ = 1, READS do s = run.status end
     return s
@@ -445,7 +432,7 @@ local function read_rows(label)
   end)
   row("run.status x10M" .. label .. " (s) vs plain table read", t_read,
     t_tread, 3, "lower", "reads")
-  local t_loop, t_tloop = measure2(function()
+  local t_loop, t_tloop = measure(function()
     local c = 0
     for i = 1, #list do
       if list[i].status == "Failed" then c = c + 1 end
@@ -473,31 +460,37 @@ else
 end
 
 -- 6. scaling -------------------------------------------------------------
--- Each size in fresh processes (bench/scale.lua says why): the decode is
--- the median of REPS processes' first decodes (3 at a million runs), the
--- filter the median within each, then over the processes.
-local function scaled(path, reps)
-  local ds, fs = {}, {}
-  for i = 1, reps do
-    local p = io.popen(string.format("%s bench/scale.lua %s %q %d", LUA_BIN,
-      path, expr, REPS))
-    local out = p and p:read("*a") or ""
-    if p then p:close() end
-    local d, f = out:match("^(%S+) (%S+)")
-    ds[i], fs[i] = assert(tonumber(d), "bench/scale.lua failed"), tonumber(f)
-  end
-  return median(ds), median(fs)
+-- Each size in fresh processes (bench/scale.lua says why), the sizes in
+-- turn (10k, 100k, 1M, 10k, ...) so that a change in the machine's load
+-- bills every size alike: the decode is the median of REPS processes'
+-- first decodes (3 at a million runs), the filter the median within each,
+-- then over the processes.
+local function scaled_once(path)
+  local p = io.popen(string.format("%s bench/scale.lua %s %q %d", LUA_BIN,
+    path, expr, REPS))
+  local out = p and p:read("*a") or ""
+  if p then p:close() end
+  local d, f = out:match("^(%S+) (%S+)")
+  return assert(tonumber(d), "bench/scale.lua failed"), tonumber(f)
 end
 if os.getenv("ACR_BENCH_SCALING") ~= "0" then
   list, plain, props, text = nil, nil, nil, nil -- luacheck: ignore
   collectgarbage()
   local base_n = 10000
   local times = {}
-  for _, n in ipairs({ base_n, base_n * 10, base_n * 100 }) do
-    local d, f = scaled(document_path(n), n >= 1000000 and 3 or REPS)
-    times[#times + 1] = { n = n, decode = d, filter = f }
+  for k, n in ipairs({ base_n, base_n * 10, base_n * 100 }) do
+    times[k] = { n = n, path = document_path(n), ds = {}, fs = {},
+                 reps = n >= 1000000 and 3 or REPS }
+  end
+  for i = 1, REPS do
+    for _, t in ipairs(times) do
+      if i <= t.reps then t.ds[i], t.fs[i] = scaled_once(t.path) end
+    end
+  end
+  for _, t in ipairs(times) do
+    t.decode, t.filter = median(t.ds), median(t.fs)
     print(string.format("scaling: %8d runs: decode %.3f s, filter %.4f s",
-      n, d, f))
+      t.n, t.decode, t.filter))
   end
   for i = 2, #times do
     local a, b = times[i - 1], times[i]
