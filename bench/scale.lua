@@ -10,10 +10,10 @@
 -- process); the filter, which allocates little, takes the median of REPS.
 -- The text is read one byte a page before the decode is timed, so that
 -- every size's input is resident in the same state: on the VM of
--- docs/performance.md the first read of a page written a hundred
--- megabytes of touches earlier costs about 5 us (0.12 s for the 99 MB of
--- 100,000 runs, 0.16 us a page for the 10 MB of 10,000), which the row
--- billed to the decode as a part that was not linear.
+-- docs/performance.md a page last touched some time before (here by the
+-- read of the file) is often slow at its next touch, about 5 us (0.12 s
+-- for the 99 MB of 100,000 runs, 0.2 us a page for the 10 MB of 10,000),
+-- which the row billed to the decode as a part that was not linear.
 local acr = require("acr.run")
 local path, expr = arg[1], arg[2]
 local reps = tonumber(arg[3]) or 5
